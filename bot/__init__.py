@@ -1,0 +1,1 @@
+"""fedbot: troubleshoot external-contact federation for Teams and Slack support channels."""

@@ -1,0 +1,49 @@
+"""The ``fedbot`` command line: each subcommand lives in its own module and registers itself."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module exposes ``register(subparsers)`` which adds its parser with ``set_defaults(run=...)``;
+# ``run(args) -> int`` returns the exit code.
+SUBCOMMAND_MODULES = (
+    "bot.cli.check",
+    "bot.cli.triage",
+    "bot.cli.chat",
+    "bot.cli.serve",
+    "bot.cli.teams_package",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fedbot",
+        description="Troubleshoot external-contact federation (Teams / Skype for Business).",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

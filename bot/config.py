@@ -1,0 +1,51 @@
+"""Settings from the environment (the names Azure and Slack use, plus FEDBOT_*)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value or "").split(",") if p.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_path: str | None = None
+    home_domains: tuple[str, ...] = ()
+    dns_servers: tuple[str, ...] = ()
+    dns_timeout: float = 5.0
+    state_url: str = "sqlite:///fedbot.db"
+    conversation_ttl: float = 24 * 3600.0
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = ""
+    slack_channels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = os.environ if env is None else env
+        return cls(
+            knowledge_path=e.get("FEDBOT_KNOWLEDGE") or None,
+            home_domains=_split(e.get("FEDBOT_HOME_DOMAINS")),
+            dns_servers=_split(e.get("FEDBOT_DNS_SERVERS")),
+            dns_timeout=float(e.get("FEDBOT_DNS_TIMEOUT") or 5.0),
+            state_url=e.get("FEDBOT_STATE") or "sqlite:///fedbot.db",
+            conversation_ttl=float(e.get("FEDBOT_CONVERSATION_TTL") or 24 * 3600.0),
+            app_id=e.get("MicrosoftAppId", ""),
+            app_password=e.get("MicrosoftAppPassword", ""),
+            app_type=e.get("MicrosoftAppType") or "MultiTenant",
+            app_tenant_id=e.get("MicrosoftAppTenantId", ""),
+            slack_bot_token=e.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=e.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=e.get("SLACK_APP_TOKEN", ""),
+            slack_api_url=e.get("SLACK_API_URL", ""),
+            slack_channels=_split(e.get("FEDBOT_SLACK_CHANNELS")),
+        )

@@ -1,0 +1,1 @@
+"""The live federation DNS check: domain parsing, resolution and judgement, results as data."""

@@ -1,0 +1,1 @@
+"""The scope-then-resolve conversation: platform-neutral and free of I/O."""

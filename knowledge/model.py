@@ -1,0 +1,117 @@
+"""Typed view of the knowledge files. Everything a person reads comes from YAML, not from Python."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+CheckKind = Literal["none", "own_domain", "external_domain", "contact_format"]
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """An answer the user can pick: a symptom, a contact type or a scope."""
+
+    id: str
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One resolution section of the article, plus how to do it in Teams today."""
+
+    id: str
+    title: str
+    intro: str
+    steps: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    teams_today: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A likely cause. ``check`` says which live check backs it; ``check_meaning`` maps a check
+    status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause."""
+
+    id: str
+    title: str
+    summary: str
+    resolution: str
+    check: CheckKind = "none"
+    check_meaning: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the article's table: contact type × scope → causes, most likely first."""
+
+    contact_type: str
+    scope: str
+    causes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A known error message users paste.
+
+    ``patterns`` are compiled regexes (any one matching recognises the signature) applied to
+    normalised text (see :mod:`knowledge.triage`). ``contact_type`` is set when the message itself
+    settles it."""
+
+    id: str
+    title: str
+    meaning: str
+    patterns: tuple[re.Pattern[str], ...]
+    symptom: str | None
+    likely_causes: tuple[str, ...]
+    contact_type: str | None = None
+    examples: tuple[str, ...] = ()
+    negatives: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """'Still need help': where to go when nothing fixed it. Organisations override this."""
+
+    text: str
+    contact: str = ""
+    ticket_url: str = ""
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the dialog and triage need, validated."""
+
+    symptoms: tuple[Option, ...]
+    contact_types: tuple[Option, ...]
+    scopes: tuple[Option, ...]
+    table: tuple[Cell, ...]
+    causes: dict[str, Cause]
+    resolutions: dict[str, Resolution]
+    signatures: tuple[Signature, ...]
+    escalation: Escalation
+    more_information: tuple[str, ...]
+    messages: dict[str, str]
+    home_domains: tuple[str, ...] = ()
+    follow_up_causes: tuple[str, ...] = ()
+
+    def cell(self, contact_type: str, scope: str) -> Cell:
+        for c in self.table:
+            if c.contact_type == contact_type and c.scope == scope:
+                return c
+        raise KeyError((contact_type, scope))
+
+    def message(self, key: str, **values: str) -> str:
+        """A dialog message by key, with ``{name}`` placeholders filled in."""
+        return self.messages[key].format(**values)
