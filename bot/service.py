@@ -42,3 +42,10 @@ class Turn:
     text: str | None = None
     payload: ChoicePayload | None = None
     user_email: str | None = None
+
+
+class FedBot:
+    """See the module docstring for the contract. (Implemented by the core work.)"""
+
+    async def ready(self) -> bool:
+        raise NotImplementedError
