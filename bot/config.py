@@ -28,6 +28,9 @@ class Settings:
     slack_app_token: str = ""
     slack_api_url: str = ""
     slack_channels: tuple[str, ...] = ()
+    # botbuilder authentication settings beyond the app id (sovereign clouds, or a test's own
+    # OpenID metadata): BOTFRAMEWORK_<NAME>=value becomes configuration attribute <NAME>.
+    bot_framework: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,4 +51,11 @@ class Settings:
             slack_app_token=e.get("SLACK_APP_TOKEN", ""),
             slack_api_url=e.get("SLACK_API_URL", ""),
             slack_channels=_split(e.get("FEDBOT_SLACK_CHANNELS")),
+            bot_framework=tuple(
+                sorted(
+                    (k.removeprefix("BOTFRAMEWORK_"), v)
+                    for k, v in e.items()
+                    if k.startswith("BOTFRAMEWORK_") and v
+                )
+            ),
         )
