@@ -1,0 +1,181 @@
+"""Building the neutral replies from knowledge: questions, resolution cards, live checks,
+escalation summaries, and the fedcheck / auto-reply cards. Pure: no I/O, wording from knowledge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.federation.model import CheckReport
+from dialogs.contact_format import ContactFormat
+from dialogs.replies import (
+    CheckCard,
+    Choice,
+    ChoicePayload,
+    EscalationCard,
+    LiveCheck,
+    Question,
+    ResolutionCard,
+    TriageCard,
+)
+from dialogs.state import DialogState, QuestionId
+from knowledge.model import Cause, Knowledge, Option, Signature
+
+START = "start"
+DOMAIN_QUESTIONS: dict[str, str] = {
+    "home_domain": "own_domain",
+    "external_domain": "external_domain",
+    "contact_address": "contact_format",
+}
+
+
+def options(kb: Knowledge, question: QuestionId) -> tuple[tuple[str, str], ...]:
+    """``(value, label)`` of each answer ``question`` offers as a button."""
+    table: dict[str, tuple[Option, ...]] = {
+        "symptom": kb.symptoms,
+        "contact_type": kb.contact_types,
+        "scope": kb.scopes,
+    }
+    if question in table:
+        return tuple((o.id, o.label) for o in table[question])
+    if question == "fixed":
+        return (("yes", kb.message("choice.yes")), ("no", kb.message("choice.no")))
+    return (("skip", kb.message("choice.skip")),)
+
+
+def question(kb: Knowledge, state: DialogState, qid: QuestionId) -> Question:
+    """The question ``qid`` at the state's current revision."""
+    return Question(
+        question=qid,
+        text=kb.message(f"question.{qid}"),
+        choices=tuple(
+            Choice(label, ChoicePayload(qid, value, state.revision))
+            for value, label in options(kb, qid)
+        ),
+        revision=state.revision,
+    )
+
+
+def start_choice(kb: Knowledge, signature_id: str = "", arg: str = "") -> Choice:
+    """The button that opens the full conversation, pre-filled from a signature / address."""
+    return Choice(kb.message("choice.start"), ChoicePayload(START, signature_id, 0, arg[:200]))
+
+
+def dns_live_check(kb: Knowledge, kind: str, cause: Cause | None, report: CheckReport) -> LiveCheck:
+    domains = ", ".join(r.domain for r in report.results)
+    status = report.status
+    meaning = (cause.check_meaning.get(status) if cause else None) or kb.message(
+        f"check.meaning.{status}"
+    )
+    return LiveCheck(
+        title=kb.message(f"check.title.{kind}", domain=domains), meaning=meaning, report=report
+    )
+
+
+def format_live_check(kb: Knowledge, cause: Cause | None, found: ContactFormat) -> LiveCheck:
+    meaning = (cause.check_meaning.get(found.status) if cause else None) or kb.message(
+        f"check.meaning.contact_format.{found.status}"
+    )
+    facts = [(kb.message("check.fact.address"), found.address)]
+    if found.special is not None:
+        facts.append((kb.message("check.fact.special_format"), found.special))
+    return LiveCheck(
+        title=kb.message("check.title.contact_format", address=found.address),
+        meaning=meaning,
+        facts=tuple(facts),
+    )
+
+
+def resolution_card(kb: Knowledge, cause: Cause, check: LiveCheck | None) -> ResolutionCard:
+    resolution = kb.resolutions[cause.resolution]
+    return ResolutionCard(
+        title=resolution.title,
+        cause_id=cause.id,
+        cause_title=cause.title,
+        summary=cause.summary,
+        intro=resolution.intro,
+        steps=resolution.steps,
+        teams_today=resolution.teams_today,
+        notes=resolution.notes,
+        links=resolution.links,
+        check=check,
+    )
+
+
+def _label(opts: Sequence[Option], value: str | None) -> str | None:
+    return next((o.label for o in opts if o.id == value), value)
+
+
+def escalation_card(kb: Knowledge, state: DialogState) -> EscalationCard:
+    """'Still need help': every answer, cause tried and check run, ready to paste into a ticket."""
+    lines = [kb.message("escalation.summary.header")]
+
+    def add(key: str, value: str | None) -> None:
+        if value:
+            lines.append(kb.message(f"escalation.summary.{key}", value=value))
+
+    add("symptom", _label(kb.symptoms, state.symptom))
+    add("contact_type", _label(kb.contact_types, state.contact_type))
+    add("scope", _label(kb.scopes, state.scope))
+    signature = signature_by_id(kb, state.signature)
+    add("error", f"{signature.title} ({signature.id})" if signature else None)
+    add("addresses", ", ".join(state.addresses))
+    domains = [d for d in (state.home_domain, state.external_domain) if d]
+    add("domains", ", ".join(dict.fromkeys(domains)))
+    add("tried", "; ".join(f"{kb.causes[c].title} ({c})" for c in state.tried if c in kb.causes))
+    for run in state.checks:
+        for result in run.report.results:
+            lines.append(
+                kb.message(
+                    "escalation.summary.check",
+                    domain=result.domain,
+                    status=result.status,
+                    cloud=result.cloud,
+                    codes=", ".join(f.code for f in result.findings) or "-",
+                )
+            )
+    escalation = kb.escalation
+    return EscalationCard(
+        title=kb.message("escalation.title"),
+        text=escalation.text,
+        summary="\n".join(lines),
+        contact=escalation.contact,
+        ticket_url=escalation.ticket_url,
+        links=escalation.links,
+    )
+
+
+def signature_by_id(kb: Knowledge, signature_id: str | None) -> Signature | None:
+    return next((s for s in kb.signatures if s.id == signature_id), None)
+
+
+def check_card(kb: Knowledge, report: CheckReport) -> CheckCard:
+    """The fedcheck answer: the report, its verdict in words, and a button to troubleshoot on."""
+    domains = ", ".join(r.domain for r in report.results)
+    first = report.results[0].domain if report.results else ""
+    return CheckCard(
+        title=kb.message("fedcheck.title", domain=domains),
+        report=report,
+        summary=kb.message(f"fedcheck.summary.{report.status}", domain=domains),
+        start=start_choice(kb, "", first),
+    )
+
+
+def triage_card(
+    kb: Knowledge, signature: Signature, report: CheckReport | None, arg: str
+) -> TriageCard:
+    """The compact auto-reply to a recognised pasted error."""
+    causes = tuple((c, kb.causes[c].title) for c in signature.likely_causes if c in kb.causes)
+    check = None
+    if report is not None:
+        backing = next(
+            (kb.causes[c] for c, _ in causes if kb.causes[c].check == "external_domain"), None
+        )
+        check = dns_live_check(kb, "external_domain", backing, report)
+    return TriageCard(
+        signature_id=signature.id,
+        title=signature.title,
+        meaning=signature.meaning,
+        likely_causes=causes,
+        check=check,
+        start=start_choice(kb, signature.id, arg),
+    )

@@ -1,0 +1,66 @@
+"""The article's "contacts in the correct format" check (KB 2566829), without DNS.
+
+A Microsoft account on a non-consumer (custom, "EASI") domain must be added as
+``local(domain)@msn.com``. The consumer domains come from knowledge (``consumer_domains``), the
+special form's template from messages.yaml (``contact_format.special``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.federation.domains import extract_address, parse_domain
+from bot.federation.model import InvalidDomain
+from knowledge.model import Knowledge
+
+# Country variants of a consumer domain: hotmail.co.uk, live.com.au, outlook.fr, ...
+_COUNTRY_SUFFIX = re.compile(r"^(?:com|[a-z]{2}|(?:co|com)\.[a-z]{2})$")
+_SPECIAL_FORM = re.compile(
+    r"^\s*(?:sip:)?([^\s@()]{1,64}\([^\s@()]{1,255}\))@([^\s@()]{1,255})\s*$"
+)
+
+
+@dataclass(frozen=True)
+class ContactFormat:
+    """``status`` ``ok`` when the address is fine as typed; ``problem`` when the special form is
+    needed (``special`` holds it filled in)."""
+
+    address: str
+    status: Literal["ok", "problem"]
+    special: str | None
+
+
+def parse_address(text: str, kb: Knowledge) -> tuple[str, str] | InvalidDomain:
+    """``(local part, domain)`` of the contact's address in ``text``, or why there is none."""
+    special = _SPECIAL_FORM.match(text)
+    if special is not None:  # already local(domain)@msn.com
+        domain = parse_domain(special.group(2))
+        if isinstance(domain, str):
+            return special.group(1).lower(), domain
+    address = extract_address(text)
+    if address is not None:
+        local, _, domain = address.rpartition("@")
+        return local.lower(), domain
+    domain = parse_domain(text)
+    reason = kb.message("invalid.address") if isinstance(domain, str) else domain.reason
+    return InvalidDomain(text[:200], reason)
+
+
+def is_consumer_domain(domain: str, kb: Knowledge) -> bool:
+    """live.com, outlook.com, msn.com, hotmail.com (from knowledge) and their country variants."""
+    domain = domain.lower()
+    if domain in kb.consumer_domains:
+        return True
+    first, _, rest = domain.partition(".")
+    names = {d.partition(".")[0] for d in kb.consumer_domains}
+    return first in names and _COUNTRY_SUFFIX.match(rest) is not None
+
+
+def contact_format(local: str, domain: str, kb: Knowledge) -> ContactFormat:
+    address = f"{local}@{domain}"
+    if is_consumer_domain(domain, kb):  # includes an address already in the special form
+        return ContactFormat(address, "ok", None)
+    special = kb.message("contact_format.special", local=local, domain=domain)
+    return ContactFormat(address, "problem", special)

@@ -1,0 +1,408 @@
+"""The scope-then-resolve conversation as a pure state machine.
+
+``step(kb, state, event)`` returns the next state, the replies to show and the effects to run
+(a DNS check, a home-domain look-up); the caller feeds effect results back as events. No I/O and
+no clock: time comes in each event.
+
+The flow mirrors the article: symptom → contact type → how many contacts (each skipped when a
+pasted error or an earlier answer settled it) → the table cell's causes, most likely first, each as
+a resolution card with the live check that backs it → "Did this fix it?" → the next cause
+(the cell's, the pasted error's, then the follow-ups) → an escalation summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import cast
+
+from bot.federation.domains import parse_domain
+from bot.federation.model import CheckReport, InvalidDomain
+from dialogs import cards
+from dialogs.answers import is_command, match_option
+from dialogs.contact_format import ContactFormat, contact_format, parse_address
+from dialogs.events import (
+    CheckCompleted,
+    Effect,
+    Event,
+    HomeDomainFound,
+    LookupHomeDomain,
+    Restart,
+    RunCheck,
+    Transition,
+    UserText,
+)
+from dialogs.replies import ChoicePayload, LiveCheck, Message, Reply
+from dialogs.state import Awaiting, DialogState, QuestionId
+from knowledge.model import Cause, Knowledge
+from knowledge.triage import Triage, triage
+
+DEFAULT_TTL = 24 * 3600.0
+SCOPING: tuple[QuestionId, ...] = ("symptom", "contact_type", "scope")
+DNS_KINDS = ("own_domain", "external_domain")
+# The cause (stable id) a failed check of each kind diagnoses: a broken own federation SRV record
+# explains "all contacts fail" better than disabled external access, whatever the table lists first.
+PROBLEM_DIAGNOSES = {
+    "own_domain": "federation_srv",
+    "external_domain": "domain_permissions",
+    "contact_format": "contact_format",
+}
+
+
+def step(
+    kb: Knowledge, state: DialogState, event: Event, *, ttl: float = DEFAULT_TTL
+) -> Transition:
+    """One step of the conversation. Never raises for anything a user can send."""
+    now = event.now
+    if isinstance(event, Restart):
+        return _restart(kb, state, now)
+    if isinstance(event, CheckCompleted):
+        return _on_check(kb, state, event.report, now)
+    if isinstance(event, HomeDomainFound):
+        return _on_home_domain(kb, state, event.domain, now)
+
+    notice: tuple[Reply, ...] = ()
+    if state.phase == "active" and now - state.updated_at > ttl:
+        state, notice = state.fresh(), (Message(kb.message("expired")),)
+    elif state.phase == "done":
+        state = state.fresh()
+    if isinstance(event, UserText):
+        result = _on_text(kb, state, event.text, now)
+    else:
+        result = _on_choice(kb, state, event.payload, now)
+    return replace(result, replies=notice + result.replies)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def _restart(kb: Knowledge, state: DialogState, now: float) -> Transition:
+    fresh = replace(state.fresh(), phase="active")
+    return _advance(kb, fresh, now, (Message(kb.message("restarted")),))
+
+
+def _cancel(kb: Knowledge, state: DialogState, now: float) -> Transition:
+    done = replace(state.fresh(), phase="done", updated_at=now)
+    return Transition(done, (Message(kb.message("cancelled")),))
+
+
+def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
+    if is_command(kb, text, "restart"):
+        return _restart(kb, state, now)
+    if is_command(kb, text, "cancel"):
+        return _cancel(kb, state, now)
+    if state.phase == "new":
+        return _open(kb, state, text, now)
+    pending = state.pending
+    if pending is None:
+        return _advance(kb, state, now)
+    if pending in cards.DOMAIN_QUESTIONS:
+        return _on_domain_answer(kb, state, pending, text, now)
+    value = match_option(kb, pending, text, cards.options(kb, pending))
+    if value is not None:
+        return _answer(kb, state, pending, value, now)
+    found = triage(text, kb)
+    if found.recognized:
+        return _advance(kb, _apply_triage(kb, state, found), now, _recognised(kb, found))
+    return _reask(kb, state, now, Message(kb.message("invalid.choice")))
+
+
+def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
+    """The first message of a conversation: a pasted error settles what it can."""
+    state = replace(state, phase="active")
+    found = triage(text, kb)
+    state = _apply_triage(kb, state, found)
+    if found.recognized:
+        return _advance(kb, state, now, _recognised(kb, found))
+    symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"))
+    return _advance(kb, replace(state, symptom=symptom), now, (Message(kb.message("intro")),))
+
+
+def _on_choice(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
+    if payload.question == cards.START:
+        return _start(kb, state, payload, now)
+    pending = state.pending
+    if state.phase != "active" or pending is None:
+        fresh = replace(state.fresh(), phase="active")
+        return _advance(kb, fresh, now, (Message(kb.message("stale")),))
+    if payload.question != pending or payload.revision != state.revision:
+        return _reask(kb, state, now, Message(kb.message("stale")))
+    if payload.value not in {value for value, _ in cards.options(kb, pending)}:
+        return _reask(kb, state, now, Message(kb.message("invalid.choice")))
+    return _answer(kb, state, pending, payload.value, now)
+
+
+def _start(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
+    """The button under an auto-reply or fedcheck card: a new conversation, pre-filled."""
+    fresh = replace(state.fresh(), phase="active")
+    signature = cards.signature_by_id(kb, payload.value)
+    if signature is not None:
+        fresh = replace(
+            fresh,
+            signature=signature.id,
+            symptom=signature.symptom,
+            contact_type=signature.contact_type,
+        )
+    fresh = _note_contact(kb, fresh, payload.arg)
+    if signature is not None:
+        opening = Message(
+            kb.message("triage.recognised", title=signature.title, meaning=signature.meaning)
+        )
+    else:
+        opening = Message(kb.message("intro"))
+    return _advance(kb, fresh, now, (opening,))
+
+
+def _on_check(
+    kb: Knowledge, state: DialogState, report: CheckReport | tuple[InvalidDomain, ...], now: float
+) -> Transition:
+    if state.awaiting != "check":
+        return Transition(state)
+    kind = _check_kind(kb, state)
+    domain = state.home_domain if kind == "own_domain" else state.external_domain
+    state = replace(state, awaiting=None)
+    if isinstance(report, CheckReport):
+        return _advance(kb, state.with_check((domain or "",), report), now)
+    reason = report[0].reason if report else kb.message("invalid.address")
+    if kind == "own_domain":
+        state = replace(state, home_domain=None, home_looked_up=True)
+    else:
+        state = replace(state, external_domain=None)
+    return _advance(kb, state, now, (Message(kb.message("invalid.domain", reason=reason)),))
+
+
+def _on_home_domain(
+    kb: Knowledge, state: DialogState, domain: str | None, now: float
+) -> Transition:
+    if state.awaiting != "home":
+        return Transition(state)
+    parsed = parse_domain(domain) if domain else None
+    home = parsed if isinstance(parsed, str) else None
+    return _advance(kb, replace(state, awaiting=None, home_looked_up=True, home_domain=home), now)
+
+
+def _on_domain_answer(
+    kb: Knowledge, state: DialogState, pending: QuestionId, text: str, now: float
+) -> Transition:
+    if match_option(kb, pending, text, cards.options(kb, pending)) == "skip":
+        return _answer(kb, state, pending, "skip", now)
+    if pending == "contact_address":
+        parsed = parse_address(text, kb)
+        if isinstance(parsed, tuple):
+            local, domain = parsed
+            state = replace(state, addresses=(f"{local}@{domain}", *state.addresses))
+            return _advance(kb, state, now)
+        invalid: InvalidDomain = parsed
+    else:
+        domain_or_invalid = parse_domain(text)
+        if isinstance(domain_or_invalid, str):
+            if pending == "home_domain":
+                state = replace(state, home_domain=domain_or_invalid)
+            else:
+                state = _note_contact(kb, replace(state, external_domain=None), text)
+            return _advance(kb, state, now)
+        invalid = domain_or_invalid
+    found = triage(text, kb)
+    if found.recognized:
+        return _advance(kb, _apply_triage(kb, state, found), now, _recognised(kb, found))
+    return _reask(kb, state, now, Message(kb.message("invalid.domain", reason=invalid.reason)))
+
+
+def _answer(
+    kb: Knowledge, state: DialogState, pending: QuestionId, value: str, now: float
+) -> Transition:
+    state = replace(state, pending=None)
+    if pending == "symptom":
+        return _advance(kb, replace(state, symptom=value), now)
+    if pending == "contact_type":
+        return _advance(kb, replace(state, contact_type=value), now)
+    if pending == "scope":
+        return _advance(kb, replace(state, scope=value), now)
+    if value == "skip":
+        kind = cards.DOMAIN_QUESTIONS[pending]
+        return _advance(kb, replace(state, skipped=(*state.skipped, kind)), now)
+    if value == "yes":
+        done = replace(state, phase="done", updated_at=now)
+        return Transition(done, (Message(kb.message("closing.fixed")),))
+    if not state.queue:
+        return _escalate(kb, state, now)
+    return _advance(kb, state, now, (Message(kb.message("next_cause")),))
+
+
+# --- deciding what comes next -------------------------------------------------------------------
+
+
+def _advance(
+    kb: Knowledge, state: DialogState, now: float, replies: tuple[Reply, ...] = ()
+) -> Transition:
+    """Ask the first unsettled question, run the check the current cause needs, or show it."""
+    state = replace(state, phase="active", pending=None, updated_at=now)
+    for qid in SCOPING:
+        if getattr(state, qid) is None:
+            return _ask(kb, state, qid, replies)
+    if state.queue is None:
+        state = _build_queue(kb, state)
+    if not state.queue:
+        return _escalate(kb, state, now, replies)
+    cause = kb.causes[state.queue[0]]
+    kind = _check_kind(kb, state)
+    if kind in DNS_KINDS and kind not in state.skipped:
+        domain = state.home_domain if kind == "own_domain" else state.external_domain
+        if domain is None:
+            if kind == "own_domain" and not state.home_looked_up:
+                return _effect(state, "home", LookupHomeDomain(), replies)
+            return _ask(
+                kb, state, "home_domain" if kind == "own_domain" else "external_domain", replies
+            )
+        if state.find_check((domain,)) is None:
+            return _effect(state, "check", RunCheck((domain,)), replies)
+    if kind == "contact_format" and kind not in state.skipped and not state.addresses:
+        return _ask(kb, state, "contact_address", replies)
+    result = _check_result(kb, state, kind)
+    if not state.tried and result is not None and result.status == "problem":
+        state = _promote(kb, state, kind)
+        cause = kb.causes[(state.queue or (cause.id,))[0]]
+    check = _live_check(kb, cause, kind, result)
+    queue = state.queue or ()
+    state = replace(state, queue=queue[1:], tried=(*state.tried, cause.id))
+    card = cards.resolution_card(kb, cause, check)
+    return _ask(kb, state, "fixed", (*replies, card))
+
+
+def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
+    try:
+        cell = kb.cell(state.contact_type or "", state.scope or "")
+    except KeyError:
+        return replace(state, queue=())
+    signature = cards.signature_by_id(kb, state.signature)
+    candidates = (
+        *cell.causes,
+        *(signature.likely_causes if signature else ()),
+        *kb.follow_up_causes,
+    )
+    queue = tuple(c for c in dict.fromkeys(candidates) if c in kb.causes and c not in state.tried)
+    cell_check = next(
+        (
+            kb.causes[c].check
+            for c in cell.causes
+            if c in kb.causes and kb.causes[c].check != "none"
+        ),
+        None,
+    )
+    return replace(state, queue=queue, cell_check=cell_check)
+
+
+def _check_kind(kb: Knowledge, state: DialogState) -> str | None:
+    """The live check behind the cause about to be shown; the first card of a cell gets the
+    cell's check even when its own cause has none (so the result can reorder the causes)."""
+    if not state.queue:
+        return None
+    own = kb.causes[state.queue[0]].check
+    if own != "none":
+        return own
+    return state.cell_check if not state.tried else None
+
+
+def _check_result(
+    kb: Knowledge, state: DialogState, kind: str | None
+) -> CheckReport | ContactFormat | None:
+    """The result of the check ``kind`` in this conversation, when it was run (not skipped)."""
+    if kind is None or kind in state.skipped:
+        return None
+    if kind == "contact_format":
+        parsed = parse_address(state.addresses[0], kb) if state.addresses else None
+        return contact_format(*parsed, kb) if isinstance(parsed, tuple) else None
+    domain = state.home_domain if kind == "own_domain" else state.external_domain
+    return state.find_check((domain,)) if domain else None
+
+
+def _live_check(
+    kb: Knowledge, cause: Cause, kind: str | None, result: CheckReport | ContactFormat | None
+) -> LiveCheck | None:
+    if kind is None or result is None:
+        return None
+    if isinstance(result, ContactFormat):
+        return cards.format_live_check(kb, _backing(cause, kind), result)
+    return cards.dns_live_check(kb, kind, _backing(cause, kind), result)
+
+
+def _backing(cause: Cause, kind: str) -> Cause | None:
+    """The cause whose ``check_meaning`` explains this check's result (when it speaks to it)."""
+    return cause if cause.check == kind or cause.check_meaning else None
+
+
+def _promote(kb: Knowledge, state: DialogState, kind: str | None) -> DialogState:
+    """The check contradicts the first cause: put the cause its failure diagnoses first."""
+    queue = state.queue or ()
+    diagnosed = PROBLEM_DIAGNOSES.get(kind or "")
+    if diagnosed is None or diagnosed not in queue:
+        return state
+    return replace(state, queue=(diagnosed, *(c for c in queue if c != diagnosed)))
+
+
+def _escalate(
+    kb: Knowledge, state: DialogState, now: float, replies: tuple[Reply, ...] = ()
+) -> Transition:
+    done = replace(state, phase="done", pending=None, updated_at=now)
+    return Transition(done, (*replies, cards.escalation_card(kb, done)))
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+
+def _ask(
+    kb: Knowledge, state: DialogState, qid: QuestionId, replies: tuple[Reply, ...]
+) -> Transition:
+    asked = replace(state, pending=qid, revision=state.revision + 1)
+    return Transition(asked, (*replies, cards.question(kb, asked, qid)))
+
+
+def _reask(kb: Knowledge, state: DialogState, now: float, why: Message) -> Transition:
+    state = replace(state, updated_at=now)
+    pending = cast(QuestionId, state.pending)
+    return Transition(state, (why, cards.question(kb, state, pending)))
+
+
+def _effect(
+    state: DialogState, awaiting: Awaiting, effect: Effect, replies: tuple[Reply, ...]
+) -> Transition:
+    return Transition(replace(state, awaiting=awaiting), replies, (effect,))
+
+
+def _recognised(kb: Knowledge, found: Triage) -> tuple[Reply, ...]:
+    signature = found.signature
+    if signature is None:
+        return ()
+    return (
+        Message(kb.message("triage.recognised", title=signature.title, meaning=signature.meaning)),
+    )
+
+
+def _apply_triage(kb: Knowledge, state: DialogState, found: Triage) -> DialogState:
+    """Settle what a pasted error says (never overriding an answer already given)."""
+    state = replace(
+        state,
+        signature=found.signature.id if found.signature else state.signature,
+        symptom=state.symptom or found.symptom,
+        contact_type=state.contact_type or found.contact_type,
+    )
+    for address in found.addresses:
+        state = _note_contact(kb, state, address)
+    if state.external_domain is None and found.domains:
+        state = replace(state, external_domain=found.domains[0])
+    return state
+
+
+def _note_contact(kb: Knowledge, state: DialogState, text: str) -> DialogState:
+    """Remember a contact's address (and its domain as the external one) or a bare domain."""
+    if not text:
+        return state
+    parsed = parse_address(text, kb)
+    if isinstance(parsed, tuple):
+        address = f"{parsed[0]}@{parsed[1]}"
+        if address not in state.addresses:
+            state = replace(state, addresses=(*state.addresses, address))
+        return replace(state, external_domain=state.external_domain or parsed[1])
+    domain = parse_domain(text)
+    if isinstance(domain, str):
+        return replace(state, external_domain=state.external_domain or domain)
+    return state
