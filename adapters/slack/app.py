@@ -1,0 +1,300 @@
+"""The slack-bolt ``AsyncApp``: its listeners turn Slack payloads into FedBot calls and post the
+rendered replies.
+
+Everything slow (DNS checks, the dialog, Web API calls) runs after Slack has been acknowledged:
+events are acknowledged by bolt before their listener runs; the slash command and buttons are
+acknowledged by a listener middleware before the listener starts. Work in flight is tracked so a
+shutdown can let it finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.blocks import (
+    ACTION_PREFIX,
+    SlackMessage,
+    answered_blocks,
+    decode_payload,
+    to_messages,
+)
+from adapters.slack.inbound import (
+    conversation_key,
+    is_dm,
+    mentions,
+    plain_text,
+    reply_thread,
+    thread_of,
+)
+from adapters.slack.web import SlackWeb
+from bot.config import Settings
+from bot.once import Once
+from bot.service import FedBot, Turn
+from dialogs.replies import CheckCard, ChoicePayload, Reply
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/fedcheck"
+# Bot events subscribed to, and the OAuth scope each needs (the manifest is checked against these).
+EVENT_SCOPES: dict[str, str] = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
+# Web API methods the adapter calls, and the scopes each needs.
+WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
+    "auth.test": (),
+    "chat.postMessage": ("chat:write",),
+    "users.info": ("users:read", "users:read.email"),
+}
+COMMAND_SCOPES: tuple[str, ...] = ("commands",)
+# Message subtypes that are a person writing something new (edits, joins, bot posts are not).
+PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+
+Next = Callable[[], Awaitable[BoltResponse]]
+
+
+def required_scopes() -> set[str]:
+    """Every scope some listener or Web API call of this adapter needs."""
+    scopes = set(EVENT_SCOPES.values()) | set(COMMAND_SCOPES)
+    return scopes.union(*WEB_API_SCOPES.values())
+
+
+async def _ack_first(ack: AsyncAck, next: Next) -> BoltResponse:
+    """Acknowledge before the listener runs, so Slack never waits on our work."""
+    await ack()
+    return await next()
+
+
+async def _ack_known_button(body: dict[str, Any], ack: AsyncAck, next: Next) -> BoltResponse:
+    """Acknowledge a press of one of our buttons; refuse (400) a value we did not make."""
+    if decode_payload(body["actions"][0].get("value")) is None:
+        return BoltResponse(status=400, body="unknown button payload")
+    await ack()
+    return await next()
+
+
+class SlackAdapter:
+    """fedbot on Slack: one bolt app, one Web API session, exactly-once guards."""
+
+    def __init__(self, bot: FedBot, settings: Settings) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
+        self.once = Once()
+        knowledge_messages = getattr(getattr(bot, "knowledge", None), "messages", None)
+        self.messages: Mapping[str, str] = (
+            knowledge_messages if isinstance(knowledge_messages, Mapping) else {}
+        )
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self.app = AsyncApp(
+            name="fedbot",
+            client=self.web.client,
+            signing_secret=settings.slack_signing_secret,
+            logger=logging.getLogger("slack_bolt.fedbot"),
+        )
+        self.app.use(self._dedupe_events)
+        self.app.command(COMMAND, middleware=[_ack_first])(self.on_fedcheck)
+        self.app.event("app_mention")(self.on_mention)
+        self.app.event("message")(self.on_message)
+        self.app.action(re.compile(f"^{ACTION_PREFIX}"), middleware=[_ack_known_button])(
+            self.on_button
+        )
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        await self.web.start()
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Let work in flight finish (up to ``grace`` seconds), then close the session."""
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=grace)
+        await self.web.close()
+
+    @asynccontextmanager
+    async def _tracked(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        except Exception:
+            log.exception("slack: listener failed")
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    # ------------------------------------------------------------ middleware
+
+    async def _dedupe_events(self, body: dict[str, Any], next: Next) -> BoltResponse:
+        """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen."""
+        event_id = body.get("event_id")
+        is_event = body.get("type") == "event_callback" and isinstance(event_id, str)
+        if is_event and not self.once.claim(f"event:{event_id}"):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    # ------------------------------------------------------------ listeners
+
+    async def on_fedcheck(self, body: dict[str, Any]) -> None:
+        async with self._tracked():
+            args = plain_text(str(body.get("text") or ""))
+            email = None
+            if not args and not self.settings.home_domains:
+                email = await self.web.user_email(body["user_id"])
+            replies = await self.bot.fedcheck(args, user_email=email)
+            visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
+            for message in to_messages(replies, self.messages):
+                await self.web.respond(
+                    body["response_url"],
+                    {**message.as_kwargs(), "response_type": visibility or "ephemeral"},
+                )
+
+    async def on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        async with self._tracked():
+            event = body["event"]
+            if event.get("bot_id") or not isinstance(event.get("user"), str):
+                return
+            text = plain_text(str(event.get("text") or ""), strip_user=context.bot_user_id)
+            channel = str(event.get("channel", ""))
+            thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
+            await self._converse(body["team_id"], channel, thread, event["user"], text=text)
+
+    async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        async with self._tracked():
+            event = body["event"]
+            user, channel = event.get("user"), event.get("channel")
+            if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
+                return
+            if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
+                return
+            if user == context.bot_user_id:
+                return
+            raw = str(event.get("text") or "")
+            if event.get("channel_type") == "im" or is_dm(channel):
+                thread = thread_of(channel, event["ts"], event.get("thread_ts"))
+                text = plain_text(raw, strip_user=context.bot_user_id)
+                await self._converse(body["team_id"], channel, thread, user, text=text)
+            elif not mentions(raw, context.bot_user_id or ""):  # mentions: see on_mention
+                await self._auto_reply(body["team_id"], channel, event, raw)
+
+    async def on_button(self, body: dict[str, Any]) -> None:
+        async with self._tracked():
+            action = body["actions"][0]
+            payload = decode_payload(action.get("value"))
+            channel = body["channel"]["id"]
+            container, message = body["container"], body.get("message") or {}
+            message_ts = str(container.get("message_ts") or message.get("ts") or "")
+            block_id = str(action.get("block_id") or "")
+            if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
+                return  # a second press of the same question before its buttons went away
+            label = str((action.get("text") or {}).get("text") or payload.value)
+            response_url = body.get("response_url")
+            blocks = answered_blocks(message.get("blocks") or [], block_id, label, self.messages)
+            if blocks is not None and isinstance(response_url, str):
+                update = {
+                    "replace_original": True,
+                    "text": message.get("text", ""),
+                    "blocks": blocks,
+                }
+                await self.web.respond(response_url, update)
+            thread_ts = message.get("thread_ts") or container.get("thread_ts")
+            thread = thread_of(channel, message_ts, thread_ts)
+            await self._converse(
+                body["team"]["id"],
+                channel,
+                thread,
+                body["user"]["id"],
+                payload=payload,
+                response_url=response_url if isinstance(response_url, str) else None,
+            )
+
+    # ------------------------------------------------------------ helpers
+
+    async def _converse(
+        self,
+        team: str,
+        channel: str,
+        thread: str,
+        user: str,
+        *,
+        text: str | None = None,
+        payload: ChoicePayload | None = None,
+        response_url: str | None = None,
+    ) -> None:
+        email = None if self.settings.home_domains else await self.web.user_email(user)
+        turn = Turn(
+            conversation=conversation_key(team, channel, thread),
+            user=user,
+            text=text,
+            payload=payload,
+            user_email=email,
+        )
+        replies = await self.bot.converse(turn)
+        await self._post(channel, reply_thread(thread), replies, response_url)
+
+    async def _auto_reply(self, team: str, channel: str, event: dict[str, Any], raw: str) -> None:
+        allowed = self.settings.slack_channels
+        if allowed and channel not in allowed:
+            return
+        card = await self.bot.auto_reply(plain_text(raw))
+        if card is None:
+            return
+        thread = str(event.get("thread_ts") or event["ts"])
+        key = f"thread:{team}:{channel}:{thread}"
+        if not self.once.claim(key):
+            return  # this thread already has its auto-reply
+        if not await self._post(channel, thread, [card]):
+            self.once.release(key)
+
+    async def _post(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        replies: Sequence[Reply],
+        response_url: str | None = None,
+    ) -> bool:
+        """Post replies (in the thread when given); when the bot may not post in that channel,
+        fall back to the interaction's ``response_url``. Whether everything was delivered."""
+        delivered = True
+        for message in to_messages(replies, self.messages):
+            delivered = (
+                await self._post_one(channel, thread_ts, message, response_url) and delivered
+            )
+        return delivered
+
+    async def _post_one(
+        self,
+        channel: str,
+        thread_ts: str | None,
+        message: SlackMessage,
+        response_url: str | None,
+    ) -> bool:
+        try:
+            await self.web.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
+            )
+            return True
+        except SlackApiError as error:
+            log.warning(
+                "slack: chat.postMessage in %s failed: %s", channel, error.response.get("error")
+            )
+            if response_url is None:
+                return False
+            fallback = {**message.as_kwargs(), "replace_original": False}
+            if thread_ts is not None:
+                fallback["thread_ts"] = thread_ts
+            return await self.web.respond(response_url, fallback)

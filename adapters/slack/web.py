@@ -1,0 +1,86 @@
+"""Outbound Slack HTTP: one shared aiohttp session for the Web API and ``response_url`` posts.
+
+slack_sdk's async clients open a new HTTP session per call unless given one; sharing a session
+(keep-alive connections) roughly doubles how many replies one process can send. ``429`` answers
+are retried after their ``Retry-After``; dropped connections once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 3
+PROFILE_CACHE_SIZE = 10_000
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
+
+
+class SlackWeb:
+    """The Web API client and ``response_url`` poster, sharing one session opened on start."""
+
+    def __init__(self, token: str, base_url: str = "") -> None:
+        kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        self.client = AsyncWebClient(token=token, retry_handlers=retry_handlers(), **kwargs)
+        self._emails: OrderedDict[str, str | None] = OrderedDict()
+
+    async def start(self) -> None:
+        if self.client.session is None or self.client.session.closed:
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout),
+                connector=aiohttp.TCPConnector(limit=64),
+            )
+
+    async def close(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+
+    async def respond(self, response_url: str, message: dict[str, Any]) -> bool:
+        """POST ``message`` to a ``response_url``; whether Slack took it."""
+        hook = AsyncWebhookClient(
+            response_url, session=self.client.session, retry_handlers=retry_handlers()
+        )
+        try:
+            response = await hook.send_dict(message)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("slack: response_url post failed: %s", error)
+            return False
+        if response.status_code != 200:
+            log.warning("slack: response_url answered %s %s", response.status_code, response.body)
+        return response.status_code == 200
+
+    async def user_email(self, user: str) -> str | None:
+        """The profile e-mail (needs ``users:read.email``), cached; failures give ``None``."""
+        if user in self._emails:
+            self._emails.move_to_end(user)
+            return self._emails[user]
+        email: str | None = None
+        try:
+            response = await self.client.users_info(user=user)
+            profile = (response.get("user") or {}).get("profile") or {}
+            found = profile.get("email")
+            email = found if isinstance(found, str) and "@" in found else None
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, AttributeError) as error:
+            log.info("slack: no profile e-mail for %s: %s", user, error)
+        self._emails[user] = email
+        while len(self._emails) > PROFILE_CACHE_SIZE:
+            self._emails.popitem(last=False)
+        return email
