@@ -54,7 +54,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class Record:
-    """One DNS record seen (or looked for). ``value`` is presentation format, e.g. ``100 1 5061 x.``."""
+    """One DNS record seen (or looked for).
+
+    ``value`` is presentation format, e.g. ``100 1 5061 x.``."""
 
     name: str
     rtype: str

@@ -1,0 +1,116 @@
+"""The live federation check: run every query for a domain concurrently under one deadline, then
+hand the answers to the pure judge."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+
+from bot.config import Settings
+from bot.federation.domains import parse_domain
+from bot.federation.judge import Collected, judge, judge_pair, planned_queries, srv_targets
+from bot.federation.model import CheckReport, CheckResult, InvalidDomain
+from bot.federation.resolver import (
+    Answer,
+    AnswerCache,
+    DnsClient,
+    Nameserver,
+    parse_nameserver,
+    system_nameservers,
+)
+from bot.federation.texts import Texts, load_texts
+
+
+class FederationChecker:
+    """Checks one domain, or two and how they fit together.
+
+    ``servers`` are ``host[:port]`` strings (empty: the system's resolvers from
+    ``resolv_conf``); ``timeout`` is the deadline for a whole check in seconds; answers are cached
+    by TTL in a bounded LRU of ``cache_size`` entries (negative answers for at most
+    ``negative_ttl`` seconds). Raises ValueError only for a malformed server address."""
+
+    def __init__(
+        self,
+        servers: Sequence[str] = (),
+        timeout: float = 5.0,
+        cache_size: int = 10_000,
+        *,
+        negative_ttl: float = 60.0,
+        attempt_timeout: float = 2.0,
+        resolv_conf: str = "/etc/resolv.conf",
+        clock: Callable[[], float] = time.monotonic,
+        texts: Texts | None = None,
+    ) -> None:
+        nameservers: tuple[Nameserver, ...] = tuple(parse_nameserver(s) for s in servers)
+        if not nameservers:
+            nameservers = system_nameservers(resolv_conf)
+        self.timeout = timeout
+        self.cache = AnswerCache(cache_size, negative_ttl=negative_ttl, clock=clock)
+        self.client = DnsClient(nameservers, cache=self.cache, attempt_timeout=attempt_timeout)
+        self.texts = texts or load_texts()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> FederationChecker:
+        """Servers: ``FEDBOT_DNS_SERVERS``, else the system's; deadline: ``FEDBOT_DNS_TIMEOUT``."""
+        return cls(settings.dns_servers, settings.dns_timeout, **overrides)  # type: ignore[arg-type]
+
+    @property
+    def servers(self) -> tuple[Nameserver, ...]:
+        return self.client.servers
+
+    async def check(self, *domains: str, inputs: Sequence[str] = ()) -> CheckReport:
+        """Check one or two already-parsed domains; two are checked concurrently and judged as a
+        pair. ``inputs`` (optional) are what the user typed, echoed in the results."""
+        if not 1 <= len(domains) <= 2:
+            raise ValueError("check takes one or two domains")
+        deadline = time.monotonic() + self.timeout
+        typed = list(inputs) + list(domains[len(inputs) :])
+        results = await asyncio.gather(
+            *(self.check_domain(d, deadline, typed[i]) for i, d in enumerate(domains))
+        )
+        pair = judge_pair(results[0], results[1], self.texts) if len(results) == 2 else None
+        return CheckReport(tuple(results), pair)
+
+    async def check_inputs(self, *inputs: str) -> CheckReport | list[InvalidDomain]:
+        """Parse what the user typed first; return the refusals if any input is not a domain."""
+        parsed = [parse_domain(text) for text in inputs]
+        invalid = [p for p in parsed if isinstance(p, InvalidDomain)]
+        if invalid:
+            return invalid
+        return await self.check(*(p for p in parsed if isinstance(p, str)), inputs=inputs)
+
+    async def check_domain(self, domain: str, deadline: float, input_text: str = "") -> CheckResult:
+        """One domain against an absolute ``time.monotonic()`` deadline."""
+        query = self.client.query
+        planned = planned_queries(domain)
+
+        async def srv_then_addresses() -> tuple[Answer, dict[str, tuple[Answer, ...]]]:
+            name, rdtype = planned["srv"]
+            srv = await query(name, rdtype, deadline)
+            targets = srv_targets(srv)
+            lookups = await asyncio.gather(
+                *(query(t, rt, deadline) for t in targets for rt in ("A", "AAAA"))
+            )
+            return srv, {t: tuple(lookups[2 * i : 2 * i + 2]) for i, t in enumerate(targets)}
+
+        others = {role: q for role, q in planned.items() if role != "srv"}
+        srv_task = asyncio.ensure_future(srv_then_addresses())
+        answers = await asyncio.gather(*(query(n, t, deadline) for n, t in others.values()))
+        srv, addresses = await srv_task
+        by_role = dict(zip(others, answers, strict=True))
+        collected = Collected(
+            input=input_text or domain,
+            domain=domain,
+            srv=srv,
+            existence=by_role["existence"],
+            signin_srv=by_role["signin_srv"],
+            sip=by_role["sip"],
+            lyncdiscover=by_role["lyncdiscover"],
+            misplaced=tuple(a for role, a in by_role.items() if role.startswith("misplaced")),
+            target_addresses=addresses,
+        )
+        return judge(collected, self.texts)
+
+    async def close(self) -> None:
+        """Nothing to release (sockets are per query); kept so callers can treat checkers alike."""

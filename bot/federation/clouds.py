@@ -1,0 +1,101 @@
+"""Which cloud a federation SRV target belongs to (federation-facts.md §1): pure data, lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.federation.model import Cloud
+
+FEDERATION_PORT = 5061
+
+# The federation edge per cloud (target of ``_sipfederationtls._tcp``).
+FEDERATION_TARGETS: dict[str, Cloud] = {
+    "sipfed.online.lync.com": "commercial",
+    "sipfed.online.gov.skypeforbusiness.us": "gcc_high",
+    "sipfed.online.dod.skypeforbusiness.us": "dod",
+    "sipfed.online.partner.lync.cn": "china",
+    "sipfed.online.lync.de": "germany",
+    "federation.messenger.msn.com": "microsoft_account",
+}
+EXPECTED_TARGET: dict[Cloud, str] = {cloud: host for host, cloud in FEDERATION_TARGETS.items()}
+DEFAULT_TARGET = EXPECTED_TARGET["commercial"]
+
+# Microsoft-operated DNS suffixes, most specific first, with the cloud they belong to.
+MICROSOFT_SUFFIXES: tuple[tuple[str, Cloud], ...] = (
+    ("gov.skypeforbusiness.us", "gcc_high"),
+    ("dod.skypeforbusiness.us", "dod"),
+    ("skypeforbusiness.us", "gcc_high"),
+    ("partner.lync.cn", "china"),
+    ("lync.cn", "china"),
+    ("lync.de", "germany"),
+    ("messenger.msn.com", "microsoft_account"),
+    ("lync.com", "commercial"),
+    ("microsoft.com", "commercial"),
+    ("microsoftonline.com", "commercial"),
+    ("office.com", "commercial"),
+    ("office365.com", "commercial"),
+    ("office.net", "commercial"),
+    ("outlook.com", "commercial"),
+    ("skype.com", "commercial"),
+    ("msn.com", "microsoft_account"),
+    ("live.com", "microsoft_account"),
+)
+
+MICROSOFT_365_CLOUDS: frozenset[Cloud] = frozenset(
+    {"commercial", "gcc_high", "dod", "china", "germany"}
+)
+
+TargetKind = Literal[
+    "federation_edge", "microsoft_other", "zone_appended", "disabled", "on_premises"
+]
+
+
+@dataclass(frozen=True)
+class TargetClass:
+    """What an SRV target is: ``cloud`` is the cloud it belongs to (or was meant for)."""
+
+    kind: TargetKind
+    cloud: Cloud
+    expected: str
+
+
+def normalise_host(name: str) -> str:
+    return name.lower().rstrip(".") if name not in (".", "") else "."
+
+
+def microsoft_cloud(host: str) -> Cloud | None:
+    """The cloud of a Microsoft-operated host name, or None for anyone else's."""
+    host = normalise_host(host)
+    for suffix, cloud in MICROSOFT_SUFFIXES:
+        if host == suffix or host.endswith("." + suffix):
+            return cloud
+    return None
+
+
+def classify_target(target: str, domain: str) -> TargetClass:
+    """Classify the target of ``_sipfederationtls._tcp.<domain>``."""
+    host = normalise_host(target)
+    if host == ".":
+        return TargetClass("disabled", "none", DEFAULT_TARGET)
+    if host in FEDERATION_TARGETS:
+        return TargetClass("federation_edge", FEDERATION_TARGETS[host], host)
+    for edge, cloud in FEDERATION_TARGETS.items():
+        if host.startswith(edge + "."):
+            return TargetClass("zone_appended", cloud, edge)
+    family = microsoft_cloud(host)
+    if family is not None:
+        return TargetClass("microsoft_other", family, EXPECTED_TARGET[family])
+    if _zone_appended_twice(host, domain):
+        return TargetClass("zone_appended", "on_premises", host[: -len(domain) - 1])
+    return TargetClass("on_premises", "on_premises", host)
+
+
+def _zone_appended_twice(host: str, domain: str) -> bool:
+    """``sip.contoso.com.contoso.com``: a relative name entered with the zone already in it."""
+    labels = domain.split(".")
+    for start in range(len(labels) - 1):
+        zone = ".".join(labels[start:])
+        if host.endswith(f".{zone}.{zone}"):
+            return True
+    return False

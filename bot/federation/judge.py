@@ -1,0 +1,346 @@
+"""Sans-I/O judgement: the answers collected for a domain become a :class:`CheckResult`, two
+results become a :class:`PairVerdict`. No DNS, no clock — the same answers give the same verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.federation.clouds import (
+    DEFAULT_TARGET,
+    EXPECTED_TARGET,
+    FEDERATION_PORT,
+    MICROSOFT_365_CLOUDS,
+    TargetClass,
+    classify_target,
+    microsoft_cloud,
+    normalise_host,
+)
+from bot.federation.model import (
+    CheckResult,
+    Cloud,
+    Finding,
+    PairVerdict,
+    Record,
+    Status,
+)
+from bot.federation.resolver import NEGATIVE_OUTCOMES, Answer
+from bot.federation.texts import Texts
+
+DNS_CODES = frozenset({"dns_timeout", "dns_servfail"})
+FEDERATION_SRV = "_sipfederationtls._tcp."
+SIGNIN_SRV = "_sip._tls."
+# Near-miss names admins create when service and protocol are typed wrongly (facts §5.2).
+MISPLACED_PREFIXES = ("_sipfederationtls.", "sipfederationtls._tcp.")
+
+
+def federation_name(domain: str) -> str:
+    return FEDERATION_SRV + domain
+
+
+@dataclass(frozen=True)
+class Collected:
+    """Every answer gathered for one domain (names are those in :func:`planned_queries`)."""
+
+    input: str
+    domain: str
+    srv: Answer
+    existence: Answer
+    signin_srv: Answer
+    sip: Answer
+    lyncdiscover: Answer
+    misplaced: tuple[Answer, ...] = ()
+    target_addresses: dict[str, tuple[Answer, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SrvRecord:
+    priority: int
+    weight: int
+    port: int
+    target: str
+    record: Record
+
+
+def planned_queries(domain: str) -> dict[str, tuple[str, str]]:
+    """The independent first-round queries, by role: (name, type)."""
+    return {
+        "srv": (federation_name(domain), "SRV"),
+        "existence": (domain, "SOA"),
+        "signin_srv": (SIGNIN_SRV + domain, "SRV"),
+        "sip": ("sip." + domain, "A"),
+        "lyncdiscover": ("lyncdiscover." + domain, "A"),
+        **{f"misplaced{i}": (p + domain, "SRV") for i, p in enumerate(MISPLACED_PREFIXES)},
+    }
+
+
+def srv_records(answer: Answer) -> tuple[SrvRecord, ...]:
+    """SRV records in an answer, best first (priority ascending, weight descending)."""
+    found = []
+    for record in answer.of_type("SRV"):
+        parts = record.value.split()
+        if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
+            continue
+        target = normalise_host(parts[3])
+        found.append(SrvRecord(int(parts[0]), int(parts[1]), int(parts[2]), target, record))
+    return tuple(sorted(found, key=lambda s: (s.priority, -s.weight, s.target)))
+
+
+def srv_targets(answer: Answer) -> tuple[str, ...]:
+    """Targets whose addresses are worth looking up (not ``.``), in preference order, unique."""
+    return tuple(dict.fromkeys(s.target for s in srv_records(answer) if s.target != "."))
+
+
+def _cname_at(answer: Answer) -> str | None:
+    owner = answer.name.rstrip(".")
+    for record in answer.of_type("CNAME"):
+        if record.name.lower().rstrip(".") == owner:
+            return normalise_host(record.value)
+    return None
+
+
+def _absent(answer: Answer) -> bool:
+    return answer.outcome in NEGATIVE_OUTCOMES and not answer.records
+
+
+def judge(collected: Collected, texts: Texts) -> CheckResult:
+    """The verdict for one domain."""
+    return _Judgement(collected, texts).result()
+
+
+class _Judgement:
+    def __init__(self, collected: Collected, texts: Texts) -> None:
+        self.c = collected
+        self.texts = texts
+        self.findings: list[Finding] = []
+        self.records: list[Record] = []
+        self.cloud: Cloud = "none"
+
+    def add(self, code: str, variant: str = "", severity: str | None = None, **values: str) -> None:
+        finding = self.texts.finding(code, variant, severity, **values)  # type: ignore[arg-type]
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    def keep(self, records: Iterable[Record]) -> None:
+        for record in records:
+            if record not in self.records:
+                self.records.append(record)
+
+    def result(self) -> CheckResult:
+        c = self.c
+        self.keep(c.srv.records)
+        srv_ok = self.federation_srv()
+        if srv_ok is not None:
+            self.informational()
+        return CheckResult(
+            input=c.input,
+            domain=c.domain,
+            status=status_of(self.findings),
+            cloud=self.cloud,
+            findings=tuple(self.findings),
+            records=tuple(self.records),
+        )
+
+    # -- the verdict: _sipfederationtls._tcp -------------------------------------------------
+
+    def federation_srv(self) -> bool | None:
+        """Judge the federation SRV; None when DNS failed or the domain does not exist."""
+        c, name = self.c, federation_name(self.c.domain)
+        if c.existence.outcome == "nxdomain" and c.srv.outcome != "answer":
+            self.add("domain_not_found", domain=c.domain)
+            return None
+        if c.srv.failed:
+            self.dns_failure(c.srv, name)
+            return None
+        cname = _cname_at(c.srv)
+        records = srv_records(c.srv)
+        if cname is not None:
+            intended = classify_target(cname, c.domain)
+            self.add("federation_srv_cname", name=name, target=cname, expected=intended.expected)
+            if not records:
+                return False
+        if not records:
+            return self.missing(name)
+        return self.judge_records(name, records)
+
+    def missing(self, name: str) -> bool:
+        found = [a for a in self.c.misplaced if srv_records(a) or _cname_at(a)]
+        if found:
+            for answer in found:
+                self.keep(answer.records)
+            names = ", ".join(a.name for a in found)
+            self.add("federation_srv_misplaced", name=name, names=names)
+        else:
+            self.add("federation_srv_missing", name=name, expected=DEFAULT_TARGET)
+        return False
+
+    def judge_records(self, name: str, records: tuple[SrvRecord, ...]) -> bool:
+        c = self.c
+        classes = {s.target: classify_target(s.target, c.domain) for s in records}
+        live = [s for s in records if s.target != "."]
+        if not live:
+            self.add("federation_srv_disabled", name=name, domain=c.domain, expected=DEFAULT_TARGET)
+            return False
+        best = classes[live[0].target]
+        self.cloud = best.cloud
+        before = len(self.findings)
+        places = {classes[s.target].cloud for s in records}
+        if len(places) > 1:
+            targets = ", ".join(f"{s.target} port {s.port}" for s in records)
+            expected = next(
+                (t.expected for t in classes.values() if t.kind != "on_premises"), best.expected
+            )
+            self.add("federation_srv_conflicting", name=name, targets=targets, expected=expected)
+        for srv in live:
+            self.judge_target(name, srv, classes[srv.target])
+        if len(self.findings) == before:
+            variant = "on_premises" if best.kind == "on_premises" else ""
+            self.add(
+                "federation_srv_ok",
+                variant,
+                name=name,
+                target=live[0].target,
+                port=str(live[0].port),
+                cloud=self.texts.cloud_label(best.cloud),
+            )
+            return True
+        return False
+
+    def judge_target(self, name: str, srv: SrvRecord, kind: TargetClass) -> None:
+        if kind.kind == "zone_appended":
+            self.add(
+                "federation_srv_wrong_target",
+                "zone_appended",
+                name=name,
+                target=srv.target,
+                expected=kind.expected,
+            )
+        elif kind.kind == "microsoft_other":
+            self.add(
+                "federation_srv_wrong_target", name=name, target=srv.target, expected=kind.expected
+            )
+        if srv.port != FEDERATION_PORT:
+            self.add("federation_srv_wrong_port", name=name, target=srv.target, port=str(srv.port))
+        addresses = self.c.target_addresses.get(srv.target, ())
+        for answer in addresses:
+            self.keep(answer.records)
+        if kind.kind not in ("on_premises", "zone_appended") or not addresses:
+            return
+        if any(a.outcome == "answer" for a in addresses):
+            return
+        failed = [a for a in addresses if a.failed]
+        if failed:
+            self.dns_failure(failed[0], srv.target)
+        elif kind.kind == "on_premises":
+            self.add("federation_srv_target_unresolvable", name=name, target=srv.target)
+
+    def dns_failure(self, answer: Answer, name: str) -> None:
+        code = "dns_timeout" if answer.outcome == "timeout" else "dns_servfail"
+        self.add(code, name=name, detail=answer.detail or answer.outcome)
+
+    # -- information: legacy records and hybrid markers ---------------------------------------
+
+    def informational(self) -> None:
+        c = self.c
+        lookups = (c.signin_srv, c.sip, c.lyncdiscover)
+        for answer in lookups:
+            self.keep(answer.records)
+        absent = [a.name for a in lookups if _absent(a)]
+        if absent:
+            self.add("legacy_records_absent", names=", ".join(absent))
+        self.lyncdiscover()
+        for code, outcomes in (
+            ("dns_timeout", ("timeout",)),
+            ("dns_servfail", ("servfail", "error")),
+        ):
+            failed = [a for a in lookups if a.outcome in outcomes]
+            if failed:
+                self.add(
+                    code,
+                    "informational",
+                    "info",
+                    names=", ".join(a.name for a in failed),
+                    detail=failed[0].detail or failed[0].outcome,
+                )
+
+    def lyncdiscover(self) -> None:
+        answer = self.c.lyncdiscover
+        if answer.failed or _absent(answer):
+            return
+        target = _cname_at(answer)
+        if target is None:
+            addresses = answer.of_type("A") + answer.of_type("AAAA")
+            if not addresses:
+                return
+            target = addresses[0].value
+        elif microsoft_cloud(target) is not None:
+            return
+        if self.cloud in MICROSOFT_365_CLOUDS:
+            self.add(
+                "lyncdiscover_on_premises",
+                "hybrid",
+                "warning",
+                domain=self.c.domain,
+                target=target,
+                cloud=self.texts.cloud_label(self.cloud),
+            )
+        else:
+            self.add("lyncdiscover_on_premises", domain=self.c.domain, target=target)
+
+
+def status_of(findings: Iterable[Finding]) -> Status:
+    """problem if anything needs fixing; dns_error if the verdict could not be reached; else ok."""
+    serious = [f for f in findings if f.severity in ("error", "warning")]
+    if any(f.code not in DNS_CODES for f in serious):
+        return "problem"
+    if serious:
+        return "dns_error"
+    return "ok"
+
+
+def _srv_ok(result: CheckResult) -> bool:
+    return "federation_srv_ok" in result.codes
+
+
+def judge_pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
+    """How two organisations' federation setups fit together (facts §2)."""
+    if "dns_error" in (first.status, second.status):
+        return PairVerdict("unknown", "dns_error")
+    clouds = {first.cloud, second.cloud}
+    findings: list[Finding] = []
+    if "on_premises" in clouds:
+        for this, other in ((first, second), (second, first)):
+            if not _srv_ok(this):
+                findings.append(
+                    texts.finding(
+                        "federation_srv_missing",
+                        "server_partner",
+                        domain=this.domain,
+                        other=other.domain,
+                        expected=EXPECTED_TARGET.get(this.cloud, DEFAULT_TARGET),
+                    )
+                )
+        return PairVerdict("server_partner", status_of(findings), tuple(findings))
+    if clouds <= MICROSOFT_365_CLOUDS and len(clouds) == 2:
+        broken = ", ".join(r.domain for r in (first, second) if not _srv_ok(r))
+        finding = texts.finding(
+            "cross_cloud",
+            "srv_problem" if broken else "",
+            "error" if broken else None,
+            domain=first.domain,
+            cloud=texts.cloud_label(first.cloud),
+            other=second.domain,
+            other_cloud=texts.cloud_label(second.cloud),
+            targets=broken,
+        )
+        return PairVerdict("cross_cloud", status_of([finding]), (finding,))
+    if len(clouds) == 1 and clouds <= MICROSOFT_365_CLOUDS:
+        return PairVerdict("same_cloud", "ok")
+    for this in (first, second):
+        if this.cloud == "none" and this.status != "dns_error":
+            findings.append(
+                texts.finding(
+                    "federation_srv_missing", "pair_unknown", "warning", domain=this.domain
+                )
+            )
+    return PairVerdict("unknown", status_of(findings), tuple(findings))
