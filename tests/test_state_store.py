@@ -1,0 +1,170 @@
+"""Conversation state stores: versioned writes, conflicts, expiry, resume, garbage rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.state import (
+    MemoryStore,
+    SQLiteStore,
+    StateConflict,
+    StateStore,
+    StateStoreError,
+    open_store,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def store_and_clock(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[StateStore, Clock]]:
+    clock = Clock()
+    store: StateStore = (
+        MemoryStore(clock)
+        if request.param == "memory"
+        else SQLiteStore(str(tmp_path / "s.db"), clock)
+    )
+    yield store, clock
+    await store.close()
+
+
+async def test_versions_increase_and_data_round_trips(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.get("c1") is None
+    assert await store.put("c1", {"a": [1, "x"], "b": None}, 0) == 1
+    clock.now = 1005.0
+    assert await store.put("c1", {"a": 2}, 1) == 2
+    row = await store.get("c1")
+    assert (
+        row is not None and row.version == 2 and row.data == {"a": 2} and row.updated_at == 1005.0
+    )
+
+
+async def test_stale_version_conflicts_and_keeps_the_newer_data(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, _ = store_and_clock
+    await store.put("c1", {"turn": 1}, 0)
+    await store.put("c1", {"turn": 2}, 1)
+    with pytest.raises(StateConflict):
+        await store.put("c1", {"turn": "lost"}, 1)
+    with pytest.raises(StateConflict):
+        await store.put("c1", {"turn": "lost"}, 0)  # a second "first write" of the same key
+    row = await store.get("c1")
+    assert row is not None and row.data == {"turn": 2} and row.version == 2
+
+
+async def test_writing_a_missing_row_with_a_version_conflicts(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, _ = store_and_clock
+    with pytest.raises(StateConflict):
+        await store.put("nobody", {}, 3)
+
+
+async def test_keys_are_independent_and_delete_removes(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, _ = store_and_clock
+    await store.put("a", {"k": "a"}, 0)
+    await store.put("b", {"k": "b"}, 0)
+    await store.delete("a")
+    await store.delete("never-there")
+    assert await store.get("a") is None
+    row = await store.get("b")
+    assert row is not None and row.data == {"k": "b"}
+
+
+async def test_purge_removes_only_idle_rows(store_and_clock: tuple[StateStore, Clock]) -> None:
+    store, clock = store_and_clock
+    await store.put("old", {}, 0)
+    clock.now = 2000.0
+    await store.put("new", {}, 0)
+    assert await store.purge_expired(now=2500.0, ttl=1000.0) == 1
+    assert await store.get("old") is None and await store.get("new") is not None
+
+
+async def test_ping(store_and_clock: tuple[StateStore, Clock]) -> None:
+    assert await store_and_clock[0].ping() is True
+
+
+async def test_memory_store_does_not_share_mutable_data() -> None:
+    store = MemoryStore()
+    data = {"list": [1]}
+    await store.put("c", data, 0)
+    data["list"].append(2)
+    row = await store.get("c")
+    assert row is not None and row.data == {"list": [1]}
+
+
+async def test_sqlite_conversation_survives_closing_and_reopening(tmp_path: Path) -> None:
+    path = str(tmp_path / "sub" / "fedbot.db")
+    first = open_store(f"sqlite:///{path}")
+    await first.put("teams:1", {"step": "scope"}, 0)
+    await first.close()
+    second = open_store(f"sqlite:///{path}")
+    row = await second.get("teams:1")
+    assert row is not None and row.version == 1 and row.data == {"step": "scope"}
+    assert await second.put("teams:1", {"step": "card"}, 1) == 2
+    await second.close()
+
+
+async def test_sqlite_two_connections_cannot_overwrite_each_other(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.db")
+    a, b = SQLiteStore(path), SQLiteStore(path)
+    await a.put("c", {"by": "a"}, 0)
+    row_a, row_b = await a.get("c"), await b.get("c")
+    assert row_a is not None and row_b is not None
+    await a.put("c", {"by": "a2"}, row_a.version)
+    with pytest.raises(StateConflict):
+        await b.put("c", {"by": "b"}, row_b.version)
+    await a.close()
+    await b.close()
+
+
+async def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    store = SQLiteStore(str(path))
+    await store.put("c", {}, 0)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_sqlite_garbage_row_reads_as_empty_data_and_can_be_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.db"
+    store = SQLiteStore(str(path))
+    await store.put("c", {"ok": True}, 0)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE conversation_state SET data = '{not json' WHERE key = 'c'")
+    row = await store.get("c")
+    assert row is not None and row.data == {} and row.version == 1
+    assert await store.put("c", {"fresh": 1}, row.version) == 2
+    await store.close()
+
+
+def test_open_store_urls(tmp_path: Path) -> None:
+    assert isinstance(open_store("memory://"), MemoryStore)
+    store = open_store(f"sqlite:///{tmp_path}/x.db")
+    assert isinstance(store, SQLiteStore) and store.path == f"{tmp_path}/x.db"
+    assert open_store("sqlite:///fedbot.db").description == "sqlite:///fedbot.db"
+
+
+@pytest.mark.parametrize("url", ["redis://localhost", "fedbot.db", "sqlite://", "sqlite:///", ""])
+def test_open_store_refuses_unknown_urls_clearly(url: str) -> None:
+    with pytest.raises(StateStoreError, match="FEDBOT_STATE"):
+        open_store(url)
