@@ -7,7 +7,10 @@ and, when off, why.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 
 from aiohttp import web
 
@@ -38,3 +41,71 @@ def build_app(bot: FedBot, settings: Settings) -> tuple[web.Application, list[st
     app.router.add_get("/readyz", readyz)
     lines = [teams.mount(app, bot, settings), slack.mount(app, bot, settings)]
     return app, lines
+
+
+def bind_host(requested: str, settings: Settings) -> tuple[str, str | None]:
+    """Where to listen, and why the requested host was overridden (None when it was not).
+
+    Without a Microsoft app id the Bot Framework endpoint accepts unauthenticated requests, so the
+    server stays on the loopback interface whatever ``--host`` says."""
+    if not settings.app_id and requested not in ("127.0.0.1", "localhost"):
+        return "127.0.0.1", (
+            f"listening on 127.0.0.1 only, not {requested}: no MicrosoftAppId, so Bot Framework "
+            "authentication is off"
+        )
+    return requested, None
+
+
+def startup_lines(settings: Settings, adapter_lines: list[str], host: str, port: int) -> list[str]:
+    """What the operator needs to see at start: endpoints, what is enabled, state, resolvers."""
+    base = f"http://{host}:{port}"
+    dns = ", ".join(settings.dns_servers) or "the system's resolvers"
+    return [
+        f"fedbot listening on {base}",
+        f"GET {base}/healthz (liveness), GET {base}/readyz (knowledge and state store)",
+        *adapter_lines,
+        f"state store: {settings.state_url}",
+        f"DNS resolvers: {dns} (time-out {settings.dns_timeout:g}s)",
+        f"knowledge: {settings.knowledge_path or 'shipped'}",
+    ]
+
+
+async def serve(
+    bot: FedBot,
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 3978,
+    stop: asyncio.Event | None = None,
+    shutdown_timeout: float = 30.0,
+) -> None:
+    """Run until SIGTERM / SIGINT (or ``stop``), then stop accepting, let in-flight turns finish
+    (up to ``shutdown_timeout``) and close the bot."""
+    app, adapter_lines = build_app(bot, settings)
+    host, override = bind_host(host, settings)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = port
+    if runner.addresses:
+        bound = runner.addresses[0][1]
+    for line in startup_lines(settings, adapter_lines, host, bound):
+        log.info("%s", line)
+    if override:
+        log.warning("%s", override)
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        log.info("shutting down: finishing in-flight requests (up to %gs)", shutdown_timeout)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        await runner.cleanup()
+        await bot.close()
+        log.info("fedbot stopped")

@@ -1,0 +1,47 @@
+"""``fedbot serve``: the Teams (and Slack) bot server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from bot.config import Settings
+from bot.server import serve
+from bot.service import FedBot
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the bot server (Teams: POST /api/messages, Slack: POST /slack/events)",
+        description="Run the bot server. Configuration comes from the environment "
+        "(MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId, "
+        "SLACK_*, FEDBOT_*). Without MicrosoftAppId authentication is off and the server "
+        "listens on 127.0.0.1 only.",
+    )
+    parser.add_argument(
+        "--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)"
+    )
+    parser.add_argument("--port", type=int, default=3978, help="port (default 3978)")
+    parser.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=30.0,
+        help="seconds in-flight requests get to finish on SIGTERM (default 30)",
+    )
+    parser.set_defaults(run=run)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    settings = Settings.from_env()
+    bot = await FedBot.create(settings)
+    await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(_main(args))
+    return 0
