@@ -17,7 +17,9 @@ APP_ID_PLACEHOLDER = "{{MICROSOFT_APP_ID}}"
 TEAMS_APP_ID_PLACEHOLDER = "{{TEAMS_APP_ID}}"
 DOMAIN_PLACEHOLDER = "{{BOT_DOMAIN}}"
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_HOST = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
+_HOST = re.compile(
+    r"^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,7 +60,9 @@ def _fill(node: Any, values: dict[str, str]) -> Any:
 def build_manifest(app_id: str, domain: str = "", teams_app_id: str = "") -> dict[str, Any]:
     """The manifest with its placeholders filled in."""
     template = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
-    teams_app_id = teams_app_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"fedbot-teams:{app_id}"))
+    teams_app_id = teams_app_id or str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"fedbot-teams:{app_id.lower()}")
+    )
     manifest: dict[str, Any] = _fill(
         template,
         {
@@ -96,4 +100,3 @@ def run(args: argparse.Namespace) -> int:
     out = write_package(manifest, Path(args.out))
     print(f"wrote {out} (Teams app {manifest['id']}, bot {args.app_id.lower()})")
     return 0
-
