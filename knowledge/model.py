@@ -65,7 +65,9 @@ class Signature:
 
     ``patterns`` are compiled regexes (any one matching recognises the signature) applied to
     normalised text (see :mod:`knowledge.triage`). ``contact_type`` is set when the message itself
-    settles it."""
+    settles it. ``keywords`` is a cheap prefilter: the patterns are only tried when one of these
+    lower-case words occurs in the text (empty: always tried). Signatures are tried in descending
+    ``priority``, equal priorities in file order; the first that matches wins."""
 
     id: str
     title: str
@@ -77,6 +79,8 @@ class Signature:
     examples: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
     source: str = ""
+    priority: int = 0
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class Knowledge:
     messages: dict[str, str]
     home_domains: tuple[str, ...] = ()
     follow_up_causes: tuple[str, ...] = ()
+    # Standard Microsoft consumer (Messenger) domains: contacts there need no special format.
+    consumer_domains: tuple[str, ...] = ()
+    # Microsoft infrastructure and link domains triage never reports as a party's domain.
+    ignored_domains: tuple[str, ...] = ()
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

@@ -1,0 +1,100 @@
+"""``fedbot triage [TEXT]``: recognise a pasted error message (stdin when no TEXT).
+
+Exit codes: 0 recognised, 1 not recognised, 2 the knowledge files (FEDBOT_KNOWLEDGE) are invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from knowledge.loader import KnowledgeError, load_knowledge
+from knowledge.model import Knowledge, Option
+from knowledge.triage import MAX_TRIAGE_CHARS, Triage, triage
+
+# Read a little more than triage examines, so the cut happens in one place (triage).
+MAX_STDIN_BYTES = 4 * MAX_TRIAGE_CHARS
+EXIT_RECOGNISED, EXIT_NOT_RECOGNISED, EXIT_BAD_KNOWLEDGE = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "triage",
+        help="recognise a pasted error message",
+        description="Recognise a pasted error message (Teams, Skype for Business / Lync, SIP "
+        "logs, ms-diagnostics, DNS tool output): the known error, the symptom, the likely "
+        "causes, and the addresses and domains to check. Reads standard input when no TEXT is "
+        "given.",
+        epilog="Exit status: 0 recognised, 1 not recognised, 2 invalid knowledge files "
+        "(FEDBOT_KNOWLEDGE).",
+    )
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="the error text (else stdin)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"recognized", "signature", "symptom", "likely_causes", "addresses", '
+        '"domains"}',
+    )
+    parser.add_argument(
+        "--knowledge", metavar="PATH", help="organisation override (default FEDBOT_KNOWLEDGE)"
+    )
+    parser.set_defaults(run=run)
+
+
+def read_stdin(stream: TextIO) -> str:
+    """At most :data:`MAX_STDIN_BYTES` of standard input, undecodable bytes replaced."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return bytes(buffer.read(MAX_STDIN_BYTES)).decode("utf-8", errors="replace")
+    return stream.read(MAX_STDIN_BYTES)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        kb = load_knowledge(args.knowledge)
+    except KnowledgeError as exc:
+        print(f"fedbot: invalid knowledge: {exc}", file=sys.stderr)
+        return EXIT_BAD_KNOWLEDGE
+    if args.text:
+        text = " ".join(args.text)
+    else:
+        if sys.stdin.isatty():
+            print("Paste the error message, then press Ctrl-D.", file=sys.stderr)
+        text = read_stdin(sys.stdin)
+    found = triage(text, kb)
+    if args.json:
+        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render(found, kb))
+    return EXIT_RECOGNISED if found.recognized else EXIT_NOT_RECOGNISED
+
+
+def _label(options: tuple[Option, ...], ident: str | None) -> str | None:
+    return next((f"{o.label} ({o.id})" for o in options if o.id == ident), ident)
+
+
+def render(found: Triage, kb: Knowledge) -> str:
+    """The readable report: what was recognised and what to look at."""
+    lines: list[str] = []
+    if found.signature is None:
+        lines.append("Not recognised as a known federation error.")
+    else:
+        sig = found.signature
+        lines += [f"Recognised: {sig.title} [{sig.id}]", f"  {sig.meaning}"]
+        if found.symptom:
+            lines.append(f"Symptom:       {_label(kb.symptoms, found.symptom)}")
+    if found.contact_type:
+        lines.append(f"Contact type:  {_label(kb.contact_types, found.contact_type)}")
+    if found.likely_causes:
+        lines.append("Likely causes:")
+        for number, cause_id in enumerate(found.likely_causes, 1):
+            cause = kb.causes.get(cause_id)
+            lines.append(f"  {number}. {cause.title if cause else cause_id} ({cause_id})")
+    if found.addresses:
+        lines.append(f"Addresses:     {', '.join(found.addresses)}")
+    if found.domains:
+        lines.append(f"Domains:       {', '.join(found.domains)}")
+        lines.append(f"Check with:    fedbot check {found.domains[0]}")
+    return "\n".join(lines)
