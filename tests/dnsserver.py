@@ -195,8 +195,10 @@ class DnsTestServer:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._stopped is not None:
-            self._loop.call_soon_threadsafe(self._stopped.set)
+        """Stop serving (idempotent)."""
+        loop, stopped, self._loop = self._loop, self._stopped, None
+        if loop is not None and stopped is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stopped.set)
         if self._thread is not None:
             self._thread.join(5)
 

@@ -1,0 +1,197 @@
+"""Resolver behaviour against the loopback server: concurrency under one deadline, time-outs as
+data, TCP fallback, caching (positive, negative, in flight), server configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.federation.checker import FederationChecker
+from bot.federation.resolver import (
+    Answer,
+    AnswerCache,
+    DnsClient,
+    Nameserver,
+    parse_nameserver,
+    system_nameservers,
+)
+from tests.dnsserver import DnsTestServer
+
+MakeServer = Callable[..., DnsTestServer]
+
+
+async def test_queries_overlap_under_delay(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(delay_ms=50)
+    checker = FederationChecker([server.address], timeout=3.0)
+    started = time.perf_counter()
+    report = await checker.check("contoso.example")
+    elapsed = time.perf_counter() - started
+    assert report.results[0].status == "ok"
+    asked = len(server.queries)
+    assert asked >= 8
+    # Sequentially this would take asked x 50 ms; overlapping it is two rounds (SRV, then target).
+    assert elapsed < 0.05 * asked / 2
+    assert elapsed < 0.2
+
+
+async def test_two_domains_are_checked_concurrently(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(delay_ms=50)
+    checker = FederationChecker([server.address], timeout=3.0)
+    started = time.perf_counter()
+    await checker.check("contoso.example", "gcchigh.example")
+    assert time.perf_counter() - started < 0.2
+
+
+async def test_deadline_is_respected_when_server_never_answers(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(mode="timeout")
+    checker = FederationChecker([server.address], timeout=0.4, attempt_timeout=0.15)
+    started = time.perf_counter()
+    report = await checker.check("contoso.example", "gcchigh.example")
+    elapsed = time.perf_counter() - started
+    assert 0.35 < elapsed < 0.8
+    assert report.status == "dns_error"
+    assert all(r.codes == {"dns_timeout"} for r in report.results)
+    # retried within the deadline (UDP may be lost), not once per server only
+    assert len(server.names("SRV")) > len(report.results) * 3
+
+
+async def test_slow_informational_query_does_not_spoil_the_verdict(
+    make_dns_server: MakeServer,
+) -> None:
+    server = make_dns_server(modes={"lyncdiscover.contoso.example": "timeout"})
+    checker = FederationChecker([server.address], timeout=0.3)
+    (result,) = (await checker.check("contoso.example")).results
+    assert result.status == "ok"
+    timeout = next(f for f in result.findings if f.code == "dns_timeout")
+    assert timeout.severity == "info" and "lyncdiscover.contoso.example" in timeout.message
+
+
+async def test_truncated_udp_answer_is_retried_over_tcp(dns_server: DnsTestServer) -> None:
+    checker = FederationChecker([dns_server.address], timeout=2.0)
+    (result,) = (await checker.check("truncated.example")).results
+    assert result.status == "ok"
+    srv = [q for q in dns_server.queries if q.name == "_sipfederationtls._tcp.truncated.example"]
+    assert [q.transport for q in srv] == ["udp", "tcp"]
+
+
+async def test_second_check_is_served_from_cache(dns_server: DnsTestServer) -> None:
+    checker = FederationChecker([dns_server.address], timeout=2.0)
+    first = await checker.check("contoso.example", "nosrv.example")
+    asked = len(dns_server.queries)
+    second = await checker.check("contoso.example", "nosrv.example")
+    assert len(dns_server.queries) == asked
+    assert first == second
+
+
+async def test_negative_answers_expire_soon_positive_ones_by_ttl(dns_server: DnsTestServer) -> None:
+    now = [1000.0]
+    checker = FederationChecker(
+        [dns_server.address], timeout=2.0, negative_ttl=60.0, clock=lambda: now[0]
+    )
+    await checker.check("teamsonly.example")  # SRV TTL 300; legacy names negative (SOA minimum 300)
+    srv_name = "_sipfederationtls._tcp.teamsonly.example"
+
+    def asked() -> list[str]:
+        names = dns_server.names()
+        dns_server.clear()
+        return names
+
+    asked()
+    now[0] += 59
+    await checker.check("teamsonly.example")
+    assert asked() == []
+    now[0] += 2  # negative answers capped at 60 s are gone, the SRV (TTL 300) is not
+    await checker.check("teamsonly.example")
+    again = asked()
+    assert "sip.teamsonly.example" in again and srv_name not in again
+    now[0] += 300
+    await checker.check("teamsonly.example")
+    assert srv_name in asked()
+
+
+async def test_concurrent_callers_share_one_query(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(delay_ms=30)
+    client = DnsClient([parse_nameserver(server.address)])
+    deadline = time.monotonic() + 2
+    answers = await asyncio.gather(
+        *(client.query("contoso.example", "SOA", deadline) for _ in range(20))
+    )
+    assert len({a for a in answers}) == 1 and answers[0].outcome == "answer"
+    assert server.names() == ["contoso.example"]
+
+
+async def test_servfail_from_one_server_falls_over_to_the_next(
+    make_dns_server: MakeServer, dns_server: DnsTestServer
+) -> None:
+    broken = make_dns_server(mode="servfail")
+    checker = FederationChecker([broken.address, dns_server.address], timeout=2.0)
+    (result,) = (await checker.check("contoso.example")).results
+    assert result.status == "ok"
+    assert broken.queries and dns_server.queries
+
+
+async def test_refused_connection_is_a_dns_error_not_an_exception(
+    dns_server: DnsTestServer,
+) -> None:
+    port = dns_server.port
+    dns_server.stop()
+    checker = FederationChecker([f"127.0.0.1:{port}"], timeout=0.5)
+    report = await checker.check("contoso.example")
+    assert report.status == "dns_error"
+
+
+async def test_no_resolver_configuration_is_handled(tmp_path: Path) -> None:
+    missing = tmp_path / "resolv.conf"
+    assert system_nameservers(missing) == ()
+    checker = FederationChecker([], timeout=0.5, resolv_conf=str(missing))
+    assert checker.servers == ()
+    (result,) = (await checker.check("contoso.example")).results
+    assert result.status == "dns_error"
+    assert "no DNS server configured" in result.findings[0].message
+
+
+def test_system_nameservers_read_resolv_conf(tmp_path: Path) -> None:
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("# comment\nnameserver 127.0.0.1\nnameserver ::1\nsearch example\n")
+    assert system_nameservers(conf) == (Nameserver("127.0.0.1"), Nameserver("::1"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("127.0.0.1", Nameserver("127.0.0.1", 53)),
+        ("127.0.0.1:5353", Nameserver("127.0.0.1", 5353)),
+        ("::1", Nameserver("::1", 53)),
+        ("[::1]:5353", Nameserver("::1", 5353)),
+    ],
+)
+def test_parse_nameserver(text: str, expected: Nameserver) -> None:
+    assert parse_nameserver(text) == expected
+
+
+@pytest.mark.parametrize("text", ["dns.example", "127.0.0.1:0", "127.0.0.1:99999", "1.2.3.4:x", ""])
+def test_parse_nameserver_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="DNS server"):
+        parse_nameserver(text)
+
+
+def test_cache_is_bounded_lru() -> None:
+    cache = AnswerCache(max_entries=2, clock=lambda: 0.0)
+    positive = Answer("a.example", "A", "nodata", negative_ttl=30)
+    for name in ("a", "b"):
+        cache.put((name, "A"), positive)
+    assert cache.get(("a", "A")) is positive  # a is now most recent
+    cache.put(("c", "A"), positive)
+    assert cache.get(("b", "A")) is None and cache.get(("a", "A")) is positive
+    assert len(cache) == 2
+
+
+def test_failures_are_not_cached() -> None:
+    cache = AnswerCache(clock=lambda: 0.0)
+    cache.put(("a", "A"), Answer("a", "A", "timeout"))
+    cache.put(("b", "A"), Answer("b", "A", "servfail"))
+    assert len(cache) == 0
