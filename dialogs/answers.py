@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from knowledge.model import Knowledge
 
 MAX_ANSWER_CHARS = 200
+MIN_PART_CHARS = 4  # "instant messages" names the one label containing it; "all" must be exact
 _EDGE_PUNCTUATION = " \t\r\n.,;:!?\"'`()[]<>*_/\\"
 _SPACES = re.compile(r"\s+")
 
@@ -26,19 +27,29 @@ def synonyms(kb: Knowledge, key: str) -> frozenset[str]:
 
 
 def match_option(
-    kb: Knowledge, question: str, text: str, options: Sequence[tuple[str, str]]
+    kb: Knowledge,
+    question: str,
+    text: str,
+    options: Sequence[tuple[str, str]],
+    *,
+    numbers: bool = True,
 ) -> str | None:
-    """The value of the option ``text`` names (by number, id, label or synonym), else ``None``."""
+    """The value of the option ``text`` names (by number, id, label, synonym, or words found in
+    exactly one label), else ``None``. ``numbers=False`` when no numbered list was shown."""
     if len(text) > MAX_ANSWER_CHARS:
         return None
     answer = normalise(text)
     if not answer:
         return None
     for number, (value, label) in enumerate(options, start=1):
-        names = {str(number), normalise(value), normalise(label)}
+        names = {normalise(value), normalise(label)} | ({str(number)} if numbers else set())
         if answer in names or answer in synonyms(kb, f"synonyms.{question}.{value}"):
             return value
-    return None
+    if len(answer) < MIN_PART_CHARS:
+        return None
+    part = re.compile(rf"\b{re.escape(answer)}\b")
+    containing = [value for value, label in options if part.search(normalise(label))]
+    return containing[0] if len(containing) == 1 else None
 
 
 def is_command(kb: Knowledge, text: str, name: str) -> bool:

@@ -113,7 +113,7 @@ def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transitio
     state = _apply_triage(kb, state, found)
     if found.recognized:
         return _advance(kb, state, now, _recognised(kb, found))
-    symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"))
+    symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"), numbers=False)
     return _advance(kb, replace(state, symptom=symptom), now, (Message(kb.message("intro")),))
 
 
