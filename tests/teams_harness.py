@@ -30,6 +30,7 @@ class Sent:
     activity_id: str | None
     body: dict[str, Any]
     headers: dict[str, str]
+    id: str = ""  # the id the connector gave a posted activity (what replyToId later names)
 
     @property
     def card(self) -> dict[str, Any] | None:
@@ -105,10 +106,11 @@ class FakeConnector:
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
         failure = self._failure()
-        self._record("POST", request, body, request.match_info.get("id"), failure)
+        new_id = "" if failure is not None else f"act-{next(self._ids)}"
+        self._record("POST", request, body, request.match_info.get("id"), failure, new_id)
         if failure is not None:
             return failure
-        return web.json_response({"id": f"act-{next(self._ids)}"})
+        return web.json_response({"id": new_id})
 
     async def _put(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -133,6 +135,7 @@ class FakeConnector:
         body: dict[str, Any],
         activity_id: str | None,
         failure: web.Response | None,
+        new_id: str = "",
     ) -> None:
         if failure is None:
             self.sent.append(
@@ -142,6 +145,7 @@ class FakeConnector:
                     activity_id,
                     body,
                     dict(request.headers),
+                    new_id,
                 )
             )
         self.changed.set()

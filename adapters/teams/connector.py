@@ -38,7 +38,6 @@ from msrest.pipeline.async_requests import (
 )
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.async_requests import AsyncRequestsHTTPSender
-from urllib3.util.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +101,10 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
 def _prepare(client: ConnectorClient, retry: RetryPolicy) -> ConnectorClient:
     """Give a freshly built client our retry policy and sane time-outs (once per client)."""
     config = client.config
-    config.retry_policy.policy = Retry(
-        total=2, connect=2, read=0, status=0, other=0, redirect=0, raise_on_status=False
-    )
+    transport_retry = config.retry_policy.policy  # urllib3's Retry: connection errors only
+    transport_retry.total = transport_retry.connect = 2
+    transport_retry.read = 0
+    transport_retry.status_forcelist = frozenset()
     config.connection.timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
     policies = [
         retry,
@@ -174,9 +174,14 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     async def authenticate_request(
         self, activity: Any, auth_header: str
     ) -> AuthenticateRequestResult:
-        result: AuthenticateRequestResult = await self._inner.authenticate_request(
-            activity, auth_header
-        )
+        try:
+            result: AuthenticateRequestResult = await self._inner.authenticate_request(
+                activity, auth_header
+            )
+        except PermissionError:
+            raise
+        except Exception as exc:  # botbuilder raises jwt / lookup errors for bad tokens
+            raise PermissionError(f"{type(exc).__name__}: {exc}") from exc
         if result.connector_factory is not None:
             result.connector_factory = _CachedConnectorFactory(
                 result.connector_factory, self, _app_id(result.claims_identity)

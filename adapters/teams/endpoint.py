@@ -73,12 +73,13 @@ class MessagesEndpoint:
         auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await self.adapter.process_activity(auth_header, activity, logic)
-        except Exception as exc:
-            if started:  # the turn logic handles its own failures; this is botbuilder after it
-                log.exception("teams turn failed after the logic in %s", activity.conversation.id)
-                return web.Response(status=200)
-            log.info("rejected /api/messages: %s: %s", type(exc).__name__, exc)
+        except PermissionError as exc:
+            log.info("rejected /api/messages: %s", exc)
             return _problem(401, "unauthorized")
+        except Exception:
+            # The turn logic answers its own failures; this is botbuilder around it.
+            log.exception("teams activity failed in conversation %s", activity.conversation.id)
+            return _problem(500 if not started else 200, "internal error")
         if invoke_response:
             return web.json_response(
                 serializer_helper(invoke_response.body), status=invoke_response.status

@@ -251,6 +251,6 @@ class TeamsTurns:
             member = await TeamsInfo.get_member(context, user)
             email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
         except Exception:
-            log.info("no Teams profile for %s", user, exc_info=True)
+            log.info("no Teams profile for %s", user)
         self._emails.remember(user, email)
         return email
