@@ -86,7 +86,7 @@ class FakeSlack:
 
     async def start(self) -> FakeSlack:
         app = web.Application()
-        app.router.add_post("/api/{method}", self._api)
+        app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{hook}", self._respond)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -125,10 +125,11 @@ class FakeSlack:
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
         raw = await request.text()
+        query = {k: v for k, v in request.query.items() if k != "team_id"}
         if request.content_type == "application/json":
             data = json.loads(raw) if raw else {}
-            return data if isinstance(data, dict) else {}
-        return dict(parse_qsl(raw))
+            return {**query, **data} if isinstance(data, dict) else query
+        return {**query, **dict(parse_qsl(raw))}
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -171,7 +172,8 @@ class FakeSlack:
             return {"ok": True, "user": {"id": user, "profile": {"email": email}}}
         if method in ("chat.postMessage", "chat.update"):
             self._ts += 1
-            return {"ok": True, "channel": body.get("channel"), "ts": f"{self._ts}.000100"}
+            body["_ts"] = f"{self._ts}.000100"
+            return {"ok": True, "channel": body.get("channel"), "ts": body["_ts"]}
         return {"ok": True}
 
     async def _respond(self, request: web.Request) -> web.Response:

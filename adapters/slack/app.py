@@ -41,7 +41,7 @@ from adapters.slack.web import SlackWeb
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
-from dialogs.replies import CheckCard, ChoicePayload, Reply
+from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,8 @@ class SlackAdapter:
     async def on_fedcheck(self, body: dict[str, Any]) -> None:
         async with self._tracked():
             args = plain_text(str(body.get("text") or ""))
-            email = None
-            if not args and not self.settings.home_domains:
-                email = await self.web.user_email(body["user_id"])
-            replies = await self.bot.fedcheck(args, user_email=email)
+            email = None if args else await self._email(body["user_id"])
+            replies = await self._safely(self.bot.fedcheck(args, user_email=email))
             visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
             for message in to_messages(replies, self.messages):
                 await self.web.respond(
@@ -235,7 +233,7 @@ class SlackAdapter:
         payload: ChoicePayload | None = None,
         response_url: str | None = None,
     ) -> None:
-        email = None if self.settings.home_domains else await self.web.user_email(user)
+        email = await self._email(user)
         turn = Turn(
             conversation=conversation_key(team, channel, thread),
             user=user,
@@ -243,8 +241,21 @@ class SlackAdapter:
             payload=payload,
             user_email=email,
         )
-        replies = await self.bot.converse(turn)
+        replies = await self._safely(self.bot.converse(turn))
         await self._post(channel, reply_thread(thread), replies, response_url)
+
+    async def _email(self, user: str) -> str | None:
+        """The asker's profile e-mail, looked up only when no home domain is configured."""
+        return None if self.bot.home_domain() is not None else await self.web.user_email(user)
+
+    async def _safely(self, work: Awaitable[list[Reply]]) -> list[Reply]:
+        """The replies of ``work``, or a short apology when it failed (logged, never shown)."""
+        try:
+            return await work
+        except Exception:
+            log.exception("slack: turn failed")
+            apology = self.messages.get("error.apology", "")
+            return [Message(apology)] if apology else []
 
     async def _auto_reply(self, team: str, channel: str, event: dict[str, Any], raw: str) -> None:
         allowed = self.settings.slack_channels
