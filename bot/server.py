@@ -80,6 +80,11 @@ async def serve(
 ) -> None:
     """Run until SIGTERM / SIGINT (or ``stop``), then stop accepting, let in-flight turns finish
     (up to ``shutdown_timeout``) and close the bot."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
     app, adapter_lines = build_app(bot, settings)
     host, override = bind_host(host, settings)
     runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
@@ -94,11 +99,6 @@ async def serve(
     if override:
         log.warning("%s", override)
 
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
         log.info("shutting down: finishing in-flight requests (up to %gs)", shutdown_timeout)

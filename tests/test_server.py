@@ -1,0 +1,100 @@
+"""``fedbot serve``: the startup log, loopback-only binding without an app id, health endpoints,
+and graceful shutdown (SIGTERM lets an in-flight turn finish)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.config import Settings
+from bot.server import bind_host, serve
+from bot.service import FedBot
+from tests.dnsserver import DnsTestServer
+from tests.teams_harness import FakeConnector, activity
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_no_app_id_binds_loopback_only() -> None:
+    host, why = bind_host("0.0.0.0", Settings())
+    assert host == "127.0.0.1" and why and "MicrosoftAppId" in why
+    assert bind_host("0.0.0.0", Settings(app_id="x")) == ("0.0.0.0", None)
+    assert bind_host("127.0.0.1", Settings()) == ("127.0.0.1", None)
+
+
+async def test_serve_logs_and_finishes_in_flight_turns_on_stop(
+    make_dns_server: Callable[..., DnsTestServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    dns = make_dns_server(delay_ms=400)
+    settings = Settings(dns_servers=(dns.address,), state_url="memory://", dns_timeout=3.0)
+    bot = await FedBot.create(settings)
+    connector = await FakeConnector().start()
+    stop = asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        task = asyncio.create_task(
+            serve(bot, settings, "0.0.0.0", 0, stop=stop, shutdown_timeout=10)
+        )
+        for _ in range(100):
+            if any("listening on" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.02)
+        log = "\n".join(r.getMessage() for r in caplog.records)
+        port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)", log).group(1))  # type: ignore[union-attr]
+        assert "POST /api/messages" in log and "authentication OFF" in log
+        assert "127.0.0.1 only" in log
+        assert "state store: memory://" in log and dns.address in log
+        assert "/healthz" in log and "/readyz" in log and "slack" in log
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(base + "/healthz") as r:
+                assert r.status == 200
+            async with session.get(base + "/readyz") as r:
+                assert r.status == 200 and (await r.json())["ready"] is True
+            body = activity(connector.url, text="fedcheck contoso.example")
+            in_flight = asyncio.create_task(session.post(base + "/api/messages", json=body))
+            await asyncio.sleep(0.15)  # the turn is waiting for DNS
+            stop.set()
+            response = await in_flight
+            assert response.status == 201
+        await asyncio.wait_for(task, 15)
+    assert len(connector.sent) == 1 and "contoso.example" in connector.sent[0].text
+    assert "fedbot stopped" in "\n".join(r.getMessage() for r in caplog.records)
+    await connector.stop()
+
+
+def test_fedbot_serve_stops_cleanly_on_sigterm(dns_server: DnsTestServer, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "FEDBOT_STATE": "memory://",
+        "FEDBOT_DNS_SERVERS": dns_server.address,
+        "MicrosoftAppId": "",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "knowledge:" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    text = "".join(lines) + (err or "")
+    assert proc.returncode == 0, text
+    assert "listening on http://127.0.0.1:" in text
+    assert "fedbot stopped" in text
