@@ -39,7 +39,7 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.triage import match_signature, normalise
+from knowledge.triage import match_signature, normalise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml")
@@ -362,21 +362,29 @@ def _escalation(value: object, at: _At, base: Escalation | None) -> Escalation:
 
 
 _SIGNATURE_REQUIRED = ("id", "title", "meaning", "patterns", "symptom", "likely_causes", "examples")
-_SIGNATURE_OPTIONAL = ("contact_type", "negatives", "priority", "keywords")
+_SIGNATURE_OPTIONAL = (
+    "contact_type",
+    "negatives",
+    "priority",
+    "keywords",
+    "context",
+    "context_window",
+)
+DEFAULT_CONTEXT_WINDOW = 300
+MAX_CONTEXT_WINDOW = 2000
 
 
 def _signature(item: object, at: _At) -> Signature:
     raw = _mapping(item, at, required=_SIGNATURE_REQUIRED, optional=_SIGNATURE_OPTIONAL)
-    patterns = []
-    for i, text in enumerate(_list(raw["patterns"], at.key("patterns"))):
-        here = at.key("patterns").index(i)
-        source = _str(text, here)
-        try:
-            patterns.append(re.compile(source, re.IGNORECASE))
-        except re.error as exc:
-            here.fail(f"regex does not compile: {exc}")
+    patterns = _patterns(raw["patterns"], at.key("patterns"))
     if not patterns:
         at.key("patterns").fail("must list at least one pattern")
+    context = _patterns(raw.get("context", []), at.key("context"))
+    window = raw.get("context_window", DEFAULT_CONTEXT_WINDOW if context else 0)
+    if not isinstance(window, int) or isinstance(window, bool):
+        at.key("context_window").fail(f"expected an integer, got {_kind(window)}")
+    if not 0 <= window <= MAX_CONTEXT_WINDOW:
+        at.key("context_window").fail(f"must be between 0 and {MAX_CONTEXT_WINDOW}")
     keywords = _strs(raw.get("keywords", []), at.key("keywords"))
     for i, word in enumerate(keywords):
         if not _KEYWORD.fullmatch(word):
@@ -407,7 +415,20 @@ def _signature(item: object, at: _At) -> Signature:
         source=_source(raw["source"], at.key("source")) if "source" in raw else "",
         priority=priority,
         keywords=keywords,
+        context=context,
+        context_window=window,
     )
+
+
+def _patterns(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
+    patterns = []
+    for i, text in enumerate(_list(value, at)):
+        source = _str(text, at.index(i))
+        try:
+            patterns.append(re.compile(source, re.IGNORECASE))
+        except re.error as exc:
+            at.index(i).fail(f"regex does not compile: {exc}")
+    return tuple(patterns)
 
 
 def _read_signatures(doc: object, draft: _Draft, file: str, *, shipped: bool) -> None:
@@ -555,7 +576,7 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
             text = normalise(example)
             if sig.keywords and not any(k in text for k in sig.keywords):
                 here.fail(f"contains none of the keywords {list(sig.keywords)}: {example!r}")
-            if not any(p.search(text) for p in sig.patterns):
+            if not signature_matches(sig, text):
                 here.fail(f"no pattern matches this example: {example!r}")
             winner = match_signature(text, ordered)
             if winner is not None and winner.id != sig.id:
@@ -626,13 +647,17 @@ def _read_yaml(path: Path, name: str) -> object:
         raise KnowledgeError(f"{name}: {where}: invalid YAML: {problem}") from None
 
 
+def _documents(data_dir: Path) -> tuple[object, ...]:
+    return tuple(_read_yaml(data_dir / name, name) for name in SHIPPED_FILES)
+
+
 @functools.cache
 def _shipped_documents() -> tuple[object, ...]:
-    return tuple(_read_yaml(DATA_DIR / name, name) for name in SHIPPED_FILES)
+    return _documents(DATA_DIR)
 
 
-def _shipped_draft() -> _Draft:
-    article, signatures, messages = _shipped_documents()
+def _base_draft(documents: tuple[object, ...]) -> _Draft:
+    article, signatures, messages = documents
     draft = _Draft()
     _read_article(article, draft, "article.yaml")
     _read_signatures(signatures, draft, "signatures.yaml", shipped=True)
@@ -642,7 +667,7 @@ def _shipped_draft() -> _Draft:
 
 @functools.cache
 def _shipped_knowledge() -> Knowledge:
-    return _build(_shipped_draft())
+    return _build(_base_draft(_shipped_documents()))
 
 
 def override_files(override: str) -> list[Path]:
@@ -659,12 +684,23 @@ def load_knowledge(override: str | None = None) -> Knowledge:
     """The shipped knowledge plus the organisation's override (``override``, else the
     ``FEDBOT_KNOWLEDGE`` environment variable; empty means none), validated.
 
-    Raises :class:`KnowledgeError` naming the file and key of the first problem."""
+    The shipped files are parsed and validated once per process; an override is read afresh on
+    every call. Raises :class:`KnowledgeError` naming the file and key of the first problem."""
     if override is None:
         override = os.environ.get(ENV_VAR, "")
     if not override.strip():
         return _shipped_knowledge()
-    draft = _shipped_draft()
+    return _with_overrides(_base_draft(_shipped_documents()), override)
+
+
+def load_knowledge_dir(data_dir: str | Path, override: str | None = None) -> Knowledge:
+    """Like :func:`load_knowledge`, but the base files (``article.yaml``, ``signatures.yaml``,
+    ``messages.yaml``) come from ``data_dir`` — for editing and testing the knowledge itself."""
+    draft = _base_draft(_documents(Path(data_dir)))
+    return _with_overrides(draft, override) if override else _build(draft)
+
+
+def _with_overrides(draft: _Draft, override: str) -> Knowledge:
     for path in override_files(override):
         _apply_override(_read_yaml(path, path.name), draft, path.name)
     return _build(draft)

@@ -81,6 +81,10 @@ class Signature:
     source: str = ""
     priority: int = 0
     keywords: tuple[str, ...] = ()
+    # When set, a pattern match only counts if one of these also matches within
+    # ``context_window`` characters before or after it (cheap "near" without regex gaps).
+    context: tuple[re.Pattern[str], ...] = ()
+    context_window: int = 0
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from knowledge.model import Knowledge, Signature
@@ -27,29 +29,29 @@ from knowledge.model import Knowledge, Signature
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
 MAX_DOMAINS = 20
+# Bounds on regex hits examined per pattern / per extraction pass (adversarial pastes).
+MAX_HITS = 2000
+MAX_CANDIDATES = 500
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_UNIFY = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u00b4": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2011": "-",
-        "`": "",
-        "*": "",
-    }
-)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_UNIFIED = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2011": "-",
+}
+_UNIFY = re.compile("[" + "".join(_UNIFIED) + "]")
 # Slack wraps links as <mailto:a@b|a@b>, <https://x|label> or <https://x>.
 _SLACK_LINK = re.compile(r"<(?:mailto:|sip:|https?://)([^<>|\s]{0,500})(?:\|([^<>]{0,500}))?>")
 _HTML_TAG = re.compile(
@@ -163,7 +165,7 @@ def _cheap_lower(text: str) -> str:
     """The prefilter's view: bounded, zero-width characters removed, lower-cased."""
     text = text[:MAX_TRIAGE_CHARS]
     if not text.isascii():
-        text = text.translate(_ZERO_WIDTH)
+        text = _ZERO_WIDTH.sub("", text)
     return text.lower()
 
 
@@ -171,16 +173,22 @@ def normalise(text: str) -> str:
     """The text signature patterns are matched against (see the module docstring)."""
     text = text[:MAX_TRIAGE_CHARS]
     if not text.isascii():
-        text = text.translate(_ZERO_WIDTH)
+        text = _ZERO_WIDTH.sub("", text)
     if "<" in text:
         text = _SLACK_LINK.sub(_slack_link_text, text)
         text = _HTML_TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    text = text.translate(_UNIFY)
+    if not text.isascii():
+        text = _UNIFY.sub(_unified, text)
+    text = text.replace("`", "").replace("*", "")
     if ">" in text:
         text = _QUOTE_PREFIX.sub("", text)
     return _WHITESPACE.sub(" ", text).strip().lower()
+
+
+def _unified(match: re.Match[str]) -> str:
+    return _UNIFIED[match.group()]
 
 
 def _slack_link_text(match: re.Match[str]) -> str:
@@ -194,9 +202,29 @@ def match_signature(normalised: str, signatures: Sequence[Signature]) -> Signatu
     for signature in signatures:
         if signature.keywords and not any(k in normalised for k in signature.keywords):
             continue
-        if any(p.search(normalised) for p in signature.patterns):
+        if signature_matches(signature, normalised):
             return signature
     return None
+
+
+def signature_matches(signature: Signature, normalised: str) -> bool:
+    """Whether one of the signature's patterns matches (near a context match, if it has any)."""
+    if not signature.context:
+        return any(p.search(normalised) for p in signature.patterns)
+    anchors = [
+        m.span() for p in signature.patterns for m in islice(p.finditer(normalised), MAX_HITS)
+    ]
+    if not anchors:
+        return False
+    near = sorted(
+        m.start() for p in signature.context for m in islice(p.finditer(normalised), MAX_HITS)
+    )
+    window = signature.context_window
+    for start, end in anchors:
+        i = bisect_left(near, start - window)
+        if i < len(near) and near[i] <= end + window:
+            return True
+    return False
 
 
 class _Prefilter:
@@ -257,7 +285,8 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
     """Addresses and domains in already normalised text (see :class:`Triage`)."""
     addresses: dict[str, None] = {}
     from_addresses: list[str] = []
-    for match in _ADDRESS.finditer(normalised):
+    hits = _ADDRESS.finditer(normalised) if "@" in normalised else iter(())
+    for match in islice(hits, MAX_CANDIDATES):
         local, special, domain = match.group(1), match.group(2), _clean_domain(match.group(3))
         local = local.strip(".'")
         if not local or domain is None:
@@ -271,7 +300,7 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
     mentioned: list[str] = []
     if "." in normalised:
         without_links = _URL.sub(" ", normalised) if "://" in normalised else normalised
-        for match in _DOMAIN.finditer(without_links):
+        for match in islice(_DOMAIN.finditer(without_links), MAX_CANDIDATES):
             domain = _party_domain(match.group(1))
             if domain is not None:
                 mentioned.append(domain)
