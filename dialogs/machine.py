@@ -52,6 +52,7 @@ def step(
     kb: Knowledge, state: DialogState, event: Event, *, ttl: float = DEFAULT_TTL
 ) -> Transition:
     """One step of the conversation. Never raises for anything a user can send."""
+    state = _sanitise(kb, state)
     now = event.now
     if isinstance(event, Restart):
         return _restart(kb, state, now)
@@ -344,6 +345,25 @@ def _escalate(
 ) -> Transition:
     done = replace(state, phase="done", pending=None, updated_at=now)
     return Transition(done, (*replies, cards.escalation_card(kb, done)))
+
+
+def _sanitise(kb: Knowledge, state: DialogState) -> DialogState:
+    """Forget stored answers this knowledge does not know (e.g. stored before an upgrade)."""
+
+    def known(value: str | None, ids: set[str]) -> str | None:
+        return value if value in ids else None
+
+    clean = replace(
+        state,
+        symptom=known(state.symptom, {o.id for o in kb.symptoms}),
+        contact_type=known(state.contact_type, {o.id for o in kb.contact_types}),
+        scope=known(state.scope, {o.id for o in kb.scopes}),
+        queue=None if state.queue is None else tuple(c for c in state.queue if c in kb.causes),
+        tried=tuple(c for c in state.tried if c in kb.causes),
+    )
+    if clean.queue is not None and None in (clean.symptom, clean.contact_type, clean.scope):
+        clean = replace(clean, queue=None, tried=())
+    return clean
 
 
 # --- small helpers --------------------------------------------------------------------------------
