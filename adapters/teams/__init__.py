@@ -58,6 +58,11 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         once=Once(),
     )
     app.router.add_post(MESSAGES_PATH, MessagesEndpoint(CloudAdapter(auth), turns))
+
+    async def close_connections(_app: web.Application) -> None:
+        await auth.close()
+
+    app.on_cleanup.append(close_connections)
     if settings.app_id:
         return (
             f"teams: POST {MESSAGES_PATH} (Bot Framework, app {settings.app_id}, "

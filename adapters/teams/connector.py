@@ -6,9 +6,9 @@ turn; each construction builds msrest's ``ClientRetryPolicy``, whose status list
 authentication object so the clients are built once and reused (they are stateless apart from
 their credentials, which cache their token). Reused clients also keep their HTTP connections.
 
-Their pipeline gets :class:`RetryPolicy` in front: 412, 429 and 5xx answers are retried with
-exponential backoff (honouring ``Retry-After``) without blocking the event loop; the requests
-transport's own status retries are switched off so nothing is retried twice.
+Their pipeline sends with one shared aiohttp session (instead of ``requests`` in a thread per call)
+behind :class:`RetryPolicy`: 412, 429 and 5xx answers are retried with exponential backoff
+(honouring ``Retry-After``) without blocking the event loop.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import aiohttp
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
+    AppCredentials,
     AuthenticateRequestResult,
     AuthenticationConstants,
     BotFrameworkAuthentication,
@@ -31,13 +33,10 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
-from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncPipeline
-from msrest.pipeline.async_requests import (
-    AsyncPipelineRequestsHTTPSender,
-    AsyncRequestsCredentialsPolicy,
-)
+from msrest.pipeline import Request, Response
+from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
-from msrest.universal_http.async_requests import AsyncRequestsHTTPSender
+from msrest.universal_http.aiohttp import AioHttpClientResponse
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +97,62 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
         return delay * random.uniform(0.8, 1.2)
 
 
-def _prepare(client: ConnectorClient, retry: RetryPolicy) -> ConnectorClient:
-    """Give a freshly built client our retry policy and sane time-outs (once per client)."""
+class AiohttpSender(AsyncHTTPSender[Any, Any]):
+    """msrest transport over one shared ``aiohttp.ClientSession``: no thread hop per call and
+    pooled keep-alive connections (the stock transport runs ``requests`` in the executor)."""
+
+    def __init__(self, session: Callable[[], aiohttp.ClientSession]) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> AiohttpSender:
+        return self
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        return None
+
+    def build_context(self) -> Any:
+        return None
+
+    async def send(self, request: Request[Any], **config: Any) -> Response[Any, Any]:
+        http = request.http_request
+        async with self._session().request(
+            http.method, http.url, headers=dict(http.headers), data=http.data
+        ) as answer:
+            body = await answer.read()
+        response = AioHttpClientResponse(http, answer)
+        response._body = body  # type: ignore[assignment]  # preloaded, as load_body() does
+        return Response(request, response)
+
+
+class BearerTokenPolicy(AsyncHTTPPolicy[Any, Any]):
+    """Adds the bot's access token (MSAL, cached by the credentials) unless auth is off."""
+
+    def __init__(self, credentials: AppCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    async def send(self, request: Request[Any], **kwargs: Any) -> Response[Any, Any]:
+        app_id = self._credentials.microsoft_app_id
+        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
+            token = await asyncio.to_thread(self._credentials.get_access_token)
+            request.http_request.headers["Authorization"] = f"Bearer {token}"
+        assert self.next is not None
+        return await self.next.send(request, **kwargs)
+
+
+def _prepare(
+    client: ConnectorClient, retry: RetryPolicy, session: Callable[[], aiohttp.ClientSession]
+) -> ConnectorClient:
+    """Give a freshly built client our transport and retry policy (once per client)."""
     config = client.config
-    transport_retry = config.retry_policy.policy  # urllib3's Retry: connection errors only
-    transport_retry.total = transport_retry.connect = 2
-    transport_retry.read = 0
-    transport_retry.status_forcelist = frozenset()
-    config.connection.timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)
     policies = [
         retry,
         config.user_agent_policy,
-        AsyncRequestsCredentialsPolicy(config.credentials),  # type: ignore[no-untyped-call]
+        BearerTokenPolicy(config.credentials),
         RawDeserializer(),
         config.http_logger_policy,
     ]
-    pipeline = AsyncPipeline(
-        policies, AsyncPipelineRequestsHTTPSender(AsyncRequestsHTTPSender(config))
-    )
+    pipeline = AsyncPipeline(policies, AiohttpSender(session))
     config.pipeline = pipeline
     client._client.config.pipeline = pipeline
     return client
@@ -157,7 +194,8 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         key = (self._app_id, service_url, audience)
         client = self._owner.connectors.get_or_none(key)
         if client is None:
-            client = _prepare(await self._inner.create(service_url, audience), self._owner.retry)
+            client = await self._inner.create(service_url, audience)
+            client = _prepare(client, self._owner.retry, self._owner.session)
             self._owner.connectors.put(key, client)
         return client
 
@@ -170,6 +208,18 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         self.retry = retry or RetryPolicy()
         self.connectors = _LRU(MAX_CACHED_CLIENTS)
         self._token_clients = _LRU(MAX_CACHED_CLIENTS)
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session every connector client shares (created in the running loop)."""
+        if self._session is None or self._session.closed:
+            timeout = aiohttp.ClientTimeout(total=READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     async def authenticate_request(
         self, activity: Any, auth_header: str
