@@ -1,0 +1,483 @@
+"""The knowledge loader: every validation rule fails with the file and key path; overrides work."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from knowledge.loader import DATA_DIR, KnowledgeError, load_knowledge, load_knowledge_dir
+from knowledge.triage import triage
+
+ORG_SIGNATURE: dict[str, Any] = {
+    "id": "contoso_gateway_refused",
+    "title": "Contoso gateway refused the chat",
+    "meaning": "Our partner gateway refused the chat.",
+    "patterns": [r"cgw-\d{3} partner gateway refused"],
+    "keywords": ["cgw-"],
+    "symptom": "im_not_delivered",
+    "likely_causes": ["domain_permissions"],
+    "contact_type": "external_org",
+    "examples": ["ERROR CGW-417 partner gateway refused joe@fabrikam.com"],
+    "negatives": ["the partner gateway is up again"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_env_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEDBOT_KNOWLEDGE", raising=False)
+
+
+def write(path: Path, data: object) -> Path:
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def org_error(tmp_path: Path, data: object, name: str = "org.yaml") -> str:
+    with pytest.raises(KnowledgeError) as info:
+        load_knowledge(str(write(tmp_path / name, data)))
+    return str(info.value)
+
+
+def signature(**changes: Any) -> dict[str, Any]:
+    return {**ORG_SIGNATURE, **changes}
+
+
+# --- the shipped files --------------------------------------------------------------------------
+
+
+def test_shipped_knowledge_loads_once_per_process() -> None:
+    kb = load_knowledge()
+    assert kb is load_knowledge("")
+    assert kb.signatures and kb.messages
+
+
+def test_env_variable_names_the_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    org = write(tmp_path / "org.yaml", {"escalation": {"contact": "Service desk, ext. 4711"}})
+    monkeypatch.setenv("FEDBOT_KNOWLEDGE", str(org))
+    assert load_knowledge().escalation.contact == "Service desk, ext. 4711"
+    assert load_knowledge("").escalation.contact == ""  # explicit "" means: no override
+
+
+# --- validation of an organisation override -----------------------------------------------------
+
+CASES: list[tuple[str, object, str]] = [
+    ("unknown top-level key", {"colour": "blue"}, r"org\.yaml: colour: unknown key"),
+    ("top level not a mapping", ["a", "b"], r"org\.yaml: \(top level\): expected a mapping"),
+    (
+        "unknown signature key",
+        {"signatures": [signature(colour="blue")]},
+        r"org\.yaml: signatures\[0\]\.colour: unknown key",
+    ),
+    (
+        "missing required key",
+        {"signatures": [{k: v for k, v in ORG_SIGNATURE.items() if k != "patterns"}]},
+        r"org\.yaml: signatures\[0\]\.patterns: missing required key",
+    ),
+    (
+        "wrong type",
+        {"signatures": [signature(patterns="cgw-417")]},
+        r"org\.yaml: signatures\[0\]\.patterns: expected a list, got str",
+    ),
+    (
+        "wrong type of priority",
+        {"signatures": [signature(priority="high")]},
+        r"org\.yaml: signatures\[0\]\.priority: expected an integer",
+    ),
+    (
+        "regex does not compile",
+        {"signatures": [ORG_SIGNATURE, signature(id="second", patterns=["ok", "(unclosed"])]},
+        r"org\.yaml: signatures\[1\]\.patterns\[1\]: regex does not compile",
+    ),
+    (
+        "context regex does not compile",
+        {"signatures": [signature(context=["[z-a]"])]},
+        r"org\.yaml: signatures\[0\]\.context\[0\]: regex does not compile",
+    ),
+    (
+        "duplicate signature ids",
+        {"signatures": [ORG_SIGNATURE, ORG_SIGNATURE]},
+        r"org\.yaml: signatures\[1\]\.id: duplicate id 'contoso_gateway_refused'",
+    ),
+    (
+        "dangling cause",
+        {"signatures": [signature(likely_causes=["domain_permissions", "bad_karma"])]},
+        r"org\.yaml: signatures\[0\]\.likely_causes\[1\]: unknown cause 'bad_karma'",
+    ),
+    (
+        "dangling symptom",
+        {"signatures": [signature(symptom="printer_on_fire")]},
+        r"org\.yaml: signatures\[0\]\.symptom: unknown symptom 'printer_on_fire'",
+    ),
+    (
+        "dangling contact type",
+        {"signatures": [signature(contact_type="carrier_pigeon")]},
+        r"org\.yaml: signatures\[0\]\.contact_type: unknown contact type 'carrier_pigeon'",
+    ),
+    (
+        "example that does not match",
+        {"signatures": [signature(examples=[ORG_SIGNATURE["examples"][0], "CGW-417 all good"])]},
+        r"org\.yaml: signatures\[0\]\.examples\[1\]: no pattern matches",
+    ),
+    (
+        "example without a keyword",
+        {"signatures": [signature(keywords=["gateway-x"])]},
+        r"org\.yaml: signatures\[0\]\.examples\[0\]: contains none of the keywords",
+    ),
+    (
+        "negative that matches",
+        {"signatures": [signature(negatives=["CGW-500 partner gateway refused, retrying"])]},
+        r"org\.yaml: signatures\[0\]\.negatives\[0\]: near-miss is recognised as "
+        r"'contoso_gateway_refused'",
+    ),
+    (
+        "signature that swallows a shipped near-miss",
+        {
+            "signatures": [
+                signature(
+                    patterns=["cgw-", "skype for business online will be retired"],
+                    keywords=["cgw-", "retired"],
+                )
+            ]
+        },
+        r"org\.yaml: signatures\[0\]\.patterns: near-miss is recognised as "
+        r"'contoso_gateway_refused'.*\(signatures\.yaml: signatures\[\d+\]\.negatives\[\d+\]\)",
+    ),
+    (
+        "signature that shadows a shipped example",
+        {
+            "signatures": [
+                signature(
+                    patterns=["cgw-", "presence unknown"],
+                    keywords=["cgw-", "presence"],
+                    priority=99,
+                )
+            ]
+        },
+        r"org\.yaml: signatures\[0\]\.patterns: example is recognised as "
+        r"'contoso_gateway_refused'.*instead of 'presence_unknown'",
+    ),
+    (
+        "bad keyword",
+        {"signatures": [signature(keywords=["Has Space"])]},
+        r"org\.yaml: signatures\[0\]\.keywords\[0\]: keyword 'Has Space' must be lower case",
+    ),
+    (
+        "unknown cause override",
+        {"causes": [{"id": "gremlins", "title": "Gremlins"}]},
+        r"org\.yaml: causes\[0\]\.id: unknown id 'gremlins'",
+    ),
+    (
+        "unknown key in a cause override",
+        {"causes": [{"id": "federation_srv", "resolution": "contact_format"}]},
+        r"org\.yaml: causes\[0\]\.resolution: unknown key",
+    ),
+    (
+        "check meaning for a cause without a check",
+        {"causes": [{"id": "contacts_permissions", "check_meaning": {"ok": "fine"}}]},
+        r"org\.yaml: causes\[0\]\.check_meaning: cause 'contacts_permissions' has no live check",
+    ),
+    (
+        "unknown resolution override",
+        {"resolutions": [{"id": "reboot", "title": "Reboot"}]},
+        r"org\.yaml: resolutions\[0\]\.id: unknown id 'reboot'",
+    ),
+    (
+        "resolution steps of the wrong type",
+        {"resolutions": [{"id": "federation_srv", "steps": [1, 2]}]},
+        r"org\.yaml: resolutions\[0\]\.steps\[0\]: expected a string, got int",
+    ),
+    (
+        "message that is not a string",
+        {"messages": {"welcome": ["not", "text"]}},
+        r"org\.yaml: messages\.welcome: expected a string, got list",
+    ),
+    (
+        "messages not a mapping",
+        {"messages": ["welcome"]},
+        r"org\.yaml: messages: expected a mapping",
+    ),
+    (
+        "home domain that is not a domain",
+        {"home_domains": ["contoso.com", "not a domain"]},
+        r"org\.yaml: home_domains\[1\]: not a domain name: 'not a domain'",
+    ),
+    (
+        "escalation ticket url that is not a URL",
+        {"escalation": {"ticket_url": "javascript:alert(1)"}},
+        r"org\.yaml: escalation\.ticket_url: not an http\(s\) URL",
+    ),
+    (
+        "escalation link without url",
+        {"escalation": {"links": [{"title": "Wiki"}]}},
+        r"org\.yaml: escalation\.links\[0\]\.url: missing required key",
+    ),
+    ("invalid YAML", "signatures: [\n  - id: x\n  title: [", r"org\.yaml: line \d+, column \d+: "),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_override_errors_name_file_and_key(tmp_path: Path, data: object, expected: str) -> None:
+    message = org_error(tmp_path, data)
+    assert re.match(expected, message), message
+
+
+def test_missing_override_file_is_a_knowledge_error(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"nothere\.yaml: \(file\): no such file"):
+        load_knowledge(str(tmp_path / "nothere.yaml"))
+
+
+def test_binary_override_is_a_knowledge_error(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(KnowledgeError, match=r"org\.yaml: \(file\): not UTF-8"):
+        load_knowledge(str(path))
+
+
+def test_error_in_second_file_of_a_directory_names_that_file(tmp_path: Path) -> None:
+    write(tmp_path / "10-escalation.yaml", {"escalation": {"contact": "Desk"}})
+    write(tmp_path / "20-signatures.yaml", {"signatures": [signature(symptom="nope")]})
+    with pytest.raises(KnowledgeError, match=r"^20-signatures\.yaml: signatures\[0\]\.symptom"):
+        load_knowledge(str(tmp_path))
+
+
+# --- validation of the base files (edited copies of the shipped data) ----------------------------
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Callable[[str, Callable[[Any], None]], str]:
+    """Copy the shipped data, let the test edit one file, load it and return the error."""
+
+    def edit_and_load(file: str, change: Callable[[Any], None]) -> str:
+        target = tmp_path / "data"
+        shutil.copytree(DATA_DIR, target)
+        doc = yaml.safe_load((target / file).read_text())
+        change(doc)
+        write(target / file, doc)
+        with pytest.raises(KnowledgeError) as info:
+            load_knowledge_dir(target)
+        return str(info.value)
+
+    return edit_and_load
+
+
+def _cause(doc: dict[str, Any], ident: str) -> dict[str, Any]:
+    return next(c for c in doc["causes"] if c["id"] == ident)
+
+
+BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
+    (
+        "missing table cell",
+        "article.yaml",
+        lambda d: d["table"].pop(),
+        r"article\.yaml: table: missing cell public_im/all",
+    ),
+    (
+        "duplicate table cell",
+        "article.yaml",
+        lambda d: d["table"].append(dict(d["table"][0])),
+        r"article\.yaml: table\[6\]: duplicate cell external_org/one",
+    ),
+    (
+        "cell naming an unknown cause",
+        "article.yaml",
+        lambda d: d["table"][2]["causes"].append("solar_flare"),
+        r"article\.yaml: table\[2\]\.causes\[2\]: unknown cause 'solar_flare'",
+    ),
+    (
+        "cell naming an unknown scope",
+        "article.yaml",
+        lambda d: d["table"][1].update(scope="some"),
+        r"article\.yaml: table\[1\]\.scope: unknown scope 'some'",
+    ),
+    (
+        "cause naming an unknown resolution",
+        "article.yaml",
+        lambda d: _cause(d, "federation_srv").update(resolution="pray"),
+        r"article\.yaml: causes\[\d+\]\.resolution: unknown resolution 'pray'",
+    ),
+    (
+        "duplicate cause id",
+        "article.yaml",
+        lambda d: d["causes"].append(dict(d["causes"][0])),
+        r"article\.yaml: causes\[\d+\]\.id: duplicate id 'contacts_permissions'",
+    ),
+    (
+        "duplicate symptom id",
+        "article.yaml",
+        lambda d: d["symptoms"].append(dict(d["symptoms"][1])),
+        r"article\.yaml: symptoms\[3\]\.id: duplicate id 'presence_unknown'",
+    ),
+    (
+        "unknown follow-up cause",
+        "article.yaml",
+        lambda d: d.update(follow_up_causes=["edge_connectivity", "moon_phase"]),
+        r"article\.yaml: follow_up_causes\[1\]: unknown cause 'moon_phase'",
+    ),
+    (
+        "unknown check kind",
+        "article.yaml",
+        lambda d: _cause(d, "federation_srv").update(check="ping"),
+        r"article\.yaml: causes\[\d+\]\.check: unknown check 'ping'",
+    ),
+    (
+        "check meaning incomplete",
+        "article.yaml",
+        lambda d: _cause(d, "federation_srv")["check_meaning"].pop("dns_error"),
+        r"article\.yaml: causes\[\d+\]\.check_meaning\.dns_error: missing required key",
+    ),
+    (
+        "missing escalation",
+        "article.yaml",
+        lambda d: d.pop("escalation"),
+        r"article\.yaml: escalation: missing required key",
+    ),
+    (
+        "resolution link that is not a URL",
+        "article.yaml",
+        lambda d: d["resolutions"][0]["links"][0].update(url="support.microsoft.com/help"),
+        r"article\.yaml: resolutions\[0\]\.links\[0\]\.url: not an http\(s\) URL",
+    ),
+    (
+        "duplicate shipped signature id",
+        "signatures.yaml",
+        lambda d: d["signatures"].append(dict(d["signatures"][0])),
+        r"signatures\.yaml: signatures\[\d+\]\.id: duplicate id",
+    ),
+    (
+        "shipped signature pattern that does not compile",
+        "signatures.yaml",
+        lambda d: d["signatures"][3]["patterns"].append("a{2,1}"),
+        r"signatures\.yaml: signatures\[3\]\.patterns\[\d+\]: regex does not compile",
+    ),
+    (
+        "messages not a mapping",
+        "messages.yaml",
+        lambda d: d.clear() or d.update({"0": 1}),
+        r"messages\.yaml: 0: expected a string, got int",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "expected"), [c[1:] for c in BASE_CASES], ids=[c[0] for c in BASE_CASES]
+)
+def test_base_file_errors_name_file_and_key(
+    data_copy: Callable[[str, Callable[[Any], None]], str],
+    file: str,
+    change: Callable[[Any], None],
+    expected: str,
+) -> None:
+    message = data_copy(file, change)
+    assert re.match(expected, message), message
+
+
+def test_unmodified_copy_of_the_data_loads(tmp_path: Path) -> None:
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    assert load_knowledge_dir(tmp_path / "data") == load_knowledge()
+
+
+# --- what an override does --------------------------------------------------------------------
+
+
+def test_escalation_override_keeps_what_it_does_not_set(tmp_path: Path) -> None:
+    shipped = load_knowledge().escalation
+    org = write(
+        tmp_path / "org.yaml",
+        {
+            "escalation": {
+                "contact": "IT service desk, +1 555 0100",
+                "ticket_url": "https://tickets.contoso.com/new?queue=uc",
+            }
+        },
+    )
+    escalation = load_knowledge(str(org)).escalation
+    assert escalation.contact == "IT service desk, +1 555 0100"
+    assert escalation.ticket_url == "https://tickets.contoso.com/new?queue=uc"
+    assert escalation.text == shipped.text and escalation.links == shipped.links
+    assert load_knowledge().escalation == shipped  # the shipped knowledge is untouched
+
+
+def test_override_adds_a_signature_that_triage_then_recognises(tmp_path: Path) -> None:
+    kb = load_knowledge(str(write(tmp_path / "org.yaml", {"signatures": [ORG_SIGNATURE]})))
+    found = triage("12:00 ERROR CGW-503 Partner gateway refused anna@fabrikam.com", kb)
+    assert found.signature is not None and found.signature.id == "contoso_gateway_refused"
+    assert found.domains == ("fabrikam.com",)
+    assert not triage("CGW-503 Partner gateway refused", load_knowledge()).recognized
+
+
+def test_override_replaces_a_shipped_signature_by_id(tmp_path: Path) -> None:
+    german = {
+        "id": "presence_unknown",
+        "title": "Anwesenheit unbekannt",
+        "meaning": "Der Status des externen Kontakts ist unbekannt.",
+        "patterns": [r"\banwesenheit unbekannt\b", r"\bpresence unknown\b"],
+        "keywords": ["anwesenheit", "presence"],
+        "symptom": "presence_unknown",
+        "likely_causes": ["contacts_permissions"],
+        "examples": ["Status: Anwesenheit unbekannt", "Presence Unknown"],
+    }
+    kb = load_knowledge(str(write(tmp_path / "org.yaml", {"signatures": [german]})))
+    ids = [s.id for s in kb.signatures]
+    assert ids == [s.id for s in load_knowledge().signatures]  # replaced in place, not added
+    found = triage("Bei allen Kontakten steht ANWESENHEIT UNBEKANNT", kb)
+    assert found.signature is not None and found.signature.title == "Anwesenheit unbekannt"
+
+
+def test_override_texts_home_domains_and_messages(tmp_path: Path) -> None:
+    shipped = load_knowledge()
+    org = write(
+        tmp_path / "org.yaml",
+        {
+            "home_domains": ["Contoso.com", "contoso.co.uk."],
+            "messages": {"welcome": "Hello from Contoso IT."},
+            "causes": [
+                {
+                    "id": "federation_srv",
+                    "title": "Our SRV record (ask DNS team)",
+                    "check_meaning": {"problem": "Open a DNS ticket."},
+                }
+            ],
+            "resolutions": [{"id": "federation_srv", "notes": ["DNS is run by the NOC."]}],
+        },
+    )
+    kb = load_knowledge(str(org))
+    assert kb.home_domains == ("contoso.com", "contoso.co.uk")
+    assert kb.messages["welcome"] == "Hello from Contoso IT."
+    assert {k for k in kb.messages if kb.messages[k] != shipped.messages[k]} == {"welcome"}
+    cause = kb.causes["federation_srv"]
+    assert cause.title == "Our SRV record (ask DNS team)"
+    assert cause.check_meaning["problem"] == "Open a DNS ticket."
+    assert cause.check_meaning["ok"] == shipped.causes["federation_srv"].check_meaning["ok"]
+    resolution = kb.resolutions["federation_srv"]
+    assert resolution.notes == ("DNS is run by the NOC.",)
+    assert resolution.steps == shipped.resolutions["federation_srv"].steps
+
+
+def test_directory_override_applies_files_in_name_order(tmp_path: Path) -> None:
+    write(tmp_path / "20-later.yaml", {"escalation": {"contact": "Second"}})
+    write(
+        tmp_path / "10-first.yaml",
+        {"escalation": {"contact": "First", "ticket_url": ""}, "signatures": [ORG_SIGNATURE]},
+    )
+    (tmp_path / "notes.txt").write_text("not yaml: [")
+    kb = load_knowledge(str(tmp_path))
+    assert kb.escalation.contact == "Second"
+    assert "contoso_gateway_refused" in {s.id for s in kb.signatures}
+
+
+def test_empty_override_file_changes_nothing(tmp_path: Path) -> None:
+    assert load_knowledge(str(write(tmp_path / "org.yaml", ""))) == load_knowledge()
+
+
+def test_priority_orders_signatures_and_ties_keep_file_order(tmp_path: Path) -> None:
+    low = signature(id="org_low", priority=-5)
+    kb = load_knowledge(str(write(tmp_path / "org.yaml", {"signatures": [low]})))
+    priorities = [s.priority for s in kb.signatures]
+    assert priorities == sorted(priorities, reverse=True)
+    assert kb.signatures[-1].id == "org_low"

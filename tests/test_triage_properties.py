@@ -1,0 +1,125 @@
+"""Triage never raises and its work is bounded, whatever is pasted."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from knowledge.loader import load_knowledge
+from knowledge.triage import MAX_TRIAGE_CHARS, Triage, triage
+
+KB = load_knowledge("")
+PASTE_BYTES = 40 * 1024
+BUDGET_S = 0.050
+
+# Fragments of real signatures and markup: the raw material of adversarial pastes.
+FRAGMENTS = [
+    "This message was not delivered to ",
+    "because the address is outside your organization",
+    "ms-diagnostics: ",
+    "1034;",
+    'reason="',
+    "federated ",
+    "peer ",
+    "SIP/2.0 403 ",
+    "504 Server ",
+    "time-out ",
+    "_sipfederationtls._tcp.",
+    "contoso.com",
+    "@",
+    "a@b.",
+    ".",
+    "Presence ",
+    "Unknown",
+    "> ",
+    "`",
+    "**",
+    "<mailto:",
+    "|",
+    ">",
+    "&amp;",
+    "\u200b",
+    "\u201c",
+    "\n",
+    " ",
+    "status: nxdomain, id: 1 ;; flags: qr; query: 1, answer: 0 ",
+    "can't find ",
+    "sip.",
+    "joe(",
+    ")@msn.com",
+    "can't set up the conversation because your organizations ",
+    "not set up to talk to each other",
+    "don't have permission to join ",
+    "this meeting",
+    "é",
+    "x" * 63 + ".",
+    "-",
+    "_",
+]
+
+fragments = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40).map("".join)
+
+
+def _timed(text: str) -> tuple[Triage, float]:
+    best = float("inf")
+    result = triage(text, KB)
+    for _ in range(3):
+        start = time.perf_counter()
+        result = triage(text, KB)
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=3000))
+def test_triage_never_raises_on_arbitrary_text(text: str) -> None:
+    found = triage(text, KB)
+    assert found.recognized == (found.signature is not None)
+    assert all(a == a.lower() and "@" in a for a in found.addresses)
+    assert len(set(found.domains)) == len(found.domains)
+
+
+@settings(max_examples=150, deadline=None)
+@given(fragments)
+def test_triage_never_raises_on_signature_fragments(text: str) -> None:
+    found = triage(text, KB)
+    assert found.likely_causes == (found.signature.likely_causes if found.signature else ())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fragments)
+def test_40kb_paste_of_repeated_fragments_is_triaged_within_budget(unit: str) -> None:
+    paste = (unit * (PASTE_BYTES // len(unit) + 1))[:PASTE_BYTES]
+    _, seconds = _timed(paste)
+    assert seconds < BUDGET_S, f"{seconds * 1000:.1f} ms for {unit[:80]!r}"
+
+
+ADVERSARIAL = {
+    "repeated not-delivered prefix": "This message was not delivered to ",
+    "unterminated ms-diagnostics": 'ms-diagnostics: 1; reason="',
+    "address fragments": "a@",
+    "federation words near SIP codes": "federated SIP/2.0 403 ",
+    "SRV owner name without end": "_sipfederationtls._tcp.",
+    "quoting and markup": "> `x` **federated** @a.b 504 server time-out sip/2.0 ",
+    "non-ASCII labels": "é.é@",
+    "every keyword": "federated delivered conversation talk different permission presence 403 "
+    "404 504 ms-diagnostics tls srv route public shared expanding _sipfederationtls ",
+}
+
+
+def test_named_adversarial_pastes_within_budget() -> None:
+    for name, unit in ADVERSARIAL.items():
+        paste = (unit * (PASTE_BYTES // len(unit) + 1))[:PASTE_BYTES]
+        _, seconds = _timed(paste)
+        assert seconds < BUDGET_S, f"{name}: {seconds * 1000:.1f} ms"
+
+
+def test_error_at_the_end_of_a_long_log_is_found_and_beyond_the_cap_is_ignored() -> None:
+    log = "2025-01-01 10:00:00 INFO routine line\n" * 900  # ~35 KB
+    error = 'ms-diagnostics: 1047;reason="Failed to complete TLS negotiation with a federated'
+    found = triage(log + error + ' peer server"', KB)
+    assert found.signature is not None and found.signature.id == "ms_diag_1047_tls_failed"
+    beyond = "x" * MAX_TRIAGE_CHARS + "Presence Unknown"
+    assert not triage(beyond, KB).recognized
