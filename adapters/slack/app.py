@@ -19,6 +19,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
@@ -86,6 +88,23 @@ async def _ack_known_button(body: dict[str, Any], ack: AsyncAck, next: Next) -> 
     return await next()
 
 
+class DedupeEvents(AsyncMiddleware):
+    """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
+    any listener runs (so a retry of a first attempt still in flight does nothing either)."""
+
+    def __init__(self, once: Once) -> None:
+        self.once = once
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
+    ) -> BoltResponse:
+        event_id = req.body.get("event_id")
+        is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
+        if is_event and not self.once.claim(f"event:{event_id}"):
+            return BoltResponse(status=200, body="")
+        return await next()
+
+
 class SlackAdapter:
     """fedbot on Slack: one bolt app, one Web API session, exactly-once guards."""
 
@@ -105,7 +124,7 @@ class SlackAdapter:
             signing_secret=settings.slack_signing_secret,
             logger=logging.getLogger("slack_bolt.fedbot"),
         )
-        self.app.use(self._dedupe_events)
+        self.app.use(DedupeEvents(self.once))
         self.app.command(COMMAND, middleware=[_ack_first])(self.on_fedcheck)
         self.app.event("app_mention")(self.on_mention)
         self.app.event("message")(self.on_message)
@@ -136,16 +155,6 @@ class SlackAdapter:
         finally:
             if task is not None:
                 self._inflight.discard(task)
-
-    # ------------------------------------------------------------ middleware
-
-    async def _dedupe_events(self, body: dict[str, Any], next: Next) -> BoltResponse:
-        """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen."""
-        event_id = body.get("event_id")
-        is_event = body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not self.once.claim(f"event:{event_id}"):
-            return BoltResponse(status=200, body="")
-        return await next()
 
     # ------------------------------------------------------------ listeners
 

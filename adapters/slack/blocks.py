@@ -335,8 +335,10 @@ def _size(blocks: Sequence[Block]) -> int:
 def _shrink(blocks: list[Block]) -> list[Block]:
     """Bound one reply to :data:`MAX_PARTS` messages: cut the longest texts first, then drop
     surplus text blocks (never buttons: they carry the conversation on)."""
-    blocks = json.loads(json.dumps(blocks))
     budget = MAX_PARTS * MESSAGE_BUDGET
+    if len(blocks) <= MAX_BLOCKS and _size(blocks) <= MESSAGE_BUDGET:
+        return blocks  # the usual case: fits one message as it is
+    blocks = json.loads(json.dumps(blocks))
     while _size(blocks) > budget:
         texts = [b["text"] for b in blocks if b["type"] == "section" and "text" in b]
         longest = max(texts, key=lambda t: len(t["text"]), default=None)
@@ -351,10 +353,6 @@ def _shrink(blocks: list[Block]) -> list[Block]:
             rest.pop()
         blocks = [*rest, context(ELLIPSIS), *kept]
     return blocks
-
-
-def _fits(blocks: Sequence[Block]) -> bool:
-    return len(blocks) <= MAX_BLOCKS and _size(blocks) <= MESSAGE_BUDGET
 
 
 def _number(blocks: list[Block]) -> list[Block]:
@@ -383,20 +381,25 @@ def _block_text(blocks: Sequence[Block]) -> str:
 def to_messages(replies: Sequence[Reply], m: Messages) -> list[SlackMessage]:
     """Replies packed into as few messages as Slack's limits allow, in order (a reply too big
     for one message continues in the next)."""
-    groups: list[tuple[list[Reply], list[Block]]] = []
+    groups: list[tuple[list[Reply], list[Block], int]] = []  # replies, blocks, JSON size
     for reply in replies:
         starts = True
         for block in _shrink(reply_blocks(reply, m)):
-            if groups and _fits([*groups[-1][1], block]):
-                if starts:
-                    groups[-1][0].append(reply)
-                groups[-1][1].append(block)
-            else:
-                groups.append(([reply] if starts else [], [block]))
+            size = _size([block]) - 1  # its share of the list's JSON: the block plus a comma
+            if groups:
+                rs, bs, total = groups[-1]
+                if len(bs) < MAX_BLOCKS and total + size <= MESSAGE_BUDGET:
+                    if starts:
+                        rs.append(reply)
+                    bs.append(block)
+                    groups[-1] = (rs, bs, total + size)
+                    starts = False
+                    continue
+            groups.append(([reply] if starts else [], [block], 1 + size))
             starts = False
     return [
         SlackMessage(fallback_text(rs, m) if rs else _block_text(bs), _number(bs))
-        for rs, bs in groups
+        for rs, bs, _ in groups
     ]
 
 
