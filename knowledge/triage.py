@@ -228,42 +228,43 @@ def signature_matches(signature: Signature, normalised: str) -> bool:
 
 
 class _Prefilter:
-    """Per-knowledge cache of the keyword union (cheap test for ordinary chat)."""
+    """Per-knowledge cache of one regex over all signatures' keywords (cheap test for chat)."""
 
     def __init__(self) -> None:
-        self._cache: dict[int, tuple[tuple[Signature, ...], tuple[str, ...] | None]] = {}
+        self._cache: dict[int, tuple[tuple[Signature, ...], re.Pattern[str] | None]] = {}
 
-    def keywords(self, signatures: tuple[Signature, ...]) -> tuple[str, ...] | None:
-        """All keywords, or ``None`` when some signature has none (then always match)."""
+    def pattern(self, signatures: tuple[Signature, ...]) -> re.Pattern[str] | None:
+        """The keyword alternation, or ``None`` when some signature has no keywords."""
         entry = self._cache.get(id(signatures))
         if entry is not None and entry[0] is signatures:
             return entry[1]
-        words: tuple[str, ...] | None
+        pattern: re.Pattern[str] | None = None
         if all(s.keywords for s in signatures):
-            words = tuple(dict.fromkeys(k for s in signatures for k in s.keywords))
-        else:
-            words = None
+            words = sorted({k for s in signatures for k in s.keywords}, key=len, reverse=True)
+            pattern = re.compile("|".join(map(re.escape, words)))
         if len(self._cache) > 32:
             self._cache.clear()
-        self._cache[id(signatures)] = (signatures, words)
-        return words
+        self._cache[id(signatures)] = (signatures, pattern)
+        return pattern
 
 
 _PREFILTER = _Prefilter()
+# Something that may be an address or a domain name: worth the extraction pass.
+_PARTY_HINT = re.compile(r"@|[\w-]\.[^\W\d_]")
 
 
 def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
-    keywords = _PREFILTER.keywords(kb.signatures)
+    keywords = _PREFILTER.pattern(kb.signatures)
     signature: Signature | None = None
     normalised: str | None = None
-    if keywords is None or any(k in lowered for k in keywords):
+    if keywords is None or keywords.search(lowered):
         normalised = normalise(text)
         signature = match_signature(normalised, kb.signatures)
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
-    if "@" in lowered or "." in lowered:
+    if _PARTY_HINT.search(lowered):
         if normalised is None:
             normalised = normalise(text)
         addresses, domains = extract_parties(normalised, kb)
