@@ -23,6 +23,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from adapters.teams import cards
+from adapters.teams.connector import JsonObject
 from bot.once import Once
 from bot.service import FedBot, Turn
 from dialogs.replies import ChoicePayload, Message, Question, Reply
@@ -182,7 +183,7 @@ class TeamsTurns:
             type=ActivityTypes.message,
             summary=cards._cut(fallback.splitlines()[0] if fallback else "", 200),
             attachments=[
-                Attachment(content_type=cards.CONTENT_TYPE, content=card),
+                Attachment(content_type=cards.CONTENT_TYPE, content=JsonObject(card)),
             ],
         )
 
