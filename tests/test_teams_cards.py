@@ -161,6 +161,25 @@ def test_every_reply_type_is_a_valid_adaptive_card_1_5() -> None:
     assert errors == {}
 
 
+def test_every_resolution_and_triage_card_of_the_shipped_knowledge_is_valid() -> None:
+    from dialogs.cards import resolution_card
+    from knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    labels = cards.CardLabels(kb.messages)
+    live = LiveCheck("Live check", "Meaning.", _report(pair=True))
+    rendered = [
+        cards.render(resolution_card(kb, cause, check), labels, "fallback")
+        for cause in kb.causes.values()
+        for check in (None, live)
+    ]
+    assert len(rendered) == 2 * len(kb.causes) >= 2 * 9
+    for card in rendered:
+        assert cards.card_bytes(card) <= cards.MAX_CARD_BYTES
+    results = _validate(rendered)
+    assert [r["errors"] for r in results if r["errors"]] == []
+
+
 def test_the_validator_really_reports_errors() -> None:
     good = cards.render(Message("x"), LABELS)
     bad = json.loads(json.dumps(good))
@@ -239,7 +258,7 @@ def test_cards_stay_under_28_kb(size: int) -> None:
     rendered = [cards.render(r, LABELS, long) for r in replies]
     for card in rendered:
         assert cards.card_bytes(card) <= cards.MAX_CARD_BYTES
-    notes = [t for t in cards.all_texts(rendered[0]) if t.startswith("+")]
+    notes = [t for t in cards.all_texts(rendered[0]) if t.startswith("+")]  # no render.more here
     assert bool(notes) == (size >= 400), "a note says when items were left out"
     if size == 400:
         assert all(r["errors"] == [] for r in _validate(rendered))
