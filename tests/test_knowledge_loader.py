@@ -379,7 +379,9 @@ def test_base_file_errors_name_file_and_key(
 
 def test_unmodified_copy_of_the_data_loads(tmp_path: Path) -> None:
     shutil.copytree(DATA_DIR, tmp_path / "data")
-    assert load_knowledge_dir(tmp_path / "data") == load_knowledge()
+    copy = load_knowledge_dir(tmp_path / "data")
+    assert copy == load_knowledge_dir(DATA_DIR)
+    assert [s.id for s in copy.signatures] == [s.id for s in load_knowledge().signatures]
 
 
 # --- what an override does --------------------------------------------------------------------
