@@ -39,7 +39,7 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.triage import match_signature, normalise, signature_matches
+from knowledge.triage import normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml")
@@ -578,8 +578,10 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
                 here.fail(f"contains none of the keywords {list(sig.keywords)}: {example!r}")
             if not signature_matches(sig, text):
                 here.fail(f"no pattern matches this example: {example!r}")
-            winner = match_signature(text, ordered)
-            if winner is not None and winner.id != sig.id:
+            winner = recognise(example, ordered)
+            if winner is None:
+                here.fail(f"not recognised: no keyword occurs before normalisation: {example!r}")
+            if winner.id != sig.id:
                 problem = (
                     f"example is recognised as {winner.id!r} (priority {winner.priority}) "
                     f"instead of {sig.id!r}: {example!r}"
@@ -587,7 +589,7 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
                 _blame(here, origin[winner.id], problem)
         for i, negative in enumerate(sig.negatives):
             here = at.key("negatives").index(i)
-            winner = match_signature(normalise(negative), ordered)
+            winner = recognise(negative, ordered)
             if winner is not None:
                 _blame(
                     here,

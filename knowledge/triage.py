@@ -162,11 +162,11 @@ class Triage:
 
 
 def _cheap_lower(text: str) -> str:
-    """The prefilter's view: bounded, zero-width characters removed, lower-cased."""
+    """The prefilter's view: bounded, zero-width characters and emphasis removed, lower case."""
     text = text[:MAX_TRIAGE_CHARS]
     if not text.isascii():
         text = _ZERO_WIDTH.sub("", text)
-    return text.lower()
+    return text.replace("*", "").replace("`", "").lower()
 
 
 def normalise(text: str) -> str:
@@ -253,15 +253,26 @@ _PREFILTER = _Prefilter()
 _PARTY_HINT = re.compile(r"@|[\w-]\.[^\W\d_]")
 
 
+def recognise(text: str, signatures: tuple[Signature, ...]) -> Signature | None:
+    """The signature :func:`triage` would pick for ``text`` (signatures in priority order)."""
+    return _recognise(text, _cheap_lower(text), signatures)[0]
+
+
+def _recognise(
+    text: str, lowered: str, signatures: tuple[Signature, ...]
+) -> tuple[Signature | None, str | None]:
+    """Prefilter on the cheap lower-cased text, then match the normalised text."""
+    keywords = _PREFILTER.pattern(signatures)
+    if keywords is not None and not keywords.search(lowered):
+        return None, None
+    normalised = normalise(text)
+    return match_signature(normalised, signatures), normalised
+
+
 def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
-    keywords = _PREFILTER.pattern(kb.signatures)
-    signature: Signature | None = None
-    normalised: str | None = None
-    if keywords is None or keywords.search(lowered):
-        normalised = normalise(text)
-        signature = match_signature(normalised, kb.signatures)
+    signature, normalised = _recognise(text, lowered, kb.signatures)
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     if _PARTY_HINT.search(lowered):
