@@ -336,8 +336,6 @@ def _shrink(blocks: list[Block]) -> list[Block]:
     """Bound one reply to :data:`MAX_PARTS` messages: cut the longest texts first, then drop
     surplus text blocks (never buttons: they carry the conversation on)."""
     budget = MAX_PARTS * MESSAGE_BUDGET
-    if len(blocks) <= MAX_BLOCKS and _size(blocks) <= MESSAGE_BUDGET:
-        return blocks  # the usual case: fits one message as it is
     blocks = json.loads(json.dumps(blocks))
     while _size(blocks) > budget:
         texts = [b["text"] for b in blocks if b["type"] == "section" and "text" in b]
@@ -382,21 +380,25 @@ def to_messages(replies: Sequence[Reply], m: Messages) -> list[SlackMessage]:
     """Replies packed into as few messages as Slack's limits allow, in order (a reply too big
     for one message continues in the next)."""
     groups: list[tuple[list[Reply], list[Block], int]] = []  # replies, blocks, JSON size
+
+    def add(reply: Reply | None, blocks: list[Block], size: int) -> None:
+        """Append ``blocks`` (JSON size ``size`` as a list) to the last message or a new one."""
+        if groups:
+            rs, bs, total = groups[-1]
+            if len(bs) + len(blocks) <= MAX_BLOCKS and total + size - 1 <= MESSAGE_BUDGET:
+                bs.extend(blocks)
+                groups[-1] = ([*rs, reply] if reply else rs, bs, total + size - 1)
+                return
+        groups.append(([reply] if reply else [], list(blocks), size))
+
     for reply in replies:
-        starts = True
-        for block in _shrink(reply_blocks(reply, m)):
-            size = _size([block]) - 1  # its share of the list's JSON: the block plus a comma
-            if groups:
-                rs, bs, total = groups[-1]
-                if len(bs) < MAX_BLOCKS and total + size <= MESSAGE_BUDGET:
-                    if starts:
-                        rs.append(reply)
-                    bs.append(block)
-                    groups[-1] = (rs, bs, total + size)
-                    starts = False
-                    continue
-            groups.append(([reply] if starts else [], [block], 1 + size))
-            starts = False
+        blocks = reply_blocks(reply, m)
+        size = _size(blocks)
+        if len(blocks) <= MAX_BLOCKS and size <= MESSAGE_BUDGET:
+            add(reply, blocks, size)  # the usual case: the reply as a whole
+            continue
+        for i, block in enumerate(_shrink(blocks)):  # too big: cut, then block by block
+            add(reply if i == 0 else None, [block], _size([block]))
     return [
         SlackMessage(fallback_text(rs, m) if rs else _block_text(bs), _number(bs))
         for rs, bs, _ in groups
