@@ -7,11 +7,13 @@ lower-cased. Signature patterns are compiled case-insensitively and applied to t
 
 Choosing a signature: signatures are tried in descending ``priority`` (equal priorities in the
 order of the knowledge files, organisation overrides after the shipped ones); the first one whose
-patterns match wins. A signature is only tried when one of its ``keywords`` occurs in the
-lower-cased text, which keeps ordinary chat cheap.
+patterns match wins (when it has ``context`` patterns, one of them must also match within
+``context_window`` characters). Signatures are only tried when one of their ``keywords`` occurs in
+the lower-cased text, which keeps ordinary chat cheap.
 
-Bounded work: at most :data:`MAX_TRIAGE_CHARS` characters are examined, and the shipped patterns
-use bounded gaps (``.{0,300}?``) so a 40 KB adversarial paste stays in the millisecond range.
+Bounded work: at most :data:`MAX_TRIAGE_CHARS` characters are examined, regex hits are capped, and
+the shipped patterns avoid long gaps (``context`` instead) and backtracking (atomic groups), so a
+40 KB adversarial paste stays in the millisecond range (``bench/bench_triage.py``).
 """
 
 from __future__ import annotations
