@@ -31,29 +31,57 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"ready": ready}, status=200 if ready else 503)
 
 
-def build_app(bot: FedBot, settings: Settings) -> tuple[web.Application, list[str]]:
-    """The application and the startup log lines naming what each adapter enabled."""
-    from adapters import slack, teams
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def build_app(
+    bot: FedBot, settings: Settings, *, teams: bool = True
+) -> tuple[web.Application, list[str]]:
+    """The application and the startup log lines naming what each adapter enabled.
+
+    ``teams=False`` leaves the Bot Framework endpoint out (see :func:`bind_host`)."""
+    from adapters import slack
+    from adapters import teams as teams_adapter
 
     app = web.Application(client_max_size=256 * 1024)
     app[BOT_KEY] = bot
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    lines = [teams.mount(app, bot, settings), slack.mount(app, bot, settings)]
-    return app, lines
+    teams_line = (
+        teams_adapter.mount(app, bot, settings)
+        if teams
+        else "teams: off on this public interface: no MicrosoftAppId, so Bot Framework "
+        "authentication would be off (set MicrosoftAppId, or listen on 127.0.0.1 for local tests)"
+    )
+    return app, [teams_line, slack.mount(app, bot, settings)]
 
 
-def bind_host(requested: str, settings: Settings) -> tuple[str, str | None]:
-    """Where to listen, and why the requested host was overridden (None when it was not).
+def bind_host(requested: str, settings: Settings) -> tuple[str, bool, str | None]:
+    """Where to listen, whether to serve the Bot Framework endpoint, and why the request was
+    changed (None when it was not).
 
-    Without a Microsoft app id the Bot Framework endpoint accepts unauthenticated requests, so the
-    server stays on the loopback interface whatever ``--host`` says."""
-    if not settings.app_id and requested not in ("127.0.0.1", "localhost"):
-        return "127.0.0.1", (
+    Without a Microsoft app id the Bot Framework endpoint accepts unauthenticated requests, so it
+    is never served on a public interface: when Slack over HTTP (signed requests) is configured the
+    server listens where asked without Teams; otherwise it stays on 127.0.0.1."""
+    if settings.app_id or requested in LOOPBACK_HOSTS:
+        return requested, True, None
+    if settings.slack_bot_token and settings.slack_signing_secret and not settings.slack_app_token:
+        return (
+            requested,
+            False,
+            (
+                f"listening on {requested} for Slack only: no MicrosoftAppId, so the "
+                "unauthenticated Bot Framework endpoint is not served on a public interface"
+            ),
+        )
+    return (
+        "127.0.0.1",
+        True,
+        (
             f"listening on 127.0.0.1 only, not {requested}: no MicrosoftAppId, so Bot Framework "
             "authentication is off"
-        )
-    return requested, None
+        ),
+    )
 
 
 def startup_lines(settings: Settings, adapter_lines: list[str], host: str, port: int) -> list[str]:
@@ -85,8 +113,8 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    app, adapter_lines = build_app(bot, settings)
-    host, override = bind_host(host, settings)
+    host, with_teams, override = bind_host(host, settings)
+    app, adapter_lines = build_app(bot, settings, teams=with_teams)
     runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

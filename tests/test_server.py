@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from bot.config import Settings
-from bot.server import bind_host, serve
+from bot.server import bind_host, build_app, serve
 from bot.service import FedBot
 from tests.dnsserver import DnsTestServer
 from tests.teams_harness import FakeConnector, activity
@@ -26,10 +26,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_no_app_id_binds_loopback_only() -> None:
-    host, why = bind_host("0.0.0.0", Settings())
-    assert host == "127.0.0.1" and why and "MicrosoftAppId" in why
-    assert bind_host("0.0.0.0", Settings(app_id="x")) == ("0.0.0.0", None)
-    assert bind_host("127.0.0.1", Settings()) == ("127.0.0.1", None)
+    host, teams, why = bind_host("0.0.0.0", Settings())
+    assert host == "127.0.0.1" and teams and why and "MicrosoftAppId" in why
+    assert bind_host("0.0.0.0", Settings(app_id="x")) == ("0.0.0.0", True, None)
+    assert bind_host("127.0.0.1", Settings()) == ("127.0.0.1", True, None)
+
+
+def test_slack_only_listens_publicly_without_the_unauthenticated_teams_endpoint() -> None:
+    slack = Settings(slack_bot_token="xoxb-1", slack_signing_secret="s")
+    host, teams, why = bind_host("0.0.0.0", slack)
+    assert (host, teams) == ("0.0.0.0", False) and why and "Slack only" in why
+    # Socket Mode needs no public URL: the loopback rule stands.
+    socket_mode = Settings(
+        slack_bot_token="xoxb-1", slack_signing_secret="s", slack_app_token="xapp-1"
+    )
+    assert bind_host("0.0.0.0", socket_mode)[:2] == ("127.0.0.1", True)
+
+
+async def test_public_slack_only_app_has_no_bot_framework_route() -> None:
+    settings = Settings(slack_bot_token="xoxb-1", slack_signing_secret="s", state_url="memory://")
+    bot = await FedBot.create(settings)
+    try:
+        app, lines = build_app(bot, settings, teams=False)
+        paths = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+        assert "/api/messages" not in paths and "/slack/events" in paths
+        assert lines[0].startswith("teams: off") and "MicrosoftAppId" in lines[0]
+    finally:
+        await bot.close()
 
 
 async def test_serve_logs_and_finishes_in_flight_turns_on_stop(
