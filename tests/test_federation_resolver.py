@@ -32,7 +32,7 @@ async def test_queries_overlap_under_delay(make_dns_server: MakeServer) -> None:
     elapsed = time.perf_counter() - started
     assert report.results[0].status == "ok"
     asked = len(server.queries)
-    assert asked >= 8
+    assert asked >= 6
     # Sequentially this would take asked x 50 ms; overlapping it is two rounds (SRV, then target).
     assert elapsed < 0.05 * asked / 2
     assert elapsed < 0.2

@@ -6,13 +6,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.config import Settings
 from bot.federation.domains import parse_domain
-from bot.federation.judge import Collected, judge, judge_pair, planned_queries, srv_targets
+from bot.federation.judge import (
+    Collected,
+    first_round,
+    judge,
+    judge_pair,
+    needs_targets,
+    srv_targets,
+    when_srv_missing,
+)
 from bot.federation.model import CheckReport, CheckResult, InvalidDomain
 from bot.federation.resolver import (
-    Answer,
     AnswerCache,
     DnsClient,
     Nameserver,
@@ -83,33 +91,36 @@ class FederationChecker:
     async def check_domain(self, domain: str, deadline: float, input_text: str = "") -> CheckResult:
         """One domain against an absolute ``time.monotonic()`` deadline."""
         query = self.client.query
-        planned = planned_queries(domain)
+        planned = first_round(domain)
 
-        async def srv_then_addresses() -> tuple[Answer, dict[str, tuple[Answer, ...]]]:
-            name, rdtype = planned["srv"]
-            srv = await query(name, rdtype, deadline)
-            targets = srv_targets(srv)
-            lookups = await asyncio.gather(
-                *(query(t, rt, deadline) for t in targets for rt in ("A", "AAAA"))
+        async def srv_then_second_round() -> Collected:
+            """The SRV answer decides the second round: its targets' addresses, or (no records)
+            whether the domain exists and whether the record sits at a near-miss name. The
+            informational answers are collected last, so a slow one delays nothing."""
+            srv = await query(*planned["srv"], deadline)
+            more: dict[str, Any] = {}
+            if needs_targets(srv):
+                targets = srv_targets(srv)
+                found = await asyncio.gather(
+                    *(query(t, rt, deadline) for t in targets for rt in ("A", "AAAA"))
+                )
+                more["target_addresses"] = {
+                    t: tuple(found[2 * i : 2 * i + 2]) for i, t in enumerate(targets)
+                }
+            else:
+                existence, *misplaced = await asyncio.gather(
+                    *(query(n, t, deadline) for n, t in when_srv_missing(domain))
+                )
+                more.update(existence=existence, misplaced=tuple(misplaced))
+            signin_srv, sip, lyncdiscover = await informational
+            return Collected(
+                input_text or domain, domain, srv, signin_srv, sip, lyncdiscover, **more
             )
-            return srv, {t: tuple(lookups[2 * i : 2 * i + 2]) for i, t in enumerate(targets)}
 
-        others = {role: q for role, q in planned.items() if role != "srv"}
-        srv_task = asyncio.ensure_future(srv_then_addresses())
-        answers = await asyncio.gather(*(query(n, t, deadline) for n, t in others.values()))
-        srv, addresses = await srv_task
-        by_role = dict(zip(others, answers, strict=True))
-        collected = Collected(
-            input=input_text or domain,
-            domain=domain,
-            srv=srv,
-            existence=by_role["existence"],
-            signin_srv=by_role["signin_srv"],
-            sip=by_role["sip"],
-            lyncdiscover=by_role["lyncdiscover"],
-            misplaced=tuple(a for role, a in by_role.items() if role.startswith("misplaced")),
-            target_addresses=addresses,
+        informational = asyncio.gather(
+            *(query(n, t, deadline) for role, (n, t) in planned.items() if role != "srv")
         )
+        collected = await srv_then_second_round()
         return judge(collected, self.texts)
 
     async def close(self) -> None:

@@ -40,15 +40,17 @@ def federation_name(domain: str) -> str:
 
 @dataclass(frozen=True)
 class Collected:
-    """Every answer gathered for one domain (names are those in :func:`planned_queries`)."""
+    """Every answer gathered for one domain: the first round (:func:`first_round`), then either
+    the SRV targets' addresses or, when the SRV has no records, :func:`when_srv_missing`'s
+    answers (``existence`` is None when it was not needed)."""
 
     input: str
     domain: str
     srv: Answer
-    existence: Answer
     signin_srv: Answer
     sip: Answer
     lyncdiscover: Answer
+    existence: Answer | None = None
     misplaced: tuple[Answer, ...] = ()
     target_addresses: dict[str, tuple[Answer, ...]] = field(default_factory=dict)
 
@@ -62,16 +64,26 @@ class SrvRecord:
     record: Record
 
 
-def planned_queries(domain: str) -> dict[str, tuple[str, str]]:
-    """The independent first-round queries, by role: (name, type)."""
+def first_round(domain: str) -> dict[str, tuple[str, str]]:
+    """The independent queries asked at once, by role: (name, type). ``sip`` and
+    ``lyncdiscover`` are asked as A so that both a CNAME and an address record show."""
     return {
         "srv": (federation_name(domain), "SRV"),
-        "existence": (domain, "SOA"),
         "signin_srv": (SIGNIN_SRV + domain, "SRV"),
         "sip": ("sip." + domain, "A"),
         "lyncdiscover": ("lyncdiscover." + domain, "A"),
-        **{f"misplaced{i}": (p + domain, "SRV") for i, p in enumerate(MISPLACED_PREFIXES)},
     }
+
+
+def when_srv_missing(domain: str) -> tuple[tuple[str, str], ...]:
+    """Asked only when the federation SRV has no records: does the domain exist (SOA; NXDOMAIN
+    means it does not), and was the record created at a near-miss name?"""
+    return ((domain, "SOA"), *((p + domain, "SRV") for p in MISPLACED_PREFIXES))
+
+
+def needs_targets(srv: Answer) -> bool:
+    """True when the SRV answer has records, so the next round looks up their targets."""
+    return bool(srv_records(srv))
 
 
 def srv_records(answer: Answer) -> tuple[SrvRecord, ...]:
@@ -146,7 +158,7 @@ class _Judgement:
     def federation_srv(self) -> bool | None:
         """Judge the federation SRV; None when DNS failed or the domain does not exist."""
         c, name = self.c, federation_name(self.c.domain)
-        if c.existence.outcome == "nxdomain" and c.srv.outcome != "answer":
+        if c.existence is not None and c.existence.outcome == "nxdomain" and not srv_records(c.srv):
             self.add("domain_not_found", domain=c.domain)
             return None
         if c.srv.failed:

@@ -239,6 +239,8 @@ class DnsClient:
             return Answer(name, rdtype, "timeout", detail=f"no answer from {server}")
         except (OSError, EOFError, dns.exception.DNSException) as exc:
             return Answer(name, rdtype, "error", detail=f"{server}: {exc or type(exc).__name__}")
+        except Exception as exc:  # a malformed answer must stay data, never escape as a crash
+            return Answer(name, rdtype, "error", detail=f"{server}: {type(exc).__name__}: {exc}")
         return _answer_from(response, name, rdtype, server)
 
 
