@@ -39,7 +39,7 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.triage import normalise, recognise, signature_matches
+from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml")
@@ -361,8 +361,10 @@ def _escalation(value: object, at: _At, base: Escalation | None) -> Escalation:
     return result
 
 
-_SIGNATURE_REQUIRED = ("id", "title", "meaning", "patterns", "symptom", "likely_causes", "examples")
+_SIGNATURE_REQUIRED = ("id", "title", "meaning", "symptom", "likely_causes", "examples")
 _SIGNATURE_OPTIONAL = (
+    "patterns",
+    "phrases",
     "contact_type",
     "negatives",
     "priority",
@@ -376,9 +378,14 @@ MAX_CONTEXT_WINDOW = 2000
 
 def _signature(item: object, at: _At) -> Signature:
     raw = _mapping(item, at, required=_SIGNATURE_REQUIRED, optional=_SIGNATURE_OPTIONAL)
-    patterns = _patterns(raw["patterns"], at.key("patterns"))
-    if not patterns:
-        at.key("patterns").fail("must list at least one pattern")
+    if "patterns" not in raw and "phrases" not in raw:
+        at.key("patterns").fail("missing required key (or give phrases)")
+    patterns = _patterns(raw.get("patterns", []), at.key("patterns"))
+    phrases = _phrases(raw.get("phrases", []), at.key("phrases"))
+    if not patterns and not phrases:
+        at.key("patterns" if "patterns" in raw else "phrases").fail(
+            "must list at least one pattern or phrase"
+        )
     context = _patterns(raw.get("context", []), at.key("context"))
     window = raw.get("context_window", DEFAULT_CONTEXT_WINDOW if context else 0)
     if not isinstance(window, int) or isinstance(window, bool):
@@ -417,6 +424,7 @@ def _signature(item: object, at: _At) -> Signature:
         keywords=keywords,
         context=context,
         context_window=window,
+        phrases=phrases,
     )
 
 
@@ -424,11 +432,25 @@ def _patterns(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
     patterns = []
     for i, text in enumerate(_list(value, at)):
         source = _str(text, at.index(i))
+        # The text is lower-cased: a lower-case pattern needs no IGNORECASE, which would cost
+        # the regex engine its fast literal-prefix scan (upper case, including \S or \W, keeps it).
+        flags = 0 if source == source.lower() else re.IGNORECASE
         try:
-            patterns.append(re.compile(source, re.IGNORECASE))
+            patterns.append(re.compile(source, flags))
         except re.error as exc:
             at.index(i).fail(f"regex does not compile: {exc}")
     return tuple(patterns)
+
+
+def _phrases(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
+    phrases = []
+    for i, text in enumerate(_list(value, at)):
+        phrase = _str(text, at.index(i))
+        try:
+            phrases.append(compile_phrase(phrase))
+        except ValueError as exc:
+            at.index(i).fail(str(exc))
+    return tuple(phrases)
 
 
 def _read_signatures(doc: object, draft: _Draft, file: str, *, shipped: bool) -> None:
@@ -577,7 +599,7 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
             if sig.keywords and not any(k in text for k in sig.keywords):
                 here.fail(f"contains none of the keywords {list(sig.keywords)}: {example!r}")
             if not signature_matches(sig, text):
-                here.fail(f"no pattern matches this example: {example!r}")
+                here.fail(f"no pattern or phrase matches this example: {example!r}")
             winner = recognise(example, ordered)
             if winner is None:
                 here.fail(f"not recognised: no keyword occurs before normalisation: {example!r}")

@@ -63,8 +63,9 @@ class Cell:
 class Signature:
     """A known error message users paste.
 
-    ``patterns`` are compiled regexes (any one matching recognises the signature) applied to
-    normalised text (see :mod:`knowledge.triage`). ``contact_type`` is set when the message itself
+    ``patterns`` are compiled regexes applied to normalised text and ``phrases`` compiled
+    plain-text phrases applied to its phrase view (see :mod:`knowledge.triage`); any one
+    matching recognises the signature. ``contact_type`` is set when the message itself
     settles it. ``keywords`` is a cheap prefilter: the patterns are only tried when one of these
     lower-case words occurs in the text (empty: always tried). Signatures are tried in descending
     ``priority``, equal priorities in file order; the first that matches wins."""
@@ -85,6 +86,9 @@ class Signature:
     # ``context_window`` characters before or after it (cheap "near" without regex gaps).
     context: tuple[re.Pattern[str], ...] = ()
     context_window: int = 0
+    # Plain-text phrases compiled by ``knowledge.triage.compile_phrase`` (words in order, small
+    # gaps allowed), matched on the phrase view; any one matching recognises the signature.
+    phrases: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)

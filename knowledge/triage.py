@@ -1,19 +1,39 @@
 """Recognise pasted error messages: which known signature, symptom, likely causes, addresses.
 
-Matching works on *normalised* text (:func:`normalise`): zero-width characters removed,
-Slack/HTML markup and markdown emphasis/backticks stripped, e-mail quoting (``>``) removed,
-typographic quotes unified, all whitespace (line wraps included) collapsed to one space,
-lower-cased. Signature patterns are compiled case-insensitively and applied to that text.
+Two views of a paste are matched:
+
+- The *normalised* text (:func:`normalise`): zero-width characters removed, Slack/HTML markup and
+  markdown emphasis/backticks stripped, e-mail quoting (``>``) removed, typographic quotes
+  unified, all whitespace (line wraps included) collapsed to one space, lower-cased, and words put
+  in one canonical form (:func:`canonical_words`): contractions expanded ("isn't" → "is not",
+  "can't"/"cannot"/"can not" → "cannot", "won't" → "will not", also without the apostrophe:
+  "dont", "isnt" …), British spellings unified ("organis…" → "organiz…", "authoris…",
+  "recognis…"), "setup"/"set-up" → "set up", "signin"/"sign-in" → "sign in" — never inside an
+  address or domain name. Punctuation stays, so structured ``patterns`` (ms-diagnostics headers,
+  SIP status lines, DNS tool output) keep their ``;``, ``=``, ``"`` and ``:``. Addresses and
+  domains are extracted from this view.
+- The *phrase view* (:func:`phrase_view`) of the normalised text: words only, one space apart,
+  the text padded with a space at both ends. Punctuation that separates or hugs words (quotes,
+  brackets, ``;``, ``=``, ``:``, a sentence's full stop) becomes a space; characters inside
+  addresses and domain names (``@ . - _ ' % +``) stay.
+
+A signature's ``phrases`` (plain text, see :func:`compile_phrase`) run on the phrase view: the
+phrase's words in order, with at most :data:`PHRASE_GAP` other words between consecutive ones,
+each slot matched as a whole word (a word of five or more letters with or without a plural "s").
+Its regex ``patterns`` run on the normalised text, case-insensitively.
 
 Choosing a signature: signatures are tried in descending ``priority`` (equal priorities in the
 order of the knowledge files, organisation overrides after the shipped ones); the first one whose
-patterns match wins (when it has ``context`` patterns, one of them must also match within
-``context_window`` characters). Signatures are only tried when one of their ``keywords`` occurs in
-the lower-cased text, which keeps ordinary chat cheap.
+patterns or phrases match wins (when it has ``context`` patterns, a *pattern* match only counts if
+one of them also matches within ``context_window`` characters; phrases count on their own).
+Signatures are only tried when one of their ``keywords`` occurs in the lower-cased text, which keeps
+ordinary chat cheap.
 
-Bounded work: at most :data:`MAX_TRIAGE_CHARS` characters are examined, regex hits are capped, and
-the shipped patterns avoid long gaps (``context`` instead) and backtracking (atomic groups), so a
-40 KB adversarial paste stays in the millisecond range (``bench/bench_triage.py``).
+Bounded work: at most :data:`MAX_TRIAGE_CHARS` characters are examined, regex hits are capped, the
+shipped patterns avoid long gaps (``context`` instead) and backtracking (atomic groups), and each
+phrase word is an atomic group with a bounded gap (the nearest next word within the gap is
+taken, never retried), so a 40 KB adversarial paste stays in the millisecond range
+(``bench/bench_triage.py``).
 """
 
 from __future__ import annotations
@@ -61,6 +81,27 @@ _HTML_TAG = re.compile(
 )
 _QUOTE_PREFIX = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
 _WHITESPACE = re.compile(r"\s+")
+
+# --- canonical word forms (see canonical_words) ---
+_NEGATIONS = ("ca", "do", "does", "did", "is", "are", "was", "were", "could", "would", "should")
+_NEGATIONS_MORE = ("has", "have", "had", "need", "must")
+# "n't", "'re", "'ve", "'ll", "'m", and the apostrophe-less "dont", "isnt" … (the literal "nt"
+# first keeps the scan cheap; the look-behinds name the words, so "want" or "different" stay).
+_CONTRACTION = re.compile(
+    r"n't\b|'(?:re|ve|ll|m)\b|nt\b(?:"
+    + "|".join(f"(?<=\\b{w}nt)" for w in (*_NEGATIONS, *_NEGATIONS_MORE))
+    + ")"
+)
+_CONTRACTED = {"'re": " are", "'ve": " have", "'ll": " will", "'m": " am"}
+_IRREGULAR = re.compile(r"\b(?:ca|wo|sha)n't\b|\bcan not\b")
+_IRREGULAR_FORMS = {"can't": "cannot", "won't": "will not", "shan't": "shall not"}
+_BRITISH = re.compile(r"s(?<=organis|uthoris|ecognis)(?=[aei])")
+_BRITISH_STEMS = ("organis", "authoris", "recognis")
+_COMPOUND = re.compile(r"\b(?:set-?up|sign-?in)\b")
+_COMPOUND_FORMS = {"setup": "set up", "set-up": "set up", "signin": "sign in", "sign-in": "sign in"}
+# Characters that make a word part of an address or a domain name: never rewritten.
+_NAME_BEFORE = frozenset(".@-_/\\:")
+_NAME_AFTER = frozenset("@-_/\\(")
 
 # An address: local part (optionally the special "user(domain)" form) @ domain.
 _ADDRESS = re.compile(
@@ -186,7 +227,126 @@ def normalise(text: str) -> str:
     text = text.replace("`", "").replace("*", "")
     if ">" in text:
         text = _QUOTE_PREFIX.sub("", text)
-    return _WHITESPACE.sub(" ", text).strip().lower()
+    return canonical_words(_WHITESPACE.sub(" ", text).strip().lower())
+
+
+def canonical_words(text: str) -> str:
+    """One form per word in lower-cased text: contractions expanded, British spellings and
+    compounds unified (see the module docstring); words inside addresses and domain names kept.
+
+    Each rewrite runs only when a cheap substring test says it may apply."""
+    if "n't" in text or "can not" in text:
+        text = _IRREGULAR.sub(_irregular, text)
+    if "'" in text or "nt" in text:
+        text = _CONTRACTION.sub(_expanded, text)
+    if any(stem in text for stem in _BRITISH_STEMS):
+        text = _BRITISH.sub(_american, text)
+    if "setup" in text or "set-up" in text or "sign" in text:
+        text = _COMPOUND.sub(_compound, text)
+    return text
+
+
+def _in_name(match: re.Match[str]) -> bool:
+    """Whether the matched word is part of an address, a domain or a path (left alone)."""
+    text, start, end = match.string, match.start(), match.end()
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before in _NAME_BEFORE or after in _NAME_AFTER:
+        return True
+    return after == "." and end + 1 < len(text) and text[end + 1].isalnum()
+
+
+def _irregular(match: re.Match[str]) -> str:
+    if _in_name(match):
+        return match.group()
+    return _IRREGULAR_FORMS.get(match.group(), "cannot")
+
+
+def _expanded(match: re.Match[str]) -> str:
+    found = match.group()
+    if found[0] == "'":
+        return found if _in_name(match) else _CONTRACTED[found]
+    if _in_name(match):
+        return found
+    # "cant" (the apostrophe dropped) is "cannot"; every other "…n't" / "…nt" is "… not".
+    return "nnot" if found == "nt" and match.string.endswith("ca", 0, match.start()) else " not"
+
+
+def _american(match: re.Match[str]) -> str:
+    return "s" if _in_name(match) else "z"
+
+
+def _compound(match: re.Match[str]) -> str:
+    return match.group() if _in_name(match) else _COMPOUND_FORMS[match.group()]
+
+
+# --- the phrase view and phrases ---
+# Between consecutive phrase words: at most this many other words.
+PHRASE_GAP = 2
+MIN_PHRASE_WORDS = 3
+MAX_PHRASE_WORDS = 30
+# A "word" skipped in a gap is at most this long (an address is one word).
+_MAX_GAP_WORD = 320
+# Characters that stay inside a word of the phrase view (addresses, domains, "o'neil") unless
+# they hug it; every other non-word character separates words.
+_INNER = "._'%+-"
+_SEPARATOR = re.compile(r"[^\w@._'%+-]+")
+# The same for ASCII text as a byte table (str.translate on bytes is ~20x faster than a regex).
+_ASCII_SEPARATORS = bytes(
+    32 if not (chr(i).isalnum() or chr(i) in "_@" + _INNER) else i for i in range(256)
+)
+
+
+def phrase_view(normalised: str) -> str:
+    """The words of already normalised text, one space apart, padded with a space at both ends
+    (see the module docstring)."""
+    if normalised.isascii():
+        spaced = normalised.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii")
+    else:
+        spaced = _SEPARATOR.sub(" ", normalised)
+    words = " ".join([bare for word in spaced.split() if (bare := word.strip(_INNER))])
+    return f" {words} " if words else " "
+
+
+def compile_phrase(phrase: str) -> re.Pattern[str]:
+    """A bounded regex for ``phrase`` that runs on the phrase view.
+
+    ``phrase`` is plain text, normalised like a paste (case, punctuation, contractions and
+    spellings don't matter; "…" may mark where other words usually stand). Its words must occur
+    in order with at most :data:`PHRASE_GAP` other words between consecutive ones; ``a|b`` offers
+    alternative single words for one slot; a word of five or more letters also matches with or
+    without a plural "s". Raises :class:`ValueError` for fewer than :data:`MIN_PHRASE_WORDS`
+    or more than :data:`MAX_PHRASE_WORDS` slots, or an empty alternative."""
+    slots: list[str] = []
+    for part in normalise(phrase).split(" "):
+        if "|" not in part:
+            slots += [_word(w) for w in phrase_view(part).split()]
+            continue
+        alternatives = [phrase_view(a).split() for a in part.split("|")]
+        if any(len(words) != 1 for words in alternatives):
+            raise ValueError(f"each alternative in {part!r} must be one word")
+        unique = dict.fromkeys(_word(words[0]) for words in alternatives)
+        slots.append("(?:" + "|".join(unique) + ")")
+    if len(slots) < MIN_PHRASE_WORDS:
+        raise ValueError(
+            f"a phrase needs at least {MIN_PHRASE_WORDS} words (fewer match too much): {phrase!r}"
+        )
+    if len(slots) > MAX_PHRASE_WORDS:
+        raise ValueError(f"a phrase has at most {MAX_PHRASE_WORDS} words: {phrase!r}")
+    gap = f"(?: [^ ]{{1,{_MAX_GAP_WORD}}}+){{0,{PHRASE_GAP}}}?"
+    rest = "".join(f"(?>{gap} {slot}(?= ))" for slot in slots[1:])
+    return re.compile(f" {slots[0]}{rest}")
+
+
+def _word(word: str) -> str:
+    """One phrase word as a regex: literal, a plural "s" optional on words of 5+ letters."""
+    if len(word) >= 5 and word.isalpha() and not word.endswith("ss"):
+        return re.escape(word.removesuffix("s")) + "s?"
+    return re.escape(word)
 
 
 def _unified(match: re.Match[str]) -> str:
@@ -198,19 +358,32 @@ def _slack_link_text(match: re.Match[str]) -> str:
 
 
 def match_signature(normalised: str, signatures: Sequence[Signature]) -> Signature | None:
-    """The first signature (in priority order) whose patterns match ``normalised`` text.
-
-    ``signatures`` must already be in priority order (as :class:`Knowledge` holds them)."""
+    """The first signature (in priority order) whose patterns or phrases match ``normalised``
+    text. ``signatures`` must already be in priority order (as :class:`Knowledge` holds them)."""
+    words: str | None = None
     for signature in signatures:
         if signature.keywords and not any(k in normalised for k in signature.keywords):
             continue
-        if signature_matches(signature, normalised):
+        if signature.phrases and words is None:
+            words = phrase_view(normalised)
+        if signature_matches(signature, normalised, words):
             return signature
     return None
 
 
-def signature_matches(signature: Signature, normalised: str) -> bool:
-    """Whether one of the signature's patterns matches (near a context match, if it has any)."""
+def signature_matches(signature: Signature, normalised: str, words: str | None = None) -> bool:
+    """Whether one of the signature's patterns matches ``normalised`` text (near a context match,
+    if it has any) or one of its phrases matches the phrase view ``words`` (computed when not
+    given)."""
+    if signature.patterns and _patterns_match(signature, normalised):
+        return True
+    if not signature.phrases:
+        return False
+    view = phrase_view(normalised) if words is None else words
+    return any(p.search(view) for p in signature.phrases)
+
+
+def _patterns_match(signature: Signature, normalised: str) -> bool:
     if not signature.context:
         return any(p.search(normalised) for p in signature.patterns)
     anchors = [

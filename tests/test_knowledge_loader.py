@@ -122,7 +122,7 @@ CASES: list[tuple[str, object, str]] = [
     (
         "example that does not match",
         {"signatures": [signature(examples=[ORG_SIGNATURE["examples"][0], "CGW-417 all good"])]},
-        r"org\.yaml: signatures\[0\]\.examples\[1\]: no pattern matches",
+        r"org\.yaml: signatures\[0\]\.examples\[1\]: no pattern or phrase matches",
     ),
     (
         "example without a keyword",
