@@ -17,8 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the bot server (Teams: POST /api/messages, Slack: POST /slack/events)",
         description="Run the bot server. Configuration comes from the environment "
         "(MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId, "
-        "SLACK_*, FEDBOT_*). Without MicrosoftAppId authentication is off and the server "
-        "listens on 127.0.0.1 only.",
+        "SLACK_*, FEDBOT_*). Without MicrosoftAppId Bot Framework authentication is off, so the "
+        "server listens on 127.0.0.1 only (or, with Slack over HTTP configured, serves Slack only "
+        "on the requested host).",
     )
     parser.add_argument(
         "--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)"
