@@ -16,6 +16,9 @@ CONTRACT (implemented by the core; adapters rely on exactly this):
     await bot.auto_reply(text) -> TriageCard | None
                                                  # channel message: a card only for a recognised
                                                  # federation error (with live check), else None
+    await bot.pending_question(conversation) -> Question | None
+                                                 # the question a button press would answer now
+                                                 # (from stored state: to close answered cards)
     bot.welcome() -> list[Reply]; bot.help() -> list[Reply]
     await bot.ready() -> bool                    # knowledge loaded and state store reachable
     await bot.close()
@@ -47,8 +50,8 @@ from dialogs.events import (
     UserChoice,
     UserText,
 )
-from dialogs.machine import step
-from dialogs.replies import ChoicePayload, Message, Reply, TriageCard
+from dialogs.machine import pending_question, step
+from dialogs.replies import ChoicePayload, Message, Question, Reply, TriageCard
 from dialogs.state import DialogState
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
@@ -188,6 +191,18 @@ class FedBot:
             return HomeDomainFound(self.home_domain(turn.user_email), self._clock())
         report = await self.checker.check(*effect.domains)
         return CheckCompleted(report, self._clock())
+
+    async def pending_question(self, conversation: str) -> Question | None:
+        """The question a button press in ``conversation`` would answer now, rebuilt from the
+        stored state (so an adapter can close the answered card after a restart or on another
+        replica); ``None`` when none is pending."""
+        stored = await self.store.get(conversation)
+        if stored is None:
+            return None
+        state = DialogState.from_dict(stored.data)
+        return pending_question(
+            self.knowledge, state, self._clock(), ttl=self.settings.conversation_ttl
+        )
 
     def home_domain(self, user_email: str | None = None) -> str | None:
         """The asker's SIP domain: configured, in the org's knowledge, or their e-mail's."""

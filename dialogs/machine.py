@@ -31,7 +31,7 @@ from dialogs.events import (
     Transition,
     UserText,
 )
-from dialogs.replies import ChoicePayload, LiveCheck, Message, Reply
+from dialogs.replies import ChoicePayload, LiveCheck, Message, Question, Reply
 from dialogs.state import Awaiting, DialogState, QuestionId
 from knowledge.model import Cause, Knowledge
 from knowledge.triage import Triage, triage
@@ -62,7 +62,7 @@ def step(
         return _on_home_domain(kb, state, event.domain, now)
 
     notice: tuple[Reply, ...] = ()
-    if state.phase == "active" and now - state.updated_at > ttl:
+    if _expired(state, now, ttl):
         state, notice = state.fresh(), (Message(kb.message("expired")),)
     elif state.phase == "done":
         state = state.fresh()
@@ -71,6 +71,23 @@ def step(
     else:
         result = _on_choice(kb, state, event.payload, now)
     return replace(result, replies=notice + result.replies)
+
+
+def pending_question(
+    kb: Knowledge, state: DialogState, now: float, *, ttl: float = DEFAULT_TTL
+) -> Question | None:
+    """The question a button press would answer at ``now``, as the dialog asked it (same builder,
+    same revision); ``None`` when nothing is pending or the conversation ended or expired.
+
+    Lets an adapter close the card that was answered from the stored state alone."""
+    state = _sanitise(kb, state)
+    if state.phase != "active" or state.pending is None or _expired(state, now, ttl):
+        return None
+    return cards.question(kb, state, state.pending)
+
+
+def _expired(state: DialogState, now: float, ttl: float) -> bool:
+    return state.phase == "active" and now - state.updated_at > ttl
 
 
 # --- events -----------------------------------------------------------------------------------

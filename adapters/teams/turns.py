@@ -3,7 +3,9 @@
 - Personal chat and @mentions drive the dialog (mention stripped); each channel thread is its own
   conversation (``teams:<conversation id>;messageid=<root>``) and replies go into that thread.
 - Button presses (``Action.Submit``: a message with ``value`` and no text) feed the dialog, and the
-  card that was answered is updated so its buttons are gone.
+  card that was answered is updated so its buttons are gone. Which question a press answers comes
+  from the stored dialog state (``FedBot.pending_question``), so this also works after a restart
+  and on another replica; a press on an older card is left to the dialog (it says "stale").
 - Other channel messages (resource-specific consent delivers them all) are triaged: a reply only for
   a recognised error, at most once per thread, never to bots or to ourselves.
 - Any failure: a short apology in chat and the error logged with the conversation id.
@@ -26,7 +28,7 @@ from adapters.teams import cards
 from adapters.teams.connector import JsonObject
 from bot.once import Once
 from bot.service import FedBot, Turn
-from dialogs.replies import ChoicePayload, Message, Question, Reply
+from dialogs.replies import ChoicePayload, Message, Reply
 from dialogs.text import render_text
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,6 @@ class TeamsTurns:
     once: Once
 
     def __post_init__(self) -> None:
-        self._questions: _Bounded = _Bounded()  # sent activity id -> Question it shows
         self._emails: _Bounded = _Bounded()  # Teams user id -> profile e-mail (or None)
 
     async def __call__(self, context: TurnContext) -> None:
@@ -141,7 +142,7 @@ class TeamsTurns:
             # Not one of our buttons (or garbled): the dialog re-asks its current question.
             payload = ChoicePayload(question="", value="")
         else:
-            await self._close_card(context, payload)
+            await self._close_card(context, conversation, payload)
         turn = Turn(
             conversation=conversation,
             user=self._user_id(activity),
@@ -163,10 +164,17 @@ class TeamsTurns:
 
     # --- cards ---------------------------------------------------------------------------------
 
-    async def _close_card(self, context: TurnContext, payload: ChoicePayload) -> None:
-        """Re-render the answered question without buttons, so it cannot be answered twice."""
+    async def _close_card(
+        self, context: TurnContext, conversation: str, payload: ChoicePayload
+    ) -> None:
+        """Re-render the answered question without buttons, so it cannot be answered twice.
+
+        Only a press that answers the question pending in the stored state (same question and
+        revision, a value it offers) closes its card: that is the press the dialog accepts."""
         card_id = context.activity.reply_to_id
-        question = self._questions.pop(card_id, None) if card_id else None
+        if not card_id:
+            return
+        question = await self.bot.pending_question(conversation)
         if question is None or payload not in {c.payload for c in question.choices}:
             return
         update = self._activity(question.answered(payload))
@@ -190,11 +198,7 @@ class TeamsTurns:
     async def _send(self, context: TurnContext, replies: list[Reply]) -> None:
         if not replies:
             return
-        activities = [self._activity(r) for r in replies]
-        responses = await context.send_activities(activities)
-        for reply, response in zip(replies, responses or (), strict=False):
-            if isinstance(reply, Question) and response is not None and response.id:
-                self._questions.remember(response.id, reply)
+        await context.send_activities([self._activity(r) for r in replies])
 
     # --- identities and places -----------------------------------------------------------------
 
