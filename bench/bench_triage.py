@@ -9,7 +9,8 @@ Run on demand: ``.venv/bin/python bench/bench_triage.py [--messages 50000] [--se
     must do), printed with the ratio.
 (b) A mix of 90 % chat and 10 % real pasted errors: messages per second, same baseline.
 (c) 40 KB adversarial pastes (repeated signature fragments that make naive regexes backtrack or
-    rescan): the worst per-paste time — target < 50 ms. Baseline: ``normalise()`` alone on the
+    rescan, phrase words that make gaps branch, forms normalisation rewrites): the worst
+    per-paste time — target < 50 ms. Baseline: ``normalise()`` alone on the
     same paste (the unavoidable linear pass), printed with the ratio.
 """
 
@@ -45,6 +46,11 @@ CHAT = [
     "The Exchange organization relationship with fabrikam.com is set up",
     "thanks! :+1:",
     "Can you share the slides from yesterday's all-hands?",
+    # Near-misses that pass the keyword prefilter and reach the phrases.
+    "is the federation SRV record still required?",
+    "our org isn't federated with Google Workspace for calendar sharing",
+    "we set up the conversation bot for HR",
+    "presence is unknown territory for us",
 ]
 ERRORS = [
     "This message was not delivered to joe@contoso-federated.combecause the address is outside "
@@ -57,6 +63,12 @@ ERRORS = [
     "** server can't find _sipfederationtls._tcp.fabrikam.com: NXDOMAIN",
     "Presence Unknown",
     "Sign in with a different account to join this meeting",
+    "This message wasn't sent to bob@fabrikam.com because the address is outside your "
+    "organization and isn't federated with your company",
+    "\"We can't setup the conversation because your organizations are not setup to talk to each "
+    'other"',
+    'ms-diagnostics: 1027;reason="Cannot route this type of SIP request to or from federated '
+    'partners";',
 ]
 ADVERSARIAL_UNITS = {
     "not-delivered prefix": "This message was not delivered to ",
@@ -69,6 +81,15 @@ ADVERSARIAL_UNITS = {
     "every keyword": "federated delivered conversation talk different permission presence 403 "
     "404 504 ms-diagnostics tls srv route public shared expanding _sipfederationtls ",
     "dig header without question": "status: nxdomain, id: 1 ;; flags: qr; query: 1, answer: 0 ",
+    "phrase words tripled": "delivered federated the the the address address address is is is "
+    "outside outside outside your your your organization organization organization and and and "
+    "is is is not not not ",
+    "phrase prefix never completed": "this message was not delivered to a@b.c because the "
+    "address is outside your federated ",
+    "phrase gaps one too wide": "federated previous x y z hop x y z federated x y z peer x y z ",
+    "gap words too long to skip": "cannot route " + "r" * 400 + " this type federated ",
+    "rewritten forms": "can't won't isn't cant dont organisation authorised setup sign-in "
+    "we're federated ",
 }
 PASTE_BYTES = 40 * 1024
 

@@ -608,7 +608,7 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
                     f"example is recognised as {winner.id!r} (priority {winner.priority}) "
                     f"instead of {sig.id!r}: {example!r}"
                 )
-                _blame(here, origin[winner.id], problem)
+                _blame(here, origin[winner.id], _matched_by(winner, example), problem)
         for i, negative in enumerate(sig.negatives):
             here = at.key("negatives").index(i)
             winner = recognise(negative, ordered)
@@ -616,14 +616,21 @@ def _check_examples(draft: _Draft, ordered: tuple[Signature, ...]) -> None:
                 _blame(
                     here,
                     origin[winner.id],
+                    _matched_by(winner, negative),
                     f"near-miss is recognised as {winner.id!r}: {negative!r}",
                 )
 
 
-def _blame(example_at: _At, culprit_at: _At, problem: str) -> NoReturn:
-    """Report at the culprit signature when it comes from another file (an override)."""
+def _matched_by(signature: Signature, text: str) -> str:
+    """Which key of ``signature`` recognised ``text``: ``patterns`` or ``phrases``."""
+    plain = replace(signature, phrases=())
+    return "patterns" if signature_matches(plain, normalise(text)) else "phrases"
+
+
+def _blame(example_at: _At, culprit_at: _At, key: str, problem: str) -> NoReturn:
+    """Report at the culprit signature's ``key`` when it comes from another file (an override)."""
     if culprit_at.file != example_at.file:
-        culprit_at.key("patterns").fail(f"{problem} ({example_at.file}: {example_at.path})")
+        culprit_at.key(key).fail(f"{problem} ({example_at.file}: {example_at.path})")
     example_at.fail(problem)
 
 

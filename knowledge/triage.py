@@ -27,7 +27,7 @@ order of the knowledge files, organisation overrides after the shipped ones); th
 patterns or phrases match wins (when it has ``context`` patterns, a *pattern* match only counts if
 one of them also matches within ``context_window`` characters; phrases count on their own).
 Signatures are only tried when one of their ``keywords`` occurs in the lower-cased text, which keeps
-ordinary chat cheap.
+ordinary chat cheap (each keyword is looked for once per paste).
 
 Bounded work: at most :data:`MAX_TRIAGE_CHARS` characters are examined, regex hits are capped, the
 shipped patterns avoid long gaps (``context`` instead) and backtracking (atomic groups), and each
@@ -43,6 +43,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -93,12 +94,17 @@ _CONTRACTION = re.compile(
     + ")"
 )
 _CONTRACTED = {"'re": " are", "'ve": " have", "'ll": " will", "'m": " am"}
-_IRREGULAR = re.compile(r"\b(?:ca|wo|sha)n't\b|\bcan not\b")
-_IRREGULAR_FORMS = {"can't": "cannot", "won't": "will not", "shan't": "shall not"}
+# Rare irregular forms, each rewritten only when its substring occurs ("can't" and "cant" are
+# handled with the regular ones).
+_IRREGULAR = {
+    "won't": (re.compile(r"\bwon't\b"), "will not"),
+    "shan't": (re.compile(r"\bshan't\b"), "shall not"),
+    "can not": (re.compile(r"\bcan not\b"), "cannot"),
+}
 _BRITISH = re.compile(r"s(?<=organis|uthoris|ecognis)(?=[aei])")
 _BRITISH_STEMS = ("organis", "authoris", "recognis")
-_COMPOUND = re.compile(r"\b(?:set-?up|sign-?in)\b")
 _COMPOUND_FORMS = {"setup": "set up", "set-up": "set up", "signin": "sign in", "sign-in": "sign in"}
+_COMPOUND = re.compile(r"\b(?:" + "|".join(_COMPOUND_FORMS) + r")\b")
 # Characters that make a word part of an address or a domain name: never rewritten.
 _NAME_BEFORE = frozenset(".@-_/\\:")
 _NAME_AFTER = frozenset("@-_/\\(")
@@ -204,6 +210,18 @@ class Triage:
         }
 
 
+# What ordinary chat is recognised as (shared: Triage is immutable).
+_NOTHING = Triage(
+    recognized=False,
+    signature=None,
+    symptom=None,
+    likely_causes=(),
+    contact_type=None,
+    addresses=(),
+    domains=(),
+)
+
+
 def _cheap_lower(text: str) -> str:
     """The prefilter's view: bounded, zero-width characters and emphasis removed, lower case."""
     text = text[:MAX_TRIAGE_CHARS]
@@ -235,13 +253,14 @@ def canonical_words(text: str) -> str:
     compounds unified (see the module docstring); words inside addresses and domain names kept.
 
     Each rewrite runs only when a cheap substring test says it may apply."""
-    if "n't" in text or "can not" in text:
-        text = _IRREGULAR.sub(_irregular, text)
+    for form, (pattern, replacement) in _IRREGULAR.items():
+        if form in text:
+            text = pattern.sub(partial(_unless_in_name, replacement), text)
     if "'" in text or "nt" in text:
         text = _CONTRACTION.sub(_expanded, text)
     if any(stem in text for stem in _BRITISH_STEMS):
         text = _BRITISH.sub(_american, text)
-    if "setup" in text or "set-up" in text or "sign" in text:
+    if any(form in text for form in _COMPOUND_FORMS):
         text = _COMPOUND.sub(_compound, text)
     return text
 
@@ -260,10 +279,8 @@ def _in_name(match: re.Match[str]) -> bool:
     return after == "." and end + 1 < len(text) and text[end + 1].isalnum()
 
 
-def _irregular(match: re.Match[str]) -> str:
-    if _in_name(match):
-        return match.group()
-    return _IRREGULAR_FORMS.get(match.group(), "cannot")
+def _unless_in_name(replacement: str, match: re.Match[str]) -> str:
+    return match.group() if _in_name(match) else replacement
 
 
 def _expanded(match: re.Match[str]) -> str:
@@ -272,8 +289,11 @@ def _expanded(match: re.Match[str]) -> str:
         return found if _in_name(match) else _CONTRACTED[found]
     if _in_name(match):
         return found
-    # "cant" (the apostrophe dropped) is "cannot"; every other "…n't" / "…nt" is "… not".
-    return "nnot" if found == "nt" and match.string.endswith("ca", 0, match.start()) else " not"
+    # "can't" / "cant" is "cannot"; every other "…n't" / "…nt" is "… not" ("isn't", "dont").
+    text, before = match.string, match.start()
+    if text.endswith("ca", 0, before) and not text[max(before - 3, 0) : before - 2].isalnum():
+        return "nnot"
+    return " not"
 
 
 def _american(match: re.Match[str]) -> str:
@@ -360,9 +380,11 @@ def _slack_link_text(match: re.Match[str]) -> str:
 def match_signature(normalised: str, signatures: Sequence[Signature]) -> Signature | None:
     """The first signature (in priority order) whose patterns or phrases match ``normalised``
     text. ``signatures`` must already be in priority order (as :class:`Knowledge` holds them)."""
+    keywords, _ = _KEYWORDS.of(signatures)
+    present = frozenset([k for k in keywords if k in normalised])
     words: str | None = None
     for signature in signatures:
-        if signature.keywords and not any(k in normalised for k in signature.keywords):
+        if signature.keywords and present.isdisjoint(signature.keywords):
             continue
         if signature.phrases and words is None:
             words = phrase_view(normalised)
@@ -402,30 +424,29 @@ def _patterns_match(signature: Signature, normalised: str) -> bool:
     return False
 
 
-class _Prefilter:
-    """Per-knowledge cache of one regex over all signatures' keywords (cheap test for chat)."""
+class _KeywordIndex:
+    """Per-knowledge cache: every signature keyword once, and whether every signature has some
+    (only then can the absence of all keywords rule out a match)."""
 
     def __init__(self) -> None:
-        self._cache: dict[int, tuple[tuple[Signature, ...], re.Pattern[str] | None]] = {}
+        self._cache: dict[int, tuple[Sequence[Signature], tuple[str, ...], bool]] = {}
 
-    def pattern(self, signatures: tuple[Signature, ...]) -> re.Pattern[str] | None:
-        """The keyword alternation, or ``None`` when some signature has no keywords."""
+    def of(self, signatures: Sequence[Signature]) -> tuple[tuple[str, ...], bool]:
         entry = self._cache.get(id(signatures))
         if entry is not None and entry[0] is signatures:
-            return entry[1]
-        pattern: re.Pattern[str] | None = None
-        if all(s.keywords for s in signatures):
-            words = sorted({k for s in signatures for k in s.keywords}, key=len, reverse=True)
-            pattern = re.compile("|".join(map(re.escape, words)))
+            return entry[1], entry[2]
+        words = tuple(dict.fromkeys(k for s in signatures for k in s.keywords))
+        complete = all(s.keywords for s in signatures)
         if len(self._cache) > 32:
             self._cache.clear()
-        self._cache[id(signatures)] = (signatures, pattern)
-        return pattern
+        self._cache[id(signatures)] = (signatures, words, complete)
+        return words, complete
 
 
-_PREFILTER = _Prefilter()
-# Something that may be an address or a domain name: worth the extraction pass.
-_PARTY_HINT = re.compile(r"@|[\w-]\.[^\W\d_]")
+_KEYWORDS = _KeywordIndex()
+# Something that may be an address or a domain name: worth the extraction pass (the literal
+# first lets the regex engine skip to each "@" or ".").
+_PARTY_HINT = re.compile(r"@|\.(?<=[\w-]\.)[^\W\d_]")
 
 
 def recognise(text: str, signatures: tuple[Signature, ...]) -> Signature | None:
@@ -437,8 +458,8 @@ def _recognise(
     text: str, lowered: str, signatures: tuple[Signature, ...]
 ) -> tuple[Signature | None, str | None]:
     """Prefilter on the cheap lower-cased text, then match the normalised text."""
-    keywords = _PREFILTER.pattern(signatures)
-    if keywords is not None and not keywords.search(lowered):
+    keywords, complete = _KEYWORDS.of(signatures)
+    if complete and not any(k in lowered for k in keywords):
         return None, None
     normalised = normalise(text)
     return match_signature(normalised, signatures), normalised
@@ -454,6 +475,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if normalised is None:
             normalised = normalise(text)
         addresses, domains = extract_parties(normalised, kb)
+    if signature is None and not addresses and not domains:
+        return _NOTHING
     contact_type = signature.contact_type if signature else None
     if contact_type is None and addresses and _all_consumer(addresses, kb):
         contact_type = _public_im_id(kb)

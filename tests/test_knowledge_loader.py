@@ -100,6 +100,41 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: signatures\[0\]\.context\[0\]: regex does not compile",
     ),
     (
+        "neither patterns nor phrases",
+        {"signatures": [{k: v for k, v in ORG_SIGNATURE.items() if k != "patterns"}]},
+        r"org\.yaml: signatures\[0\]\.patterns: missing required key \(or give phrases\)",
+    ),
+    (
+        "empty patterns and phrases",
+        {"signatures": [signature(patterns=[], phrases=[])]},
+        r"org\.yaml: signatures\[0\]\.patterns: must list at least one pattern or phrase",
+    ),
+    (
+        "phrase of two words",
+        {"signatures": [signature(phrases=["partner gateway refused", "gateway refused"])]},
+        r"org\.yaml: signatures\[0\]\.phrases\[1\]: a phrase needs at least 3 words",
+    ),
+    (
+        "phrase that is not text",
+        {"signatures": [signature(phrases=[417])]},
+        r"org\.yaml: signatures\[0\]\.phrases\[0\]: expected a string, got int",
+    ),
+    (
+        "phrase alternative of two words",
+        {"signatures": [signature(phrases=["partner gateway refused|turned/away chat"])]},
+        r"org\.yaml: signatures\[0\]\.phrases\[0\]: each alternative .* must be one word",
+    ),
+    (
+        "phrase that swallows a shipped near-miss",
+        {
+            "signatures": [
+                signature(phrases=["because the mailbox is full"], keywords=["cgw-", "mailbox"])
+            ]
+        },
+        r"org\.yaml: signatures\[0\]\.phrases: near-miss is recognised as "
+        r"'contoso_gateway_refused'.*\(signatures\.yaml: signatures\[\d+\]\.negatives\[\d+\]\)",
+    ),
+    (
         "duplicate signature ids",
         {"signatures": [ORG_SIGNATURE, ORG_SIGNATURE]},
         r"org\.yaml: signatures\[1\]\.id: duplicate id 'contoso_gateway_refused'",
@@ -411,6 +446,22 @@ def test_override_adds_a_signature_that_triage_then_recognises(tmp_path: Path) -
     assert found.signature is not None and found.signature.id == "contoso_gateway_refused"
     assert found.domains == ("fabrikam.com",)
     assert not triage("CGW-503 Partner gateway refused", load_knowledge()).recognized
+
+
+def test_override_signature_with_phrases_recognises_variants(tmp_path: Path) -> None:
+    phrased = signature(
+        id="contoso_gateway_phrase",
+        patterns=[],
+        phrases=["partner gateway refused the request"],
+        keywords=["gateway"],
+        examples=["Partner gateway refused the request from anna@fabrikam.com"],
+        negatives=["the partner gateway is up again"],
+    )
+    kb = load_knowledge(str(write(tmp_path / "org.yaml", {"signatures": [phrased]})))
+    variant = "> our partner gateway has\n> refused the  requests, again (2x)"
+    found = triage(variant, kb)
+    assert found.signature is not None and found.signature.id == "contoso_gateway_phrase"
+    assert not triage("the gateway refused the partner request", kb).recognized  # in order
 
 
 def test_override_replaces_a_shipped_signature_by_id(tmp_path: Path) -> None:

@@ -57,6 +57,21 @@ FRAGMENTS = [
     "x" * 63 + ".",
     "-",
     "_",
+    # Phrase words, gap fillers and the forms normalisation rewrites.
+    "the address is outside your ",
+    "organisation ",
+    "and is not federated ",
+    "isn't ",
+    "can't ",
+    "cant ",
+    "setup ",
+    "sign-in ",
+    "not have permission to join the ",
+    "cannot route this type of sip request ",
+    "previous hop federated peer did not ",
+    "x y ",
+    "a" * 330 + " ",
+    "'",
 ]
 
 fragments = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40).map("".join)
@@ -106,6 +121,19 @@ ADVERSARIAL = {
     "non-ASCII labels": "é.é@",
     "every keyword": "federated delivered conversation talk different permission presence 403 "
     "404 504 ms-diagnostics tls srv route public shared expanding _sipfederationtls ",
+    # Phrase gaps: every word of a phrase three times (each one a gap candidate for the next),
+    # long phrase prefixes that never complete, gaps one word too wide, words too long to skip.
+    "phrase words tripled": "delivered federated the the the address address address is is is "
+    "outside outside outside your your your organization organization organization and and and "
+    "is is is not not not ",
+    "phrase prefix never completed": "this message was not delivered to a@b.c because the "
+    "address is outside your federated ",
+    "phrase gaps one too wide": "federated previous x y z hop x y z federated x y z peer x y z ",
+    "gap words too long to skip": "cannot route " + "r" * 400 + " this type federated ",
+    "rewritten forms": "can't won't isn't cant dont organisation authorised setup sign-in "
+    "we're federated ",
+    "alternatives and plurals": "not allowed permitted authorized permission permissions to "
+    "join this the my our your meetings ",
 }
 
 

@@ -9,7 +9,14 @@ import yaml
 
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
-from knowledge.triage import normalise, triage
+from knowledge.triage import (
+    PHRASE_GAP,
+    canonical_words,
+    compile_phrase,
+    normalise,
+    phrase_view,
+    triage,
+)
 
 KB = load_knowledge("")
 
@@ -138,6 +145,132 @@ UNSEEN_NEGATIVES = [
 ]
 
 
+# Held out: variants of real messages that are NOT in signatures.yaml (other wording the phrases
+# must tolerate: contractions with and without apostrophes, British spelling, "setup", "sign-in",
+# "outside of", line wraps and quoting mid-phrase, Slack/HTML markup, missing punctuation).
+HELD_OUT_VARIANTS = [
+    (
+        "article_not_delivered",
+        "Hey, Skype keeps telling me: This message wasn't delivered to lars.holm@nordic-partner.dk "
+        "because the address is outside of your organisation and isn't federated with your "
+        "company. Any idea?",
+    ),
+    (
+        "article_not_delivered",
+        "> This message was not delivered to\n> k.tanaka@example.jp because the address is\n> "
+        "outside your organization and is not federated\n> with your company, or the address is "
+        "incorrect.",
+    ),
+    (
+        "article_not_delivered",
+        "this message was not delivered to sip:ops@fabrikam.com because the address is outside "
+        "your organization",
+    ),
+    (
+        "article_not_delivered",
+        "*This message was not delivered to <mailto:li@contoso.cn|li@contoso.cn> because the "
+        "address is outside your organization and is not federated with your company*",
+    ),
+    (
+        "teams_cant_set_up_conversation",
+        "Teams error when chatting with rachel@woodgrove.com -> \u201cWe can\u2019t set up the "
+        "conversation because your organisations are not set up to talk to each other.\u201d",
+    ),
+    (
+        "teams_cant_set_up_conversation",
+        "we cant setup the conversation because your organizations arent setup to talk to each "
+        "other",
+    ),
+    (
+        "teams_cant_set_up_conversation",
+        "<at>Support</at> We can&#39;t set up the conversation because your organizations are "
+        "not set up<br>to talk to each other",
+    ),
+    (
+        "ms_diag_1027_request_type_not_routed",
+        'ms-diagnostics-public: 1027;reason="Cannot route this type of SIP request to or from '
+        'federated partners";source="sippool.infra.lync.com"',
+    ),
+    (
+        "ms_diag_1027_request_type_not_routed",
+        "Client log: 'Can not route this type of SIP request to or from federated partners'",
+    ),
+    (
+        "uccapi_403_not_authorized_federated",
+        "UCCAPI hr=0x80ef0193: 403 Forbidden - From URI not authorised to communicate with "
+        "federated partners",
+    ),
+    (
+        "teams_meeting_different_account",
+        "Guest sees 'Sign-in with a different account to join the meeting' when clicking the "
+        "link from contoso",
+    ),
+    (
+        "meeting_join_no_permission",
+        "partner says: You do not have permission to join this Teams meeting",
+    ),
+    (
+        "teams_search_outside_org",
+        "Teams: We didn't find any matches. Talk to your IT admin about expanding the search to "
+        "include people outside your organisation.",
+    ),
+    (
+        "ms_diag_1034_peer_no_diagnostics",
+        "ms-diagnostics: 1034; reason = \"Previous hop federated peer didn't report diagnostic "
+        'information"',
+    ),
+    (
+        "ms_diag_1047_tls_failed",
+        "Failed to complete TLS negotiation with a federated peer server \u2014 source: "
+        "sipfed.online.lync.com",
+    ),
+    ("presence_unknown", "presence status is unknown for everyone at northwind.example"),
+    (
+        "ms_diag_1017_cannot_route",
+        "Cannot route From and To domains in this combination (ms-diagnostics 1017)",
+    ),
+]
+
+# Held out: support chatter near the signatures' words that must get no auto-reply.
+HELD_OUT_CHATTER = [
+    "Is the federation SRV still required for Teams-only tenants?",
+    "the SRV record _sipfederationtls._tcp.fabrikam.com, do we still need it?",
+    "our organisation isn't federated with Zoom, so meeting links open in the browser",
+    "we set up the conversation bot for Finance too",
+    "presence is unknown territory for most of the new hires",
+    "Microsoft announces Teams federation improvements: organisations can now talk to each "
+    "other across clouds",
+    "Exchange organisation relationship: the address is outside your organisation so free/busy "
+    "won't show",
+    "Matrix federation: our homeserver cannot route events to federated servers",
+    "Can we set up a conversation with fabrikam about federation next week?",
+    "I don't have permission to join the HR channel",
+    "We're not allowed to join meetings from home on Fridays",
+    "Sign in with a different account if the Teams app is stuck",
+    "Failed to send. Retry?",
+    "TLS negotiation with the federated SMTP gateway failed yesterday",
+    "We are setting up AD FS federation for the federated tenant next sprint",
+    "Did the federated peer report the incident? Previous hop was fine.",
+]
+
+
+@pytest.mark.parametrize(("signature_id", "text"), HELD_OUT_VARIANTS)
+def test_held_out_variants_are_recognised_as_their_signature(
+    kb: Knowledge, signature_id: str, text: str
+) -> None:
+    assert all(text not in s.examples for s in kb.signatures)  # really held out
+    found = triage(text, kb)
+    assert found.signature is not None, text
+    assert found.signature.id == signature_id
+
+
+@pytest.mark.parametrize("text", HELD_OUT_CHATTER)
+def test_held_out_chatter_is_not_recognised(kb: Knowledge, text: str) -> None:
+    assert all(text not in s.negatives for s in kb.signatures)
+    found = triage(text, kb)
+    assert found.signature is None, found.signature and found.signature.id
+
+
 @pytest.mark.parametrize(("signature_id", "text"), UNSEEN_POSITIVES)
 def test_unseen_pastes_are_recognised(kb: Knowledge, signature_id: str, text: str) -> None:
     found = triage(text, kb)
@@ -249,3 +382,82 @@ def test_unrecognised_text_still_reports_addresses(kb: Knowledge) -> None:
 def test_normalise_strips_markup_quoting_and_invisible_characters() -> None:
     text = "> **Presence\u200b** `Unknown`\r\n>  for <mailto:a@b.com|a@b.com> \u201cquoted\u201d"
     assert normalise(text) == 'presence unknown for a@b.com "quoted"'
+
+
+# --- normalisation and phrases -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We can\u2019t, it isn\u2019t, they won\u2019t", "we cannot, it is not, they will not"),
+        ("can not / cannot / cant", "cannot / cannot / cannot"),
+        ("dont doesnt isnt arent couldnt", "do not does not is not are not could not"),
+        ("we're, you've, it'll, i'm", "we are, you have, it will, i am"),
+        ("Organisation, authorised, recognise", "organization, authorized, recognize"),
+        ("not setup / set-up, Sign-in or signin", "not set up / set up, sign in or sign in"),
+        # Words that merely contain the letters stay as they are.
+        ("want different client organism", "want different client organism"),
+    ],
+)
+def test_normalise_puts_words_in_one_form(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+def test_addresses_and_domains_are_never_rewritten() -> None:
+    text = "joe@myorganisation.org setup.contoso.com sign-in.fabrikam.com dont.example cant@x.io"
+    assert normalise(text) == text.lower()
+    assert canonical_words("c:/setup/signin.exe") == "c:/setup/signin.exe"
+
+
+def test_structured_punctuation_survives_normalisation() -> None:
+    text = 'ms-diagnostics: 1027;reason="Cannot route";source="sip.contoso.com"'
+    assert normalise(text) == 'ms-diagnostics: 1027;reason="cannot route";source="sip.contoso.com"'
+
+
+def test_phrase_view_keeps_words_addresses_and_domains() -> None:
+    view = phrase_view(normalise('"(Joe@Contoso.com)," -- reason="Cannot route"; _sip._tls.x.com.'))
+    assert view == " joe@contoso.com reason cannot route sip._tls.x.com "
+    non_ascii = phrase_view(normalise("\u2026 \u00e9t\u00e9 \u00abo'neil\u00bb"))
+    assert non_ascii == " \u00e9t\u00e9 o'neil "
+    assert phrase_view("") == " "
+
+
+def _matches(phrase: str, text: str) -> bool:
+    return compile_phrase(phrase).search(phrase_view(normalise(text))) is not None
+
+
+def test_phrase_allows_a_bounded_gap_between_words_in_order() -> None:
+    phrase = "the address is outside your organization"
+    assert _matches(phrase, "The address is outside your organisation.")
+    assert _matches(phrase, "the address is outside of your organization")
+    assert _matches(phrase, "the address x@y.com is outside of all your organization")
+    gap = " ".join(["word"] * (PHRASE_GAP + 1))
+    assert not _matches(phrase, f"the address is outside {gap} your organization")
+    assert not _matches(phrase, "the address is your outside organization")  # order matters
+    assert not _matches(phrase, "the addresses are outside your org")
+
+
+def test_phrase_words_are_whole_words_with_plural_tolerance() -> None:
+    assert _matches("federated peer server", "federated peer servers")
+    assert _matches("federated partners only", "federated partner only")
+    assert not _matches("federated peer server", "federated peerx server")
+    assert not _matches("this is it", "thisx is it")
+
+
+def test_phrase_alternatives_and_reading_marks() -> None:
+    phrase = "not allowed|permitted to join … meeting"
+    assert _matches(phrase, "you're not permitted to join this meeting")
+    assert _matches(phrase, "NOT ALLOWED TO JOIN THE TEAMS MEETING")
+    assert not _matches(phrase, "not invited to join the meeting")
+
+
+@pytest.mark.parametrize("phrase", ["presence unknown", "a|b c", "\u2026 ok \u2026 then", "setup"])
+def test_phrases_of_fewer_than_three_words_are_refused(phrase: str) -> None:
+    with pytest.raises(ValueError, match="at least 3 words"):
+        compile_phrase(phrase)
+
+
+def test_phrase_alternatives_must_be_single_words() -> None:
+    with pytest.raises(ValueError, match="one word"):
+        compile_phrase("we a||b the thing")
