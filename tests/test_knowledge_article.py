@@ -189,3 +189,49 @@ def test_not_supported_mentions_the_2025_retirement(kb: Knowledge) -> None:
 
 def test_consumer_domains_are_the_articles(kb: Knowledge) -> None:
     assert set(kb.consumer_domains) == {"live.com", "outlook.com", "msn.com", "hotmail.com"}
+
+
+# --- how the resolutions read on a card ----------------------------------------------------------
+
+
+def test_every_card_line_is_a_sentence(kb: Knowledge) -> None:
+    """Steps, notes and Teams-today items are full sentences (no bare list items on a card)."""
+    for r in kb.resolutions.values():
+        for kind in ("steps", "notes", "teams_today"):
+            for line in getattr(r, kind):
+                assert line[0].isupper() or line[0].isdigit(), (r.id, kind, line)
+                assert line.endswith((".", ".)")), (r.id, kind, line)
+
+
+def test_every_site_a_step_sends_you_to_is_a_link_on_the_card(kb: Knowledge) -> None:
+    for r in kb.resolutions.values():
+        for line in (*r.steps, *r.notes):
+            for named in re.findall(r"go to the following [^:]*: (.+?)\.?$", line):
+                assert any(link.title.split(":")[0] in named for link in r.links), (r.id, named)
+
+
+def test_configure_external_communications_says_who_in_the_intro_and_what_in_the_steps(
+    kb: Knowledge,
+) -> None:
+    r = kb.resolutions["configure_external_communications"]
+    intro = _flat(r.intro).lower()
+    for category in (
+        "other organizations that are using skype for business online",
+        "public instant messaging (im) contacts on skype or microsoft messenger",
+        "office 365 professional and business customers",
+    ):
+        assert category in intro
+        assert not any(category in _flat(step).lower() for step in r.steps)
+    assert r.steps[0].startswith("Open ") and "Guided Walkthrough" in r.steps[0]
+    assert any(
+        step.startswith("Allow communication with the external organisation") for step in r.steps
+    )
+    assert any("public IM contacts" in step and "allow" in step for step in r.steps)
+    assert r.teams_today[0].startswith("Skype for Business Online was retired on 31 July 2021.")
+
+
+def test_the_obsolete_skype_client_advice_is_a_note_not_a_step(kb: Knowledge) -> None:
+    r = kb.resolutions["contacts_permissions"]
+    assert not any("Skype users" in step for step in r.steps)
+    (note,) = [n for n in r.notes if "Skype users have upgraded" in n]
+    assert "retired in May 2025" in note
