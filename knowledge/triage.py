@@ -99,8 +99,8 @@ _CONTRACTED = {"'re": " are", "'ve": " have", "'ll": " will", "'m": " am"}
 _IRREGULAR = {
     "won't": (re.compile(r"\bwon't\b"), "will not"),
     "shan't": (re.compile(r"\bshan't\b"), "shall not"),
-    "can not": (re.compile(r"\bcan not\b"), "cannot"),
 }
+_CAN_NOT = re.compile(r"\bcan not\b")
 _BRITISH = re.compile(r"s(?<=organis|uthoris|ecognis)(?=[aei])")
 _BRITISH_STEMS = ("organis", "authoris", "recognis")
 _COMPOUND_FORMS = {"setup": "set up", "set-up": "set up", "signin": "sign in", "sign-in": "sign in"}
@@ -258,6 +258,8 @@ def canonical_words(text: str) -> str:
             text = pattern.sub(partial(_unless_in_name, replacement), text)
     if "'" in text or "nt" in text:
         text = _CONTRACTION.sub(_expanded, text)
+    if "can not" in text:
+        text = _CAN_NOT.sub(partial(_unless_in_name, "cannot"), text)
     if any(stem in text for stem in _BRITISH_STEMS):
         text = _BRITISH.sub(_american, text)
     if any(form in text for form in _COMPOUND_FORMS):
@@ -284,16 +286,17 @@ def _unless_in_name(replacement: str, match: re.Match[str]) -> str:
 
 
 def _expanded(match: re.Match[str]) -> str:
-    found = match.group()
-    if found[0] == "'":
-        return found if _in_name(match) else _CONTRACTED[found]
+    found, text, before = match.group(), match.string, match.start()
     if _in_name(match):
         return found
-    # "can't" / "cant" is "cannot"; every other "…n't" / "…nt" is "… not" ("isn't", "dont").
-    text, before = match.string, match.start()
-    if text.endswith("ca", 0, before) and not text[max(before - 3, 0) : before - 2].isalnum():
-        return "nnot"
-    return " not"
+    if found[0] == "'":
+        expanded = _CONTRACTED[found]
+    elif text.endswith("ca", 0, before) and not text[max(before - 3, 0) : before - 2].isalnum():
+        return "nnot"  # "can't" / "cant" is "cannot"
+    else:
+        expanded = " not"  # "isn't", "dont" …
+    # No double space where the contraction stood apart ("is n't"), none at the start.
+    return expanded[1:] if before == 0 or text[before - 1] == " " else expanded
 
 
 def _american(match: re.Match[str]) -> str:

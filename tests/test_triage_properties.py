@@ -8,7 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import load_knowledge
-from knowledge.triage import MAX_TRIAGE_CHARS, Triage, triage
+from knowledge.triage import (
+    MAX_TRIAGE_CHARS,
+    Triage,
+    compile_phrase,
+    normalise,
+    phrase_view,
+    triage,
+)
 
 KB = load_knowledge("")
 PASTE_BYTES = 40 * 1024
@@ -101,6 +108,38 @@ def test_triage_never_raises_on_arbitrary_text(text: str) -> None:
 def test_triage_never_raises_on_signature_fragments(text: str) -> None:
     found = triage(text, KB)
     assert found.likely_causes == (found.signature.likely_causes if found.signature else ())
+
+
+# Words and marks that normalisation rewrites or that the phrase view splits or keeps.
+WORDS = st.sampled_from(
+    [
+        "can't", "cannot", "can", "not", "isn't", "n't", "won't", "dont", "we're", "'",
+        "organisation", "organisations", "setup", "set-up", "sign-in", "signin", "partners",
+        "the", "a", "s", "ss", "address", "x@y.com", "sip.contoso.com", "_tcp", "-", "(", ")",
+        ",", "...", "\u2026", "\u00abquoted\u00bb", "\u201cx\u201d", "\u00e9",
+        "ms-diagnostics:", "1027;", 'reason="x"',
+    ]
+)  # fmt: skip
+WORDY = st.lists(WORDS, min_size=1, max_size=20).map(" ".join) | st.text(max_size=200)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WORDY)
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@settings(max_examples=400, deadline=None)
+@given(WORDY)
+def test_a_phrase_matches_the_text_it_was_written_from(text: str) -> None:
+    """Whatever the quoting, contractions and spellings: a phrase finds its own words."""
+    text = text.replace("|", " ")
+    try:
+        phrase = compile_phrase(text)
+    except ValueError:
+        return  # too few or too many words
+    assert phrase.search(phrase_view(normalise(text)))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
