@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
@@ -64,9 +64,13 @@ def interaction(payload: dict[str, Any]) -> str:
 
 
 class FakeSlack:
-    """A loopback Slack Web API that records every call per API method, plus ``/respond/<id>``
-    as ``response_url``s. ``rate_limit_once`` makes the next call of a method answer 429 with
-    ``Retry-After`` first."""
+    """A loopback Slack Web API that records every call per API method (and the token it came
+    with), plus ``/respond/<id>`` as ``response_url``s. ``rate_limit_once`` makes the next call of
+    a method answer 429 with ``Retry-After`` first.
+
+    Socket Mode: ``apps.connections.open`` hands out ``ws://127.0.0.1:<port>/link/?ticket=<n>``;
+    a client connecting there is greeted with ``hello``; :meth:`send_envelope` pushes an envelope
+    down the newest connection and every text frame the client sends back lands in ``acks``."""
 
     BOT_USER = "UFEDBOT"
     BOT_ID = "BFEDBOT"
@@ -79,7 +83,12 @@ class FakeSlack:
         self.emails: dict[str, str] = {}
         self.rate_limited: dict[str, int] = {}
         self.fail: dict[str, str] = {}
+        self.tokens: dict[str, list[str]] = defaultdict(list)
+        self.sockets: list[web.WebSocketResponse] = []
+        self.acks: list[dict[str, Any]] = []
         self._ts = 1000
+        self._envelopes = 0
+        self.socket_url = ""  # when set, what apps.connections.open hands out instead
         self._changed = asyncio.Condition()
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -88,6 +97,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{hook}", self._respond)
+        app.router.add_get("/link/", self._socket)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -97,6 +107,8 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        for ws in self.open_sockets():
+            await ws.close()
         if self.runner is not None:
             await self.runner.cleanup()
 
@@ -137,6 +149,7 @@ class FakeSlack:
         if "blocks" in body and isinstance(body["blocks"], str):
             body["blocks"] = json.loads(body["blocks"])
         self.times[method].append(time.monotonic())
+        self.tokens[method].append(request.headers.get("Authorization", ""))
         if method in self.rate_limited:
             retry_after = self.rate_limited.pop(method)
             self.calls[f"{method}#429"].append(body)
@@ -170,6 +183,11 @@ class FakeSlack:
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": user, "profile": {"email": email}}}
+        if method == "apps.connections.open":
+            ticket = len(self.tokens[method])
+            if self.socket_url:
+                return {"ok": True, "url": self.socket_url}
+            return {"ok": True, "url": f"ws{self.url.removeprefix('http')}/link/?ticket={ticket}"}
         if method in ("chat.postMessage", "chat.update"):
             self._ts += 1
             body["_ts"] = f"{self._ts}.000100"
@@ -181,6 +199,40 @@ class FakeSlack:
         self.responses[request.match_info["hook"]].append(body)
         await self._note()
         return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        hello = {
+            "type": "hello",
+            "num_connections": len([s for s in self.sockets if not s.closed]),
+            "debug_info": {"host": "fake-slack", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": "A1"},
+        }
+        await ws.send_json(hello)
+        await self._note()
+        async for frame in ws:
+            if frame.type == WSMsgType.TEXT:
+                self.acks.append(json.loads(frame.data))
+                await self._note()
+        await self._note()  # closed
+        return ws
+
+    def open_sockets(self) -> list[web.WebSocketResponse]:
+        return [s for s in self.sockets if not s.closed]
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any], **extra: Any) -> str:
+        """Push a Socket Mode envelope (``events_api``, ``slash_commands``, ``interactive``)
+        down the newest open connection; its ``envelope_id``."""
+        self._envelopes += 1
+        envelope_id = f"env-{self._envelopes}"
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload, **extra}
+        await self.open_sockets()[-1].send_json(envelope)
+        return envelope_id
+
+    def acked(self, envelope_id: str) -> bool:
+        return any(ack.get("envelope_id") == envelope_id for ack in self.acks)
 
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         posts = self.calls.get("chat.postMessage", [])

@@ -41,19 +41,16 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     api = f", Web API {settings.slack_api_url}" if settings.slack_api_url else ""
 
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from adapters.slack.socket import SocketMode
 
-        handlers: list[AsyncSocketModeHandler] = []
+        socket = SocketMode(adapter.app, settings.slack_app_token)
 
         async def connect(_: web.Application) -> None:
             await adapter.start()
-            handler = AsyncSocketModeHandler(adapter.app, settings.slack_app_token)
-            handlers.append(handler)
-            await handler.connect_async()  # type: ignore[no-untyped-call]
+            await socket.start()
 
         async def disconnect(_: web.Application) -> None:
-            for handler in handlers:
-                await handler.close_async()  # type: ignore[no-untyped-call]
+            await socket.close()  # no new envelopes, then let work in flight finish
             await adapter.close()
 
         app.on_startup.append(connect)
