@@ -38,6 +38,8 @@ from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPip
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
+from adapters.teams.wire import install
+
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
@@ -140,31 +142,6 @@ class BearerTokenPolicy(AsyncHTTPPolicy[Any, Any]):
         return await self.next.send(request, **kwargs)
 
 
-class JsonObject(dict[str, Any]):
-    """A JSON object we built (an Adaptive Card): msrest sends it as is instead of walking every
-    string in it, and ``TurnContext``'s deep copy of outgoing activities shares it (it is never
-    mutated after rendering). Together that was most of the CPU of a card reply."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> JsonObject:
-        return self
-
-    def __copy__(self) -> JsonObject:
-        return self
-
-
-def _fast_objects(client: ConnectorClient) -> None:
-    serializer = client._serialize
-    walk = serializer.serialize_type["object"]
-
-    def serialize_object(data: Any, **kwargs: Any) -> Any:
-        return data if isinstance(data, JsonObject) else walk(data, **kwargs)
-
-    serializer.serialize_type = {**serializer.serialize_type, "object": serialize_object}
-    # Outgoing activities are built by botbuilder and us, not typed in by users: msrest's
-    # client-side validation walks every one of them again for nothing.
-    serializer.client_side_validation = False
-
-
 def _prepare(
     client: ConnectorClient, retry: RetryPolicy, session: Callable[[], aiohttp.ClientSession]
 ) -> ConnectorClient:
@@ -178,7 +155,7 @@ def _prepare(
         config.http_logger_policy,
     ]
     pipeline = AsyncPipeline(policies, AiohttpSender(session))
-    _fast_objects(client)
+    install(client._serialize)
     config.pipeline = pipeline
     client._client.config.pipeline = pipeline
     return client

@@ -19,6 +19,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
 from adapters.teams.turns import TeamsTurns
+from adapters.teams.wire import read_activity
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _activity(data: Any) -> Activity | str:
     if not isinstance(service_url, str) or not service_url.startswith(("http://", "https://")):
         return "the activity has no http(s) serviceUrl"
     try:
-        activity = Activity().deserialize(data)
+        activity = read_activity(data)
     except Exception:
         return "the activity is malformed"
     return activity if isinstance(activity, Activity) else "the activity is malformed"

@@ -25,7 +25,7 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from adapters.teams import cards
-from adapters.teams.connector import JsonObject
+from adapters.teams.wire import JsonObject, OutgoingActivity
 from bot.once import Once
 from bot.service import FedBot, Turn
 from dialogs.replies import ChoicePayload, Message, Reply
@@ -184,12 +184,12 @@ class TeamsTurns:
         except Exception:
             log.warning("could not update card %s", card_id, exc_info=True)
 
-    def _activity(self, reply: Reply) -> Activity:
+    def _activity(self, reply: Reply) -> OutgoingActivity:
         fallback = render_text(reply, self.labels.messages)
         card = cards.render(reply, self.labels, fallback)
-        return Activity(
+        return OutgoingActivity(
             type=ActivityTypes.message,
-            summary=cards._cut(fallback.splitlines()[0] if fallback else "", 200),
+            summary=cards._cut(fallback.partition("\n")[0], 200),
             attachments=[
                 Attachment(content_type=cards.CONTENT_TYPE, content=JsonObject(card)),
             ],
