@@ -28,9 +28,17 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import MicrosoftAppCredentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from msrest.serialization import Serializer
+from msrest.exceptions import DeserializationError
+from msrest.serialization import Deserializer, Model, Serializer
 
-from adapters.teams.wire import FastBody, JsonObject, OutgoingActivity, install, read_activity
+from adapters.teams.wire import (
+    FastBody,
+    FastRead,
+    JsonObject,
+    OutgoingActivity,
+    install,
+    read_activity,
+)
 from tests.teams_harness import activity as inbound_activity
 
 URL = "http://127.0.0.1:9/"
@@ -142,14 +150,66 @@ def test_the_fast_path_is_taken_for_our_replies() -> None:
     assert body["type"] == "message" and body["replyToId"] == INBOUND[0]["id"]
 
 
-@pytest.mark.parametrize("incoming", INBOUND)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Deep equality of model trees: same classes, same attributes (additional ones included)."""
+    if isinstance(a, Model) or isinstance(b, Model):
+        return type(a) is type(b) and _same(vars(a), vars(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _msrest_read(data: Any) -> Any:
+    return Activity().deserialize(copy.deepcopy(data))
+
+
+UNUSUAL = [
+    {"text": 5, "locale": True},  # msrest turns numbers into text
+    {"from": {"id": "u", "role": "user", "unknownField": [1]}, "membersAdded": []},
+    {"timestamp": "2026-11-27T10:00:00.1234567+01:00", "localTimestamp": "2026-11-27T10:00:00Z"},
+    {"entities": [{"type": "mention", "mentioned": {"id": "x"}}, None], "channelData": [1, "a"]},
+    {"conversation": {"id": "c", "isGroup": "true"}},  # msrest's bool parsing
+    {"value": {"deep": {"er": [None, 1.5]}}, "attachments": [{"contentType": "t", "content": "x"}]},
+    {"textHighlights": [{"text": "a", "occurrence": 2}], "importance": "high"},
+]
+BROKEN = [
+    {"from": "not an object"},
+    {"membersAdded": {"id": "x"}},
+    {"entities": "mention"},
+    {"timestamp": "yesterday"},
+]
+
+
+@pytest.mark.parametrize("incoming", [*INBOUND, *({**INBOUND[0], **u} for u in UNUSUAL)])
 def test_incoming_activities_read_as_msrest_reads_them(incoming: dict[str, Any]) -> None:
-    fast = read_activity(incoming)
-    reference = Activity().deserialize(incoming)
+    fast = read_activity(copy.deepcopy(incoming))
     assert type(fast) is Activity
-    assert fast.serialize() == reference.serialize()
-    assert fast.timestamp == reference.timestamp is not None
-    assert fast.additional_properties == reference.additional_properties
+    assert _same(fast, _msrest_read(incoming))
+
+
+@pytest.mark.parametrize("incoming", INBOUND)
+def test_the_fast_path_is_taken_for_what_teams_sends(incoming: dict[str, Any]) -> None:
+    reader = FastRead(Deserializer(Activity._infer_class_models()))
+    fast = reader.model(Activity, incoming)  # raises instead of falling back
+    assert _same(fast, _msrest_read(incoming))
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_incoming_activities_msrest_refuses_are_refused(broken: dict[str, Any]) -> None:
+    incoming = {**INBOUND[0], **broken}
+    with pytest.raises(DeserializationError):
+        _msrest_read(incoming)
+    with pytest.raises(DeserializationError):
+        read_activity(incoming)
 
 
 def test_incoming_activity_keeps_unknown_fields_and_mention_details() -> None:
@@ -161,6 +221,22 @@ def test_incoming_activity_keeps_unknown_fields_and_mention_details() -> None:
     assert mention.additional_properties["mentioned"]["id"] == "28:fedbot-bot"
 
 
+KEYS = ["text", "from", "conversation", "entities", "membersAdded", "timestamp", "value", "id"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), json_values, max_size=6))
+def test_any_incoming_json_reads_as_msrest_reads_it(fields: dict[str, Any]) -> None:
+    incoming = {**INBOUND[2], **fields}
+    try:
+        expected = _msrest_read(incoming)
+    except DeserializationError:
+        with pytest.raises(DeserializationError):
+            read_activity(copy.deepcopy(incoming))
+        return
+    assert _same(read_activity(copy.deepcopy(incoming)), expected)
+
+
 def test_copies_of_outgoing_activities_are_cheap_and_independent() -> None:
     ours = OutgoingActivity(type="message", attachments=[Attachment(content=CARD)])
     clone = copy.deepcopy(ours)
@@ -170,13 +246,6 @@ def test_copies_of_outgoing_activities_are_cheap_and_independent() -> None:
     assert ours.id is None and ours.conversation is None
     assert clone.attachments[0].content is CARD
     assert copy.deepcopy(CARD) is CARD and copy.copy(CARD) is CARD
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=10,
-)
 
 
 @settings(max_examples=60, deadline=None)
