@@ -84,14 +84,15 @@ _QUOTE_PREFIX = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
 _WHITESPACE = re.compile(r"\s+")
 
 # --- canonical word forms (see canonical_words) ---
-_NEGATIONS = ("ca", "do", "does", "did", "is", "are", "was", "were", "could", "would", "should")
-_NEGATIONS_MORE = ("has", "have", "had", "need", "must")
+# Words that end in "n't" / "nt" when negated ("ca" for "cant"; "won't" and "shan't" below).
+_NEGATED = (
+    *("ca", "do", "does", "did", "is", "are", "was", "were", "could", "would", "should"),
+    *("has", "have", "had", "need", "must"),
+)
 # "n't", "'re", "'ve", "'ll", "'m", and the apostrophe-less "dont", "isnt" … (the literal "nt"
 # first keeps the scan cheap; the look-behinds name the words, so "want" or "different" stay).
 _CONTRACTION = re.compile(
-    r"n't\b|'(?:re|ve|ll|m)\b|nt\b(?:"
-    + "|".join(f"(?<=\\b{w}nt)" for w in (*_NEGATIONS, *_NEGATIONS_MORE))
-    + ")"
+    r"n't\b|'(?:re|ve|ll|m)\b|nt\b(?:" + "|".join(f"(?<=\\b{w}nt)" for w in _NEGATED) + ")"
 )
 _CONTRACTED = {"'re": " are", "'ve": " have", "'ll": " will", "'m": " am"}
 # Rare irregular forms, each rewritten only when its substring occurs ("can't" and "cant" are
