@@ -4,6 +4,7 @@ that card without buttons and the conversation goes on; stale and expired presse
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,3 +147,13 @@ async def test_a_press_in_an_expired_conversation_leaves_the_card_alone(
     assert deployment.bot is not None
     expired = deployment.bot.knowledge.message("expired")
     assert expired.split(".")[0] in "\n".join(s.text for s in sent)
+
+
+async def test_startup_objects_are_kept_out_of_the_collector_while_serving(
+    deployment: Deployment,
+) -> None:
+    # Full collections under load would otherwise walk every module and knowledge object.
+    assert gc.get_freeze_count() > 10_000
+    await deployment.stop()
+    assert gc.get_freeze_count() == 0
+    await deployment.start()
