@@ -30,7 +30,13 @@ class ChoicePayload:
     arg: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {PAYLOAD_MARKER: 1, "q": self.question, "v": self.value, "r": self.revision, "a": self.arg}
+        return {
+            PAYLOAD_MARKER: 1,
+            "q": self.question,
+            "v": self.value,
+            "r": self.revision,
+            "a": self.arg,
+        }
 
     @classmethod
     def from_dict(cls, data: object) -> ChoicePayload | None:
