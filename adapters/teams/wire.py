@@ -19,7 +19,6 @@ msrest is kept as the reference and the fallback; these are only cheaper routes 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -46,7 +45,9 @@ class OutgoingActivity(Activity):  # type: ignore[misc]
     """An activity built for one send: deep copies are shallow (see the module docstring)."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> OutgoingActivity:
-        return copy.copy(self)
+        clone: OutgoingActivity = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
 
 class _Unsupported(Exception):
@@ -168,7 +169,11 @@ class FastRead:
         if type(data) is not dict:
             raise _Unsupported(cls)
         plan, keys = _read_plan(cls)
-        model = cls(**{attr: self._value(data.get(key), kind) for attr, key, kind in plan})
+        arguments = {}
+        for attr, key, kind in plan:
+            value = data.get(key)
+            arguments[attr] = None if value is None else self._value(value, kind)
+        model = cls(**arguments)
         extra = data.keys() - keys
         if extra:
             model.additional_properties = {key: data[key] for key in extra}
