@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,7 +40,7 @@ from adapters.slack.inbound import (
     reply_thread,
     thread_of,
 )
-from adapters.slack.web import SlackWeb
+from adapters.slack.web import SlackWeb, library_logger
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
@@ -64,6 +65,7 @@ WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
 COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 # Message subtypes that are a person writing something new (edits, joins, bot posts are not).
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -118,16 +120,22 @@ class SlackAdapter:
             knowledge_messages if isinstance(knowledge_messages, Mapping) else {}
         )
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._rendered: OrderedDict[tuple[Reply, ...], list[SlackMessage]] = OrderedDict()
+        # Requests reach the app already verified: over HTTP by adapters.slack.http's guard (the
+        # one place signatures and timestamps are checked), in Socket Mode by the connection.
         self.app = AsyncApp(
             name="fedbot",
             client=self.web.client,
             signing_secret=settings.slack_signing_secret,
-            logger=logging.getLogger("slack_bolt.fedbot"),
+            logger=library_logger("slack_bolt.fedbot"),
+            request_verification_enabled=False,
         )
         self.app.use(DedupeEvents(self.once))
-        self.app.command(COMMAND, middleware=[_ack_first])(self.on_fedcheck)
-        self.app.event("app_mention")(self.on_mention)
+        # bolt runs the first listener that matches, trying them in this order: the commonest
+        # payload (channel messages) first; the four match disjoint payloads.
         self.app.event("message")(self.on_message)
+        self.app.event("app_mention")(self.on_mention)
+        self.app.command(COMMAND, middleware=[_ack_first])(self.on_fedcheck)
         self.app.action(re.compile(f"^{ACTION_PREFIX}"), middleware=[_ack_known_button])(
             self.on_button
         )
@@ -164,7 +172,7 @@ class SlackAdapter:
             email = None if args else await self._email(body["user_id"])
             replies = await self._safely(self.bot.fedcheck(args, user_email=email))
             visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
-            for message in to_messages(replies, self.messages):
+            for message in self._render(replies):
                 await self.web.respond(
                     body["response_url"],
                     {**message.as_kwargs(), "response_type": visibility or "ephemeral"},
@@ -253,6 +261,22 @@ class SlackAdapter:
         replies = await self._safely(self.bot.converse(turn))
         await self._post(channel, reply_thread(thread), replies, response_url)
 
+    def _render(self, replies: Sequence[Reply]) -> list[SlackMessage]:
+        """Replies as Slack messages; identical replies (the same card for the same pasted error,
+        the same question) are rendered once. The messages are shared: never modify them."""
+        key = tuple(replies)
+        try:
+            cached = self._rendered.get(key)
+        except TypeError:  # an unhashable reply: render it every time
+            return to_messages(replies, self.messages)
+        if cached is None:
+            cached = self._rendered[key] = to_messages(replies, self.messages)
+            if len(self._rendered) > RENDER_CACHE_SIZE:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        return cached
+
     async def _email(self, user: str) -> str | None:
         """The asker's profile e-mail, looked up only when no home domain is configured."""
         return None if self.bot.home_domain() is not None else await self.web.user_email(user)
@@ -290,7 +314,7 @@ class SlackAdapter:
         """Post replies (in the thread when given); when the bot may not post in that channel,
         fall back to the interaction's ``response_url``. Whether everything was delivered."""
         delivered = True
-        for message in to_messages(replies, self.messages):
+        for message in self._render(replies):
             delivered = (
                 await self._post_one(channel, thread_ts, message, response_url) and delivered
             )

@@ -27,6 +27,18 @@ RATE_LIMIT_RETRIES = 3
 PROFILE_CACHE_SIZE = 10_000
 
 
+def library_logger(name: str) -> logging.Logger:
+    """A logger for slack_sdk's and bolt's internals, its level set to the effective one now.
+
+    Those libraries test ``logger.level <= DEBUG`` instead of ``isEnabledFor``: on a logger left
+    at ``NOTSET`` they format a debug line (with the whole request body) on every call and then
+    discard it. Configure logging before creating the adapter (``fedbot serve`` does)."""
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
     return [
         AsyncConnectionErrorRetryHandler(),
@@ -39,7 +51,13 @@ class SlackWeb:
 
     def __init__(self, token: str, base_url: str = "") -> None:
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
-        self.client = AsyncWebClient(token=token, retry_handlers=retry_handlers(), **kwargs)
+        self.client = AsyncWebClient(
+            token=token,
+            retry_handlers=retry_handlers(),
+            logger=library_logger("slack_sdk.fedbot.web"),
+            **kwargs,
+        )
+        self._hook_logger = library_logger("slack_sdk.fedbot.webhook")
         self._emails: OrderedDict[str, str | None] = OrderedDict()
 
     async def start(self) -> None:
@@ -56,7 +74,10 @@ class SlackWeb:
     async def respond(self, response_url: str, message: dict[str, Any]) -> bool:
         """POST ``message`` to a ``response_url``; whether Slack took it."""
         hook = AsyncWebhookClient(
-            response_url, session=self.client.session, retry_handlers=retry_handlers()
+            response_url,
+            session=self.client.session,
+            retry_handlers=retry_handlers(),
+            logger=self._hook_logger,
         )
         try:
             response = await hook.send_dict(message)
