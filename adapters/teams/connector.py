@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
+import jwt
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AppCredentials,
@@ -46,6 +47,7 @@ RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
 MAX_CACHED_CLIENTS = 256
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
+TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry a cached access token is renewed
 
 
 class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
@@ -127,19 +129,41 @@ class AiohttpSender(AsyncHTTPSender[Any, Any]):
 
 
 class BearerTokenPolicy(AsyncHTTPPolicy[Any, Any]):
-    """Adds the bot's access token (MSAL, cached by the credentials) unless auth is off."""
+    """Adds the bot's access token unless auth is off.
 
-    def __init__(self, credentials: AppCredentials) -> None:
+    The token is reused until :data:`TOKEN_REFRESH_MARGIN` before its ``exp`` claim, so a call
+    needs no thread hop; only then is MSAL asked again (in a thread: it may call Entra ID). A
+    token whose expiry cannot be read is fetched for every call, as before."""
+
+    def __init__(self, credentials: AppCredentials, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self._credentials = credentials
+        self._clock = clock
+        self._token = ""
+        self._reuse_until = 0.0
 
     async def send(self, request: Request[Any], **kwargs: Any) -> Response[Any, Any]:
         app_id = self._credentials.microsoft_app_id
         if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
-            token = await asyncio.to_thread(self._credentials.get_access_token)
-            request.http_request.headers["Authorization"] = f"Bearer {token}"
+            request.http_request.headers["Authorization"] = f"Bearer {await self._bearer()}"
         assert self.next is not None
         return await self.next.send(request, **kwargs)
+
+    async def _bearer(self) -> str:
+        if self._token and self._clock() < self._reuse_until:
+            return self._token
+        token: str = await asyncio.to_thread(self._credentials.get_access_token)
+        self._token, self._reuse_until = token, _expiry(token) - TOKEN_REFRESH_MARGIN
+        return token
+
+
+def _expiry(token: str) -> float:
+    """The ``exp`` claim of a JWT access token (read, not verified: it is our own), else 0."""
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return 0.0
+    return float(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else 0.0
 
 
 def _prepare(
