@@ -14,6 +14,12 @@ checks are answered from its cache (warmed before timing). Measured at concurren
 - fedbot's slash-command ack p99 while the DNS server never answers.
 
 Targets: channel events ≥ 1.5× the echo, slash commands ≥ 0.9×, ack p99 < 100 ms with slow DNS.
+
+Per figure the best of alternating rounds is kept (other work on a shared machine only slows a
+round). CPU milliseconds per request are printed for the server, the fake Slack and the load
+generator: the server's is the figure the servers differ in (the other two show that neither
+the fake nor the load generator is what limits a run). Profile a server under load with
+``FEDBOT_BENCH_PROFILE=/tmp/prof`` (cProfile output per server kind).
 """
 
 from __future__ import annotations
