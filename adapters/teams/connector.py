@@ -8,7 +8,9 @@ their credentials, which cache their token). Reused clients also keep their HTTP
 
 Their pipeline sends with one shared aiohttp session (instead of ``requests`` in a thread per call)
 behind :class:`RetryPolicy`: 412, 429 and 5xx answers are retried with exponential backoff
-(honouring ``Retry-After``) without blocking the event loop.
+(honouring ``Retry-After``) without blocking the event loop. :class:`BearerTokenPolicy` reuses the
+access token until shortly before it expires, and request bodies are built by
+:mod:`adapters.teams.wire` instead of msrest's generic walk.
 """
 
 from __future__ import annotations
