@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -34,6 +35,21 @@ async def readyz(request: web.Request) -> web.Response:
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+async def freeze_startup_objects(_app: web.Application) -> None:
+    """Keep what startup built (modules, knowledge, botbuilder, bolt) out of the cyclic collector.
+
+    Every turn leaves cyclic garbage behind (botbuilder's ``TurnContext._emit`` closure refers to
+    itself and holds the context, its activities and cards), so under load full collections run
+    every few seconds; each one walked the ~80,000 startup objects: 25-45 ms pauses for every
+    turn in flight, most of the p99. Frozen objects are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
+
+
+async def unfreeze(_app: web.Application) -> None:
+    gc.unfreeze()
+
+
 def build_app(
     bot: FedBot, settings: Settings, *, teams: bool = True
 ) -> tuple[web.Application, list[str]]:
@@ -53,7 +69,11 @@ def build_app(
         else "teams: off on this public interface: no MicrosoftAppId, so Bot Framework "
         "authentication would be off (set MicrosoftAppId, or listen on 127.0.0.1 for local tests)"
     )
-    return app, [teams_line, slack.mount(app, bot, settings)]
+    lines = [teams_line, slack.mount(app, bot, settings)]
+    # Last, so the adapters' own startup work is frozen too.
+    app.on_startup.append(freeze_startup_objects)
+    app.on_cleanup.append(unfreeze)
+    return app, lines
 
 
 def bind_host(requested: str, settings: Settings) -> tuple[str, bool, str | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import get_args
@@ -35,21 +34,6 @@ def bot_framework_config(settings: Settings) -> SimpleNamespace:
     )
 
 
-async def freeze_startup_objects(_app: web.Application) -> None:
-    """Keep what startup built (modules, knowledge, botbuilder) out of the cyclic collector.
-
-    Every turn leaves cyclic garbage behind (botbuilder's ``TurnContext._emit`` closure refers to
-    itself and holds the context, its activities and cards), so under load full collections run
-    every few seconds; each one walked the ~80,000 startup objects: 25-45 ms pauses for every
-    turn in flight, most of the p99. Frozen objects are still freed by reference counting."""
-    gc.collect()
-    gc.freeze()
-
-
-async def unfreeze(_app: web.Application) -> None:
-    gc.unfreeze()
-
-
 def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     """Add ``POST /api/messages``; return the startup log line."""
     from botbuilder.integration.aiohttp import (
@@ -78,9 +62,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     async def close_connections(_app: web.Application) -> None:
         await auth.close()
 
-    app.on_startup.append(freeze_startup_objects)
     app.on_cleanup.append(close_connections)
-    app.on_cleanup.append(unfreeze)
     if settings.app_id:
         return (
             f"teams: POST {MESSAGES_PATH} (Bot Framework, app {settings.app_id}, "
