@@ -119,6 +119,8 @@ def test_every_reply_type_is_valid_block_kit(reply: Reply) -> None:
     assert len(messages) == 1
     for message in messages:
         assert_valid_message(message.as_kwargs())
+        # the prebuilt JSON the Web API post sends is exactly these fields
+        assert json.loads("{" + message.json_fields + "}") == message.as_kwargs()
 
 
 def test_replies_of_one_turn_share_a_message() -> None:

@@ -328,9 +328,7 @@ class SlackAdapter:
         response_url: str | None,
     ) -> bool:
         try:
-            await self.web.client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, **message.as_kwargs()
-            )
+            await self.web.post_message(channel, thread_ts, message.json_fields)
             return True
         except SlackApiError as error:
             log.warning(

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bot.federation.model import CheckReport, CheckResult, Finding, Record
@@ -70,6 +71,12 @@ class SlackMessage:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
+
+    @cached_property
+    def json_fields(self) -> str:
+        """``"text":…,"blocks":[…]``: the message's fields as JSON object members, encoded once
+        per message (a message rendered once is posted many times)."""
+        return json.dumps(self.as_kwargs(), ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 # ---------------------------------------------------------------- text
