@@ -129,6 +129,9 @@ class SlackAdapter:
             signing_secret=settings.slack_signing_secret,
             logger=library_logger("slack_bolt.fedbot"),
             request_verification_enabled=False,
+            # no assistant threads or workflow functions here: skip bolt's middleware for them
+            attaching_conversation_kwargs_enabled=False,
+            attaching_function_token_enabled=False,
         )
         self.app.use(DedupeEvents(self.once))
         # bolt runs the first listener that matches, trying them in this order: the commonest
