@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.federation.checker import FederationChecker
+from bot.federation.model import CheckReport
 from bot.federation.resolver import (
     Answer,
     AnswerCache,
@@ -85,6 +86,31 @@ async def test_second_check_is_served_from_cache(dns_server: DnsTestServer) -> N
     second = await checker.check("contoso.example", "nosrv.example")
     assert len(dns_server.queries) == asked
     assert first == second
+
+
+async def test_cached_result_echoes_each_callers_input(dns_server: DnsTestServer) -> None:
+    checker = FederationChecker([dns_server.address], timeout=2.0)
+    first = await checker.check_inputs("joe@contoso.example")
+    dns_server.clear()
+    second = await checker.check_inputs("sip:Ann@Contoso.Example")
+    assert dns_server.names() == []
+    assert isinstance(first, CheckReport) and isinstance(second, CheckReport)
+    assert first.results[0].input == "joe@contoso.example"
+    assert second.results[0].input == "sip:Ann@Contoso.Example"
+    assert second.results[0].findings == first.results[0].findings
+
+
+async def test_result_with_a_failed_query_is_not_kept(dns_server: DnsTestServer) -> None:
+    # Only the informational lyncdiscover query times out: the verdict stands, but the result
+    # rests on a failure, so the next check asks again instead of repeating a stale "unknown".
+    dns_server.modes["lyncdiscover.contoso.example"] = "timeout"
+    checker = FederationChecker([dns_server.address], timeout=1.0, attempt_timeout=0.3)
+    first = await checker.check("contoso.example")
+    assert first.results[0].status == "ok"
+    dns_server.modes.pop("lyncdiscover.contoso.example")
+    dns_server.clear()
+    await checker.check("contoso.example")
+    assert dns_server.names() == ["lyncdiscover.contoso.example"]
 
 
 async def test_negative_answers_expire_soon_positive_ones_by_ttl(dns_server: DnsTestServer) -> None:

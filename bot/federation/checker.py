@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.config import Settings
+from bot.federation.cache import ExpiringLru
 from bot.federation.domains import parse_domain
 from bot.federation.judge import (
     Collected,
@@ -21,6 +23,7 @@ from bot.federation.judge import (
 )
 from bot.federation.model import CheckReport, CheckResult, InvalidDomain
 from bot.federation.resolver import (
+    Answer,
     AnswerCache,
     DnsClient,
     Nameserver,
@@ -36,7 +39,9 @@ class FederationChecker:
     ``servers`` are ``host[:port]`` strings (empty: the system's resolvers from
     ``resolv_conf``); ``timeout`` is the deadline for a whole check in seconds; answers are cached
     by TTL in a bounded LRU of ``cache_size`` entries (negative answers for at most
-    ``negative_ttl`` seconds). Raises ValueError only for a malformed server address."""
+    ``negative_ttl`` seconds), and so is each domain's judged result, for as long as every answer
+    behind it lives (a result with a failed query is not kept). Raises ValueError only for a
+    malformed server address."""
 
     def __init__(
         self,
@@ -55,6 +60,7 @@ class FederationChecker:
             nameservers = system_nameservers(resolv_conf)
         self.timeout = timeout
         self.cache = AnswerCache(cache_size, negative_ttl=negative_ttl, clock=clock)
+        self.results: ExpiringLru[str, CheckResult] = ExpiringLru(cache_size, clock)
         self.client = DnsClient(nameservers, cache=self.cache, attempt_timeout=attempt_timeout)
         self.texts = texts or load_texts()
 
@@ -90,6 +96,9 @@ class FederationChecker:
 
     async def check_domain(self, domain: str, deadline: float, input_text: str = "") -> CheckResult:
         """One domain against an absolute ``time.monotonic()`` deadline."""
+        known = self.results.get(domain)
+        if known is not None:
+            return replace(known, input=input_text or domain)
         query = self.client.query
         planned = first_round(domain)
 
@@ -121,7 +130,20 @@ class FederationChecker:
             *(query(n, t, deadline) for role, (n, t) in planned.items() if role != "srv")
         )
         collected = await srv_then_second_round()
-        return judge(collected, self.texts)
+        result = judge(collected, self.texts)
+        ttl = min((self.cache.ttl_for(a) for a in _answers(collected)), default=0.0)
+        self.results.put(domain, result, ttl)
+        return result
 
     async def close(self) -> None:
         """Nothing to release (sockets are per query); kept so callers can treat checkers alike."""
+
+
+def _answers(collected: Collected) -> Iterator[Answer]:
+    """Every answer a judged result rests on."""
+    yield from (collected.srv, collected.signin_srv, collected.sip, collected.lyncdiscover)
+    if collected.existence is not None:
+        yield collected.existence
+    yield from collected.misplaced
+    for addresses in collected.target_addresses.values():
+        yield from addresses

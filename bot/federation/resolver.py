@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
+from bot.federation.cache import ExpiringLru
 from bot.federation.model import Record
 
 Outcome = Literal["answer", "nodata", "nxdomain", "servfail", "timeout", "error"]
@@ -109,34 +109,18 @@ class AnswerCache:
         negative_ttl: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.max_entries = max_entries
         self.max_ttl = max_ttl
         self.negative_ttl = negative_ttl
-        self.clock = clock
-        self._entries: OrderedDict[tuple[str, str], tuple[float, Answer]] = OrderedDict()
+        self._entries: ExpiringLru[tuple[str, str], Answer] = ExpiringLru(max_entries, clock)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: tuple[str, str]) -> Answer | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        expires, answer = entry
-        if expires <= self.clock():
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return answer
+        return self._entries.get(key)
 
     def put(self, key: tuple[str, str], answer: Answer) -> None:
-        ttl = self.ttl_for(answer)
-        if ttl <= 0 or self.max_entries <= 0:
-            return
-        self._entries[key] = (self.clock() + ttl, answer)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._entries.put(key, answer, self.ttl_for(answer))
 
     def ttl_for(self, answer: Answer) -> float:
         """Positive answers live for their least TTL, negative ones briefly, failures not at all."""
