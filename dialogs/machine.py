@@ -297,7 +297,13 @@ def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
         *(signature.likely_causes if signature else ()),
         *kb.follow_up_causes,
     )
-    queue = tuple(c for c in dict.fromkeys(candidates) if c in kb.causes and c not in state.tried)
+    queue = tuple(
+        c
+        for c in dict.fromkeys(candidates)
+        if c in kb.causes
+        and c not in state.tried
+        and (c in cell.causes or kb.causes[c].applies_to(state.contact_type))
+    )
     cell_check = next(
         (
             kb.causes[c].check

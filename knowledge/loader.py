@@ -224,7 +224,7 @@ def _cause(item: object, at: _At) -> Cause:
         item,
         at,
         required=("id", "title", "summary", "resolution"),
-        optional=("check", "check_meaning"),
+        optional=("check", "check_meaning", "contact_types"),
     )
     check = raw.get("check", "none")
     if check not in CHECK_KINDS:
@@ -243,6 +243,10 @@ def _cause(item: object, at: _At) -> Cause:
         resolution=_id(raw["resolution"], at.key("resolution")),
         check=cast(CheckKind, check),
         check_meaning=meaning,
+        contact_types=tuple(
+            _id(c, at.key("contact_types").index(i))
+            for i, c in enumerate(_list(raw.get("contact_types", []), at.key("contact_types")))
+        ),
     )
 
 
@@ -571,6 +575,8 @@ def _check_references(draft: _Draft) -> None:
                 draft.table_at.fail(f"missing cell {ct.id}/{scope.id}")
     for cause, at in draft.causes.values():
         need(cause.resolution, draft.resolutions, at.key("resolution"), "resolution")
+        for j, contact_type in enumerate(cause.contact_types):
+            need(contact_type, contact_types, at.key("contact_types").index(j), "contact type")
     for i, cause_id in enumerate(draft.follow_up_causes):
         need(cause_id, draft.causes, draft.follow_up_at.index(i), "cause")
     for entry in draft.signatures.values():

@@ -40,7 +40,8 @@ class Resolution:
 @dataclass(frozen=True)
 class Cause:
     """A likely cause. ``check`` says which live check backs it; ``check_meaning`` maps a check
-    status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause."""
+    status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause.
+    ``contact_types`` limits the cause to those kinds of contact (empty: any)."""
 
     id: str
     title: str
@@ -48,6 +49,10 @@ class Cause:
     resolution: str
     check: CheckKind = "none"
     check_meaning: dict[str, str] = field(default_factory=dict)
+    contact_types: tuple[str, ...] = ()
+
+    def applies_to(self, contact_type: str | None) -> bool:
+        return not self.contact_types or contact_type is None or contact_type in self.contact_types
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,12 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"article\.yaml: causes\[\d+\]\.resolution: unknown resolution 'pray'",
     ),
     (
+        "cause limited to an unknown contact type",
+        "article.yaml",
+        lambda d: _cause(d, "not_supported").update(contact_types=["pigeon_post"]),
+        r"article\.yaml: causes\[\d+\]\.contact_types\[0\]: unknown contact type 'pigeon_post'",
+    ),
+    (
         "duplicate cause id",
         "article.yaml",
         lambda d: d["causes"].append(dict(d["causes"][0])),
