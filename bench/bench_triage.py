@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
 from knowledge.triage import normalise, triage
+from tests.adversarial import ADVERSARIAL_UNITS, PASTE_BYTES, paste_of
 
 CHAT = [
     "hi team, lunch at 12?",
@@ -70,28 +71,6 @@ ERRORS = [
     'ms-diagnostics: 1027;reason="Cannot route this type of SIP request to or from federated '
     'partners";',
 ]
-ADVERSARIAL_UNITS = {
-    "not-delivered prefix": "This message was not delivered to ",
-    "unterminated ms-diagnostics": 'ms-diagnostics: 1; reason="',
-    "address fragments": "a@",
-    "federation words near SIP codes": "federated SIP/2.0 403 ",
-    "SRV owner name without end": "_sipfederationtls._tcp.",
-    "quoting and markup": "> `x` **federated** @a.b 504 server time-out sip/2.0 ",
-    "non-ASCII labels": "é.é@",
-    "every keyword": "federated delivered conversation talk different permission presence 403 "
-    "404 504 ms-diagnostics tls srv route public shared expanding _sipfederationtls ",
-    "dig header without question": "status: nxdomain, id: 1 ;; flags: qr; query: 1, answer: 0 ",
-    "phrase words tripled": "delivered federated the the the address address address is is is "
-    "outside outside outside your your your organization organization organization and and and "
-    "is is is not not not ",
-    "phrase prefix never completed": "this message was not delivered to a@b.c because the "
-    "address is outside your federated ",
-    "phrase gaps one too wide": "federated previous x y z hop x y z federated x y z peer x y z ",
-    "gap words too long to skip": "cannot route " + "r" * 400 + " this type federated ",
-    "rewritten forms": "can't won't isn't cant dont organisation authorised setup sign-in "
-    "we're federated ",
-}
-PASTE_BYTES = 40 * 1024
 
 
 def keyword_baseline(kb: Knowledge) -> Callable[[str], bool]:
@@ -166,7 +145,7 @@ def main() -> int:
     print(f"(c) {PASTE_BYTES // 1024} KB adversarial pastes (best of 5 per paste)")
     worst_name, worst, worst_base = "", 0.0, 0.0
     for name, unit in ADVERSARIAL_UNITS.items():
-        paste = (unit * (PASTE_BYTES // len(unit) + 1))[:PASTE_BYTES]
+        paste = paste_of(unit)
         seconds, floor = worst_time(recognise, paste), worst_time(normalise, paste)
         print(f"    {name:<34} triage {seconds * 1000:6.2f} ms   normalise {floor * 1000:6.2f} ms")
         if seconds > worst:

@@ -16,9 +16,9 @@ from knowledge.triage import (
     phrase_view,
     triage,
 )
+from tests.adversarial import ADVERSARIAL_UNITS, paste_of
 
 KB = load_knowledge("")
-PASTE_BYTES = 40 * 1024
 BUDGET_S = 0.050
 
 # Fragments of real signatures and markup: the raw material of adversarial pastes.
@@ -145,41 +145,13 @@ def test_a_phrase_matches_the_text_it_was_written_from(text: str) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fragments)
 def test_40kb_paste_of_repeated_fragments_is_triaged_within_budget(unit: str) -> None:
-    paste = (unit * (PASTE_BYTES // len(unit) + 1))[:PASTE_BYTES]
-    _, seconds = _timed(paste)
+    _, seconds = _timed(paste_of(unit))
     assert seconds < BUDGET_S, f"{seconds * 1000:.1f} ms for {unit[:80]!r}"
 
 
-ADVERSARIAL = {
-    "repeated not-delivered prefix": "This message was not delivered to ",
-    "unterminated ms-diagnostics": 'ms-diagnostics: 1; reason="',
-    "address fragments": "a@",
-    "federation words near SIP codes": "federated SIP/2.0 403 ",
-    "SRV owner name without end": "_sipfederationtls._tcp.",
-    "quoting and markup": "> `x` **federated** @a.b 504 server time-out sip/2.0 ",
-    "non-ASCII labels": "é.é@",
-    "every keyword": "federated delivered conversation talk different permission presence 403 "
-    "404 504 ms-diagnostics tls srv route public shared expanding _sipfederationtls ",
-    # Phrase gaps: every word of a phrase three times (each one a gap candidate for the next),
-    # long phrase prefixes that never complete, gaps one word too wide, words too long to skip.
-    "phrase words tripled": "delivered federated the the the address address address is is is "
-    "outside outside outside your your your organization organization organization and and and "
-    "is is is not not not ",
-    "phrase prefix never completed": "this message was not delivered to a@b.c because the "
-    "address is outside your federated ",
-    "phrase gaps one too wide": "federated previous x y z hop x y z federated x y z peer x y z ",
-    "gap words too long to skip": "cannot route " + "r" * 400 + " this type federated ",
-    "rewritten forms": "can't won't isn't cant dont organisation authorised setup sign-in "
-    "we're federated ",
-    "alternatives and plurals": "not allowed permitted authorized permission permissions to "
-    "join this the my our your meetings ",
-}
-
-
 def test_named_adversarial_pastes_within_budget() -> None:
-    for name, unit in ADVERSARIAL.items():
-        paste = (unit * (PASTE_BYTES // len(unit) + 1))[:PASTE_BYTES]
-        _, seconds = _timed(paste)
+    for name, unit in ADVERSARIAL_UNITS.items():
+        _, seconds = _timed(paste_of(unit))
         assert seconds < BUDGET_S, f"{name}: {seconds * 1000:.1f} ms"
 
 
