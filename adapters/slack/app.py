@@ -2,23 +2,26 @@
 rendered replies.
 
 Everything slow (DNS checks, the dialog, Web API calls) runs after Slack has been acknowledged:
-events are acknowledged by bolt before their listener runs; the slash command and buttons are
-acknowledged by a listener middleware before the listener starts. Work in flight is tracked so a
-shutdown can let it finish.
-"""
+bolt's own middleware (SSL check, authorization, self-event filter, URL verification) runs first,
+then :class:`Listeners`, one class-based middleware step, hands each payload kind to its listener
+in a task of its own and acknowledges at once. Work in flight is tracked so a shutdown can let it
+finish.
+
+Why not ``app.event(...)``/``app.command(...)``: bolt evaluates each registered listener's
+function matchers, function middleware and the listener itself through kwargs injection (a dict
+of ~35 payload conversions and per-request helper objects, built on every call: 2 calls for a
+channel message, 5 for ``/fedcheck``) and runs each listener through its runner. Payloads no
+listener takes still go on to bolt (unhandled → 404)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -76,20 +79,6 @@ def required_scopes() -> set[str]:
     return scopes.union(*WEB_API_SCOPES.values())
 
 
-async def _ack_first(ack: AsyncAck, next: Next) -> BoltResponse:
-    """Acknowledge before the listener runs, so Slack never waits on our work."""
-    await ack()
-    return await next()
-
-
-async def _ack_known_button(body: dict[str, Any], ack: AsyncAck, next: Next) -> BoltResponse:
-    """Acknowledge a press of one of our buttons; refuse (400) a value we did not make."""
-    if decode_payload(body["actions"][0].get("value")) is None:
-        return BoltResponse(status=400, body="unknown button payload")
-    await ack()
-    return await next()
-
-
 class DedupeEvents(AsyncMiddleware):
     """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
     any listener runs (so a retry of a first attempt still in flight does nothing either)."""
@@ -105,6 +94,53 @@ class DedupeEvents(AsyncMiddleware):
         if is_event and not self.once.claim(f"event:{event_id}"):
             return BoltResponse(status=200, body="")
         return await next()
+
+
+Listener = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
+
+
+class Listeners(AsyncMiddleware):
+    """The adapter's listeners by payload kind: channel/DM messages and @mentions (events),
+    ``/fedcheck``, presses of our buttons. A taken payload is acknowledged at once (a button
+    value we did not make is refused with 400) and its listener started in a task; any other
+    payload goes on to bolt."""
+
+    def __init__(
+        self,
+        *,
+        events: Mapping[str, Listener],
+        command: Listener,
+        button: Listener,
+        start: Callable[[Awaitable[None]], None],
+    ) -> None:
+        self.events, self.command, self.button, self.start = events, command, button, start
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
+    ) -> BoltResponse:
+        body = req.body
+        listener: Listener | None = None
+        if body.get("type") == "event_callback":
+            event = body.get("event")
+            if isinstance(event, dict):
+                listener = self.events.get(event.get("type"))  # type: ignore[arg-type]
+        elif "command" in body:
+            listener = self.command if body["command"] == COMMAND else None
+        elif body.get("type") == "block_actions" and _our_action(body):
+            if decode_payload(body["actions"][0].get("value")) is None:
+                return BoltResponse(status=400, body="unknown button payload")
+            listener = self.button
+        if listener is None:
+            return await next()
+        self.start(listener(body, req.context))
+        return BoltResponse(status=200, body="")
+
+
+def _our_action(body: dict[str, Any]) -> bool:
+    actions = body.get("actions")
+    if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
+        return False
+    return str(actions[0].get("action_id", "")).startswith(ACTION_PREFIX)
 
 
 class SlackAdapter:
@@ -134,13 +170,13 @@ class SlackAdapter:
             attaching_function_token_enabled=False,
         )
         self.app.use(DedupeEvents(self.once))
-        # bolt runs the first listener that matches, trying them in this order: the commonest
-        # payload (channel messages) first; the four match disjoint payloads.
-        self.app.event("message")(self.on_message)
-        self.app.event("app_mention")(self.on_mention)
-        self.app.command(COMMAND, middleware=[_ack_first])(self.on_fedcheck)
-        self.app.action(re.compile(f"^{ACTION_PREFIX}"), middleware=[_ack_known_button])(
-            self.on_button
+        self.app.use(
+            Listeners(
+                events={"message": self.on_message, "app_mention": self.on_mention},
+                command=self.on_fedcheck,
+                button=self.on_button,
+                start=self._start,
+            )
         )
 
     # ------------------------------------------------------------ lifecycle
@@ -154,91 +190,87 @@ class SlackAdapter:
             await asyncio.wait(set(self._inflight), timeout=grace)
         await self.web.close()
 
-    @asynccontextmanager
-    async def _tracked(self) -> AsyncIterator[None]:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+    def _start(self, work: Awaitable[None]) -> None:
+        """Run a listener in a task of its own, tracked until it ends."""
+        task = asyncio.ensure_future(self._logged(work))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    @staticmethod
+    async def _logged(work: Awaitable[None]) -> None:
         try:
-            yield
+            await work
         except Exception:
             log.exception("slack: listener failed")
-        finally:
-            if task is not None:
-                self._inflight.discard(task)
 
     # ------------------------------------------------------------ listeners
 
-    async def on_fedcheck(self, body: dict[str, Any]) -> None:
-        async with self._tracked():
-            args = plain_text(str(body.get("text") or ""))
-            email = None if args else await self._email(body["user_id"])
-            replies = await self._safely(self.bot.fedcheck(args, user_email=email))
-            visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
-            for message in self._render(replies):
-                await self.web.respond(
-                    body["response_url"],
-                    {**message.as_kwargs(), "response_type": visibility or "ephemeral"},
-                )
+    async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        args = plain_text(str(body.get("text") or ""))
+        email = None if args else await self._email(body["user_id"])
+        replies = await self._safely(self.bot.fedcheck(args, user_email=email))
+        visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
+        for message in self._render(replies):
+            await self.web.respond(
+                body["response_url"],
+                {**message.as_kwargs(), "response_type": visibility or "ephemeral"},
+            )
 
     async def on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        async with self._tracked():
-            event = body["event"]
-            if event.get("bot_id") or not isinstance(event.get("user"), str):
-                return
-            text = plain_text(str(event.get("text") or ""), strip_user=context.bot_user_id)
-            channel = str(event.get("channel", ""))
-            thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
-            await self._converse(body["team_id"], channel, thread, event["user"], text=text)
+        event = body["event"]
+        if event.get("bot_id") or not isinstance(event.get("user"), str):
+            return
+        text = plain_text(str(event.get("text") or ""), strip_user=context.bot_user_id)
+        channel = str(event.get("channel", ""))
+        thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
+        await self._converse(body["team_id"], channel, thread, event["user"], text=text)
 
     async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        async with self._tracked():
-            event = body["event"]
-            user, channel = event.get("user"), event.get("channel")
-            if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
-                return
-            if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
-                return
-            if user == context.bot_user_id:
-                return
-            raw = str(event.get("text") or "")
-            if event.get("channel_type") == "im" or is_dm(channel):
-                thread = thread_of(channel, event["ts"], event.get("thread_ts"))
-                text = plain_text(raw, strip_user=context.bot_user_id)
-                await self._converse(body["team_id"], channel, thread, user, text=text)
-            elif not mentions(raw, context.bot_user_id or ""):  # mentions: see on_mention
-                await self._auto_reply(body["team_id"], channel, event, raw)
+        event = body["event"]
+        user, channel = event.get("user"), event.get("channel")
+        if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
+            return
+        if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
+            return
+        if user == context.bot_user_id:
+            return
+        raw = str(event.get("text") or "")
+        if event.get("channel_type") == "im" or is_dm(channel):
+            thread = thread_of(channel, event["ts"], event.get("thread_ts"))
+            text = plain_text(raw, strip_user=context.bot_user_id)
+            await self._converse(body["team_id"], channel, thread, user, text=text)
+        elif not mentions(raw, context.bot_user_id or ""):  # mentions: see on_mention
+            await self._auto_reply(body["team_id"], channel, event, raw)
 
-    async def on_button(self, body: dict[str, Any]) -> None:
-        async with self._tracked():
-            action = body["actions"][0]
-            payload = decode_payload(action.get("value"))
-            channel = body["channel"]["id"]
-            container, message = body["container"], body.get("message") or {}
-            message_ts = str(container.get("message_ts") or message.get("ts") or "")
-            block_id = str(action.get("block_id") or "")
-            if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
-                return  # a second press of the same question before its buttons went away
-            label = str((action.get("text") or {}).get("text") or payload.value)
-            response_url = body.get("response_url")
-            blocks = answered_blocks(message.get("blocks") or [], block_id, label, self.messages)
-            if blocks is not None and isinstance(response_url, str):
-                update = {
-                    "replace_original": True,
-                    "text": message.get("text", ""),
-                    "blocks": blocks,
-                }
-                await self.web.respond(response_url, update)
-            thread_ts = message.get("thread_ts") or container.get("thread_ts")
-            thread = thread_of(channel, message_ts, thread_ts)
-            await self._converse(
-                body["team"]["id"],
-                channel,
-                thread,
-                body["user"]["id"],
-                payload=payload,
-                response_url=response_url if isinstance(response_url, str) else None,
-            )
+    async def on_button(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        action = body["actions"][0]
+        payload = decode_payload(action.get("value"))
+        channel = body["channel"]["id"]
+        container, message = body["container"], body.get("message") or {}
+        message_ts = str(container.get("message_ts") or message.get("ts") or "")
+        block_id = str(action.get("block_id") or "")
+        if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
+            return  # a second press of the same question before its buttons went away
+        label = str((action.get("text") or {}).get("text") or payload.value)
+        response_url = body.get("response_url")
+        blocks = answered_blocks(message.get("blocks") or [], block_id, label, self.messages)
+        if blocks is not None and isinstance(response_url, str):
+            update = {
+                "replace_original": True,
+                "text": message.get("text", ""),
+                "blocks": blocks,
+            }
+            await self.web.respond(response_url, update)
+        thread_ts = message.get("thread_ts") or container.get("thread_ts")
+        thread = thread_of(channel, message_ts, thread_ts)
+        await self._converse(
+            body["team"]["id"],
+            channel,
+            thread,
+            body["user"]["id"],
+            payload=payload,
+            response_url=response_url if isinstance(response_url, str) else None,
+        )
 
     # ------------------------------------------------------------ helpers
 
