@@ -2,7 +2,7 @@
 
 Before a request reaches bolt it must be UTF-8, correctly signed within Slack's five-minute window
 and a payload shape we know; otherwise it gets a 4xx here (bolt would turn some of these into a
-500). Bolt verifies the signature again and dispatches.
+500). This is the one signature check (the app has bolt's own turned off); bolt dispatches.
 """
 
 from __future__ import annotations
