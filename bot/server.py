@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import signal
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -104,16 +105,23 @@ def bind_host(requested: str, settings: Settings) -> tuple[str, bool, str | None
     )
 
 
-def startup_lines(settings: Settings, adapter_lines: list[str], host: str, port: int) -> list[str]:
+def startup_lines(
+    settings: Settings,
+    adapter_lines: list[str],
+    host: str,
+    port: int,
+    resolvers: Sequence[object] = (),
+) -> list[str]:
     """What the operator needs to see at start: endpoints, what is enabled, state, resolvers."""
     base = f"http://{host}:{port}"
-    dns = ", ".join(settings.dns_servers) or "the system's resolvers"
+    named = ", ".join(map(str, resolvers)) or "none found: every check will fail"
+    origin = "FEDBOT_DNS_SERVERS" if settings.dns_servers else "the system's /etc/resolv.conf"
     return [
         f"fedbot listening on {base}",
         f"GET {base}/healthz (liveness), GET {base}/readyz (knowledge and state store)",
         *adapter_lines,
         f"state store: {settings.state_url}",
-        f"DNS resolvers: {dns} (time-out {settings.dns_timeout:g}s)",
+        f"DNS resolvers: {named} (from {origin}; time-out {settings.dns_timeout:g}s)",
         f"knowledge: {settings.knowledge_path or 'shipped'}",
     ]
 
@@ -142,7 +150,7 @@ async def serve(
     bound = port
     if runner.addresses:
         bound = runner.addresses[0][1]
-    for line in startup_lines(settings, adapter_lines, host, bound):
+    for line in startup_lines(settings, adapter_lines, host, bound, bot.checker.servers):
         log.info("%s", line)
     if override:
         log.warning("%s", override)

@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from bot.config import Settings
-from bot.server import bind_host, build_app, serve
+from bot.server import bind_host, build_app, serve, startup_lines
 from bot.service import FedBot
 from tests.dnsserver import DnsTestServer
 from tests.teams_harness import FakeConnector, activity
@@ -75,7 +75,8 @@ async def test_serve_logs_and_finishes_in_flight_turns_on_stop(
         port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)", log).group(1))  # type: ignore[union-attr]
         assert "POST /api/messages" in log and "authentication OFF" in log
         assert "127.0.0.1 only" in log
-        assert "state store: memory://" in log and dns.address in log
+        assert "state store: memory://" in log
+        assert f"DNS resolvers: {dns.address} (from FEDBOT_DNS_SERVERS" in log
         assert "/healthz" in log and "/readyz" in log and "slack" in log
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
@@ -121,3 +122,12 @@ def test_fedbot_serve_stops_cleanly_on_sigterm(dns_server: DnsTestServer, tmp_pa
     assert proc.returncode == 0, text
     assert "listening on http://127.0.0.1:" in text
     assert "fedbot stopped" in text
+
+
+def test_startup_names_the_system_resolvers_it_found() -> None:
+    from bot.federation.resolver import system_nameservers
+
+    lines = startup_lines(Settings(), [], "127.0.0.1", 3978, system_nameservers("/nonexistent"))
+    assert "DNS resolvers: none found: every check will fail" in "\n".join(lines)
+    found = startup_lines(Settings(), [], "127.0.0.1", 3978, ("192.0.2.53:53",))
+    assert "DNS resolvers: 192.0.2.53:53 (from the system's /etc/resolv.conf" in "\n".join(found)
