@@ -127,6 +127,12 @@ async def test_messages_name_what_to_do(checker: FederationChecker) -> None:
     (missing,) = (await checker.check("nosrv.example")).results
     message = missing.findings[0].message
     assert "recommended otherwise" in message and "sipfed.online.lync.com" in message
+    assert "another type" not in message
+    # The name exists with a TXT only: say the record was made as the wrong type (or a wildcard).
+    (other_type,) = (await checker.check("nodata.example")).results
+    message = other_type.findings[0].message
+    assert other_type.findings[0].code == "federation_srv_missing"
+    assert "holds no SRV record" in message and "TXT" in message and "wildcard" in message
 
 
 async def test_records_are_reported(checker: FederationChecker) -> None:

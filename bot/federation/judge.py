@@ -183,7 +183,10 @@ class _Judgement:
             names = ", ".join(a.name for a in found)
             self.add("federation_srv_misplaced", name=name, names=names)
         else:
-            self.add("federation_srv_missing", name=name, expected=DEFAULT_TARGET)
+            # NODATA: the name exists with other records only (a TXT holding "100 1 5061 ...", or a
+            # wildcard): the record was made as the wrong type, or the host can't make SRV records.
+            variant = "other_type" if self.c.srv.outcome == "nodata" else ""
+            self.add("federation_srv_missing", variant, name=name, expected=DEFAULT_TARGET)
         return False
 
     def judge_records(self, name: str, records: tuple[SrvRecord, ...]) -> bool:
