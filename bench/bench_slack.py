@@ -60,6 +60,18 @@ TEAM = "T0001"
 BOT_USER = "UFEDBOT"
 
 
+async def _serve_until_stopped(app: web.Application, ready: Any, stop: Any) -> None:
+    """Serve ``app`` on a free loopback port (put on ``ready``) until ``stop`` is set."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    ready.put(runner.addresses[0][1])
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    await runner.cleanup()
+
+
 async def _fake_slack(ready: Any, stop: Any) -> None:
     counts = {"posts": 0, "responses": 0}
     auth = {"ok": True, "user_id": BOT_USER, "bot_id": "BFEDBOT", "team_id": TEAM, "user": "fedbot"}
@@ -86,14 +98,7 @@ async def _fake_slack(ready: Any, stop: Any) -> None:
     app.router.add_route("*", "/api/{method}", api)
     app.router.add_post("/respond/{hook}", respond)
     app.router.add_get("/_stats", stats)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    ready.put(runner.addresses[0][1])
-    while not stop.is_set():
-        await asyncio.sleep(0.1)
-    await runner.cleanup()
+    await _serve_until_stopped(app, ready, stop)
 
 
 def _fake_child(ready: Any, stop: Any) -> None:
@@ -126,14 +131,7 @@ async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> No
         await bot.fedcheck("contoso.example")  # warm the DNS cache
         await bot.auto_reply(PASTED)
         app, _ = build_app(bot, settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    ready.put(runner.addresses[0][1])
-    while not stop.is_set():
-        await asyncio.sleep(0.1)
-    await runner.cleanup()
+    await _serve_until_stopped(app, ready, stop)
     if bot is not None:
         await bot.close()
 

@@ -5,9 +5,7 @@ keeps answering afterwards."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -16,38 +14,7 @@ from test_slack_app import PASTED, TEAM, Slack, _start
 from test_slack_helpers import form, interaction
 
 from tests.dnsserver import start_dns_server
-
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**40), max_value=2**40),
-    st.text(max_size=40),
-    st.lists(st.text(max_size=5), max_size=3),
-    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
-)
-
-
-def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            yield (*prefix, key)
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            yield (*prefix, i)
-            yield from _paths(value, (*prefix, i))
-
-
-def _mutated(base: Any, path: tuple[Any, ...], junk: Any, drop: bool) -> Any:
-    body = copy.deepcopy(base)
-    target = body
-    for key in path[:-1]:
-        target = target[key]
-    if drop:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = junk
-    return body
+from tests.mutations import JUNK, mutated, paths
 
 
 def _bodies(slack: Slack) -> list[tuple[str, Any, str]]:
@@ -122,9 +89,9 @@ async def _fuzz() -> None:
     )
     def case(which: int, pick: int, junk: Any, drop: bool) -> None:
         kind, base, content_type = templates[which]
-        paths = list(_paths(base))
-        path = paths[pick % len(paths)]
-        body = _encode(kind, _mutated(base, path, junk, drop))
+        options = list(paths(base))
+        path = options[pick % len(options)]
+        body = _encode(kind, mutated(base, path, junk, drop))
         status, text, _ = asyncio.run_coroutine_threadsafe(
             slack.post(body, content_type), loop
         ).result(timeout=30)

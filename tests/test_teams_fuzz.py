@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
-from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -14,35 +12,8 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.service import FedBot
 from tests.dnsserver import start_dns_server
+from tests.mutations import JUNK, mutated, paths
 from tests.teams_harness import FakeConnector, activity, run_app
-
-JUNK = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**40), max_value=2**40),
-    st.text(max_size=40),
-    st.lists(st.text(max_size=5), max_size=3),
-    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
-)
-
-
-def _paths(obj: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            yield (*prefix, key)
-            yield from _paths(value, (*prefix, key))
-
-
-def _mutated(base: dict[str, Any], path: tuple[str, ...], junk: Any, drop: bool) -> Any:
-    body = copy.deepcopy(base)
-    target = body
-    for key in path[:-1]:
-        target = target[key]
-    if drop:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = junk
-    return body
 
 
 def test_mutated_activities_never_get_a_500() -> None:
@@ -76,9 +47,9 @@ async def _fuzz() -> None:
         drop=st.booleans(),
     )
     def case(base: dict[str, Any], pick: int, junk: Any, drop: bool) -> None:
-        paths = list(_paths(base))
-        path = paths[pick % len(paths)]
-        body = _mutated(base, path, junk, drop)
+        options = list(paths(base))
+        path = options[pick % len(options)]
+        body = mutated(base, path, junk, drop)
         status, text = asyncio.run_coroutine_threadsafe(app.post(body), loop).result(timeout=30)
         statuses.add(status)
         if status >= 500 or "Traceback" in text:
