@@ -6,7 +6,7 @@ Each figure is printed next to the baseline measured in the same run:
 (a) a full check's wall time vs one answer's delay (one query timed alone) and vs the sequential
     sum of the check's queries — target <= 2.5 x one answer's delay;
 (b) a cached check — target < 1 ms;
-(c) N domains through the ``--file`` machinery (bot.federation.batch) — target < 10 s for 1,000.
+(c) N domains through the ``--file`` machinery (federation.batch) — target < 10 s for 1,000.
 
 The DNS server runs in a child process so that its CPU time is not charged to the checker.
 """
@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.federation.batch import ListEntry, check_list, summarise
-from bot.federation.checker import FederationChecker
-from bot.federation.judge import first_round, needs_targets, srv_targets, when_srv_missing
-from bot.federation.resolver import DnsClient, parse_nameserver
+from federation.batch import ListEntry, check_list, summarise
+from federation.checker import FederationChecker
+from federation.judge import first_round, needs_targets, srv_targets, when_srv_missing
+from federation.resolver import DnsClient, parse_nameserver
 from tests.dnsserver import start_dns_server
 
 GCC_HIGH_EDGE = "sipfed.online.gov.skypeforbusiness.us"

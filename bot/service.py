@@ -35,9 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.federation.checker import FederationChecker
-from bot.federation.domains import parse_domain
-from bot.federation.model import CheckReport
 from bot.state import StateConflict, StateStore, open_store
 from dialogs import cards
 from dialogs.answers import is_command
@@ -53,6 +50,9 @@ from dialogs.events import (
 from dialogs.machine import pending_question, step
 from dialogs.replies import ChoicePayload, Message, Question, Reply, TriageCard
 from dialogs.state import DialogState
+from federation.checker import FederationChecker
+from federation.domains import parse_domain
+from federation.model import CheckReport
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
 from knowledge.triage import triage
@@ -118,7 +118,9 @@ class FedBot:
         bot = cls(
             settings,
             kb,
-            checker if checker is not None else FederationChecker.from_settings(settings),
+            checker
+            if checker is not None
+            else FederationChecker(settings.dns_servers, settings.dns_timeout),
             store if store is not None else open_store(settings.state_url, clock),
             clock,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.federation.model import CheckReport
 from dialogs.contact_format import ContactFormat
 from dialogs.replies import (
     CheckCard,
@@ -18,6 +17,7 @@ from dialogs.replies import (
     TriageCard,
 )
 from dialogs.state import DialogState, QuestionId
+from federation.model import CheckReport
 from knowledge.model import Cause, Knowledge, Option, Signature
 
 START = "start"

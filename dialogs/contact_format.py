@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.federation.domains import extract_address, parse_domain
-from bot.federation.model import InvalidDomain
+from federation.domains import extract_address, parse_domain
+from federation.model import InvalidDomain
 from knowledge.model import Knowledge
 
 # Country variants of a consumer domain: hotmail.co.uk, live.com.au, outlook.fr, ...

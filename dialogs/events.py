@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.federation.model import CheckReport, InvalidDomain
 from dialogs.replies import ChoicePayload, Reply
 from dialogs.state import DialogState
+from federation.model import CheckReport, InvalidDomain
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
-from bot.federation.domains import parse_domain
-from bot.federation.model import CheckReport, InvalidDomain
 from dialogs import cards
 from dialogs.answers import is_command, match_option
 from dialogs.contact_format import ContactFormat, contact_format, parse_address
@@ -33,6 +31,8 @@ from dialogs.events import (
 )
 from dialogs.replies import ChoicePayload, LiveCheck, Message, Question, Reply
 from dialogs.state import Awaiting, DialogState, QuestionId
+from federation.domains import parse_domain
+from federation.model import CheckReport, InvalidDomain
 from knowledge.model import Cause, Knowledge
 from knowledge.triage import Triage, triage
 

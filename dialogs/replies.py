@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.federation.model import CheckReport, InvalidDomain
+from federation.model import CheckReport, InvalidDomain
 from knowledge.model import Link
 
 PAYLOAD_MARKER = "fedbot"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast, get_args
 
-from bot.federation.model import (
+from federation.model import (
     CheckReport,
     CheckResult,
     Cloud,

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from bot.federation.model import CheckReport, Finding
-from bot.federation.texts import load_texts
 from dialogs.replies import (
     CheckCard,
     EscalationCard,
@@ -21,6 +19,8 @@ from dialogs.replies import (
     ResolutionCard,
     TriageCard,
 )
+from federation.model import CheckReport, Finding
+from federation.texts import load_texts
 from knowledge.model import Link
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.federation.checker import FederationChecker
+from federation.checker import FederationChecker
 from tests.dnsserver import DnsTestServer, start_dns_server
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.federation.model import CheckReport, CheckResult, Finding, InvalidDomain, Record
 from dialogs.events import (
     CheckCompleted,
     Event,
@@ -34,6 +33,7 @@ from dialogs.replies import (
     ResolutionCard,
 )
 from dialogs.state import DialogState
+from federation.model import CheckReport, CheckResult, Finding, InvalidDomain, Record
 from knowledge.model import (
     Cause,
     Cell,

@@ -9,11 +9,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.federation.model import CheckReport, CheckResult
 from dialogs.events import CheckCompleted, HomeDomainFound, UserChoice, UserText
 from dialogs.machine import step
 from dialogs.replies import ChoicePayload
 from dialogs.state import DialogState
+from federation.model import CheckReport, CheckResult
 from knowledge.loader import load_knowledge
 
 KB = load_knowledge("")

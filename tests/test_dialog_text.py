@@ -5,14 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.federation.model import (
-    CheckReport,
-    CheckResult,
-    Finding,
-    InvalidDomain,
-    PairVerdict,
-    Record,
-)
 from dialogs.answers import is_command, match_option
 from dialogs.cards import check_card, escalation_card, options, question, triage_card
 from dialogs.contact_format import contact_format, is_consumer_domain, parse_address
@@ -27,6 +19,14 @@ from dialogs.replies import (
 )
 from dialogs.state import CheckRun, DialogState
 from dialogs.text import render_text
+from federation.model import (
+    CheckReport,
+    CheckResult,
+    Finding,
+    InvalidDomain,
+    PairVerdict,
+    Record,
+)
 from knowledge.loader import load_knowledge
 from knowledge.model import Link
 

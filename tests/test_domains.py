@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.federation.domains import extract_address, parse_domain
-from bot.federation.model import InvalidDomain
+from federation.domains import extract_address, parse_domain
+from federation.model import InvalidDomain
 
 
 @pytest.mark.parametrize(

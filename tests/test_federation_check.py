@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from bot.config import Settings
-from bot.federation.checker import FederationChecker
-from bot.federation.model import FINDING_CODES, CheckReport, InvalidDomain
+from federation.checker import FederationChecker
+from federation.model import FINDING_CODES, CheckReport, InvalidDomain
 from tests.dnsserver import DnsTestServer
 
 # domain -> (status, cloud, codes that must be present, codes that must be absent)
@@ -209,7 +209,7 @@ async def test_from_settings_uses_configured_servers(dns_server: DnsTestServer) 
     settings = Settings.from_env(
         {"FEDBOT_DNS_SERVERS": dns_server.address, "FEDBOT_DNS_TIMEOUT": "1.5"}
     )
-    checker = FederationChecker.from_settings(settings)
+    checker = FederationChecker(settings.dns_servers, settings.dns_timeout)
     assert [str(s) for s in checker.servers] == [dns_server.address]
     assert checker.timeout == 1.5
     (result,) = (await checker.check("contoso.example")).results

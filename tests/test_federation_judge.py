@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.federation.clouds import classify_target
-from bot.federation.judge import Collected, judge
-from bot.federation.model import FINDING_CODES, Record
-from bot.federation.resolver import Answer
-from bot.federation.texts import PLACEHOLDERS, TextsError, load_texts, parse_texts
+from federation.clouds import classify_target
+from federation.judge import Collected, judge
+from federation.model import FINDING_CODES, Record
+from federation.resolver import Answer
+from federation.texts import PLACEHOLDERS, TextsError, load_texts, parse_texts
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.federation.checker import FederationChecker
-from bot.federation.model import CheckReport
-from bot.federation.resolver import (
+from federation.checker import FederationChecker
+from federation.model import CheckReport
+from federation.resolver import (
     Answer,
     AnswerCache,
     DnsClient,

@@ -125,7 +125,7 @@ def test_fedbot_serve_stops_cleanly_on_sigterm(dns_server: DnsTestServer, tmp_pa
 
 
 def test_startup_names_the_system_resolvers_it_found() -> None:
-    from bot.federation.resolver import system_nameservers
+    from federation.resolver import system_nameservers
 
     lines = startup_lines(Settings(), [], "127.0.0.1", 3978, system_nameservers("/nonexistent"))
     assert "DNS resolvers: none found: every check will fail" in "\n".join(lines)

@@ -19,7 +19,6 @@ from adapters.slack.blocks import (
     mrkdwn,
     to_messages,
 )
-from bot.federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
 from dialogs.replies import (
     CheckCard,
     Choice,
@@ -32,6 +31,7 @@ from dialogs.replies import (
     ResolutionCard,
     TriageCard,
 )
+from federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
 from knowledge.model import Link
 
 MESSAGES: dict[str, str] = yaml.safe_load(

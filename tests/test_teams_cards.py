@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from adapters.teams import cards
-from bot.federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
 from dialogs.replies import (
     CheckCard,
     Choice,
@@ -26,6 +25,7 @@ from dialogs.replies import (
     ResolutionCard,
     TriageCard,
 )
+from federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
 from knowledge.model import Link
 
 NODE_DIR = Path(__file__).parent / "node"

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from bot.federation.model import CheckReport, CheckResult, Finding, Record
-from bot.federation.texts import load_texts
 from dialogs.replies import (
     CheckCard,
     Choice,
@@ -35,6 +33,8 @@ from dialogs.replies import (
     TriageCard,
 )
 from dialogs.text import render_text
+from federation.model import CheckReport, CheckResult, Finding, Record
+from federation.texts import load_texts
 from knowledge.model import Link
 
 Block = dict[str, Any]

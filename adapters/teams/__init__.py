@@ -9,10 +9,10 @@ from typing import get_args
 from aiohttp import web
 
 from bot.config import Settings
-from bot.federation.model import Cloud
-from bot.federation.texts import load_texts
 from bot.once import Once
 from bot.service import FedBot
+from federation.model import Cloud
+from federation.texts import load_texts
 
 MESSAGES_PATH = "/api/messages"
 

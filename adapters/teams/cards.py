@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.federation.model import CheckReport, CheckResult, Finding
 from dialogs.replies import (
     CheckCard,
     Choice,
@@ -26,6 +25,7 @@ from dialogs.replies import (
     ResolutionCard,
     TriageCard,
 )
+from federation.model import CheckReport, CheckResult, Finding
 from knowledge.model import Link
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.federation.batch import LineOutcome, Summary, check_list, read_list, summarise
-from bot.federation.checker import FederationChecker
-from bot.federation.model import CheckReport, CheckResult, Finding, InvalidDomain
-from bot.federation.serialize import invalid_dict, pair_dict, report_dict, result_dict
-from bot.federation.texts import load_texts
+from federation.batch import LineOutcome, Summary, check_list, read_list, summarise
+from federation.checker import FederationChecker
+from federation.model import CheckReport, CheckResult, Finding, InvalidDomain
+from federation.serialize import invalid_dict, pair_dict, report_dict, result_dict
+from federation.texts import load_texts
 
 EXIT_CODES = {"ok": 0, "problem": 1, "invalid": 2, "dns_error": 3}
 SEVERITY_MARKS = {"ok": "ok", "info": "info", "warning": "WARN", "error": "FAIL"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.federation.model import CheckReport, CheckResult, Finding, InvalidDomain, PairVerdict
+from federation.model import CheckReport, CheckResult, Finding, InvalidDomain, PairVerdict
 
 
 def finding_dict(finding: Finding) -> dict[str, str]:

@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.config import Settings
-from bot.federation.cache import ExpiringLru
-from bot.federation.domains import parse_domain
-from bot.federation.judge import (
+from federation.cache import ExpiringLru
+from federation.domains import parse_domain
+from federation.judge import (
     Collected,
     first_round,
     judge,
@@ -21,8 +20,8 @@ from bot.federation.judge import (
     srv_targets,
     when_srv_missing,
 )
-from bot.federation.model import CheckReport, CheckResult, InvalidDomain
-from bot.federation.resolver import (
+from federation.model import CheckReport, CheckResult, InvalidDomain
+from federation.resolver import (
     Answer,
     AnswerCache,
     DnsClient,
@@ -30,7 +29,7 @@ from bot.federation.resolver import (
     parse_nameserver,
     system_nameservers,
 )
-from bot.federation.texts import Texts, load_texts
+from federation.texts import Texts, load_texts
 
 
 class FederationChecker:
@@ -63,11 +62,6 @@ class FederationChecker:
         self.results: ExpiringLru[str, CheckResult] = ExpiringLru(cache_size, clock)
         self.client = DnsClient(nameservers, cache=self.cache, attempt_timeout=attempt_timeout)
         self.texts = texts or load_texts()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: object) -> FederationChecker:
-        """Servers: ``FEDBOT_DNS_SERVERS``, else the system's; deadline: ``FEDBOT_DNS_TIMEOUT``."""
-        return cls(settings.dns_servers, settings.dns_timeout, **overrides)  # type: ignore[arg-type]
 
     @property
     def servers(self) -> tuple[Nameserver, ...]:

@@ -12,7 +12,7 @@ from typing import Any, cast, get_args
 
 import yaml
 
-from bot.federation.model import FINDING_CODES, Cloud, Finding, Severity
+from federation.model import FINDING_CODES, Cloud, Finding, Severity
 
 # Placeholders the judge and the parser fill in; anything else in the YAML is a typo.
 PLACEHOLDERS = frozenset(

@@ -1,6 +1,6 @@
 """DNS queries only: ask explicit name servers (UDP, TCP when truncated), cache answers by TTL, and
 share one in-flight query between concurrent callers. Every outcome is an :class:`Answer`, never an
-exception; judging the answers is :mod:`bot.federation.judge`'s job."""
+exception; judging the answers is :mod:`federation.judge`'s job."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.resolver
 
-from bot.federation.cache import ExpiringLru
-from bot.federation.model import Record
+from federation.cache import ExpiringLru
+from federation.model import Record
 
 Outcome = Literal["answer", "nodata", "nxdomain", "servfail", "timeout", "error"]
 NEGATIVE_OUTCOMES: frozenset[Outcome] = frozenset({"nodata", "nxdomain"})

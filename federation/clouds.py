@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.federation.model import Cloud
+from federation.model import Cloud
 
 FEDERATION_PORT = 5061
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.federation.clouds import (
+from federation.clouds import (
     DEFAULT_TARGET,
     EXPECTED_TARGET,
     FEDERATION_PORT,
@@ -16,7 +16,7 @@ from bot.federation.clouds import (
     microsoft_cloud,
     normalise_host,
 )
-from bot.federation.model import (
+from federation.model import (
     CheckResult,
     Cloud,
     Finding,
@@ -24,8 +24,8 @@ from bot.federation.model import (
     Record,
     Status,
 )
-from bot.federation.resolver import NEGATIVE_OUTCOMES, Answer
-from bot.federation.texts import Texts
+from federation.resolver import NEGATIVE_OUTCOMES, Answer
+from federation.texts import Texts
 
 DNS_CODES = frozenset({"dns_timeout", "dns_servfail"})
 FEDERATION_SRV = "_sipfederationtls._tcp."

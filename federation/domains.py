@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import idna
 
-from bot.federation.model import InvalidDomain
-from bot.federation.texts import load_texts
+from federation.model import InvalidDomain
+from federation.texts import load_texts
 
 MAX_INPUT = 1024
 MAX_NAME = 253

@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.federation.checker import FederationChecker
-from bot.federation.domains import parse_domain
-from bot.federation.model import CheckResult, InvalidDomain
+from federation.checker import FederationChecker
+from federation.domains import parse_domain
+from federation.model import CheckResult, InvalidDomain
 
 
 @dataclass(frozen=True)
