@@ -1,4 +1,4 @@
-"""Layers point one way: knowledge <- federation <- dialogs <- bot (service, CLI, server) <- adapters.
+"""Layers point one way: knowledge <- federation <- dialogs <- bot <- adapters.
 
 Each package may import only the layers below it; botbuilder only in the Teams adapter,
 slack-bolt / slack_sdk only in the Slack adapter. Read from the source (ast), so a lazy import
