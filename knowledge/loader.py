@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -483,7 +484,31 @@ def _add_signatures(value: object, at: _At, draft: _Draft, *, replace_ok: bool) 
         draft.signatures[signature.id] = _SignatureDraft(signature, here, order)
 
 
-def _read_messages(doc: object, draft: _Draft, at: _At) -> None:
+def placeholders(template: str, at: _At) -> frozenset[str]:
+    """The ``{name}`` placeholders of a message template (``{{`` is a literal brace)."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        at.fail(f"bad placeholder syntax ({exc})")
+    for name in fields:
+        if not _ID.fullmatch(name):
+            at.fail(f"bad placeholder {{{name}}} (a plain name like {{domain}})")
+    return frozenset(fields)
+
+
+def _check_override_text(default: str | None, text: str, at: _At, what: str) -> None:
+    """One rule for every overridable template: the key must exist in the shipped data, and
+    the override may only use placeholders the shipped text has (the code fills exactly those)."""
+    if default is None:
+        at.fail(f"unknown {what} (an override can only reword a shipped one)")
+    unfilled = placeholders(text, at) - placeholders(default, at)
+    if unfilled:
+        allowed = ", ".join(f"{{{p}}}" for p in sorted(placeholders(default, at))) or "none"
+        names = ", ".join(f"{{{p}}}" for p in sorted(unfilled))
+        at.fail(f"placeholder {names} is not filled in by fedbot (allowed here: {allowed})")
+
+
+def _read_messages(doc: object, draft: _Draft, at: _At, *, override: bool = False) -> None:
     if doc is None:
         return
     if not isinstance(doc, dict):
@@ -493,6 +518,10 @@ def _read_messages(doc: object, draft: _Draft, at: _At) -> None:
             at.fail(f"message keys must be non-empty strings, got {key!r}")
         if not isinstance(text, str):
             at.key(key).fail(f"expected a string, got {_kind(text)}")
+        if override:
+            _check_override_text(draft.messages.get(key), text, at.key(key), "message key")
+        else:
+            placeholders(text, at.key(key))
         draft.messages[key] = text
 
 
@@ -511,7 +540,7 @@ def _apply_override(doc: object, draft: _Draft, file: str) -> None:
     if "home_domains" in raw:
         draft.home_domains = _domains(raw["home_domains"], top.key("home_domains"))
     if "messages" in raw:
-        _read_messages(raw["messages"], draft, top.key("messages"))
+        _read_messages(raw["messages"], draft, top.key("messages"), override=True)
     at = top.key("causes")
     for i, item in enumerate(_list(raw.get("causes", []), at)):
         here = at.index(i)

@@ -233,6 +233,31 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: messages\.welcome: expected a string, got list",
     ),
     (
+        "misspelt message key",
+        {"messages": {"welcom": "Hello"}},
+        r"org\.yaml: messages\.welcom: unknown message key",
+    ),
+    (
+        "message placeholder the code does not fill",
+        {"messages": {"welcome": "Hi {name}"}},
+        r"org\.yaml: messages\.welcome: placeholder \{name\} is not filled in .*allowed here: none",
+    ),
+    (
+        "message placeholder of another message",
+        {"messages": {"fedcheck.title": "Check of {domain} for {input}"}},
+        r"org\.yaml: messages\.fedcheck\.title: placeholder \{input\} .*allowed here: \{domain\}",
+    ),
+    (
+        "message with broken placeholder syntax",
+        {"messages": {"fedcheck.title": "Check of {domain"}},
+        r"org\.yaml: messages\.fedcheck\.title: bad placeholder syntax",
+    ),
+    (
+        "message with an attribute placeholder",
+        {"messages": {"fedcheck.title": "Check of {domain.upper}"}},
+        r"org\.yaml: messages\.fedcheck\.title: bad placeholder \{domain\.upper\}",
+    ),
+    (
         "messages not a mapping",
         {"messages": ["welcome"]},
         r"org\.yaml: messages: expected a mapping",
