@@ -1,20 +1,20 @@
-"""The wording of the federation check (findings, cloud names, refused input), loaded from
-``knowledge/data/findings.yaml`` and validated once. Python holds the codes, YAML the sentences."""
+"""The wording of the federation check (findings, cloud names, refused input) as federation uses
+it. The sentences come from the one knowledge loader (``knowledge/data/findings.yaml`` plus an
+organisation's ``FEDBOT_KNOWLEDGE`` override); Python holds the codes and the placeholders it
+fills, and checks here that the wording covers exactly those."""
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
-from typing import Any, cast, get_args
-
-import yaml
+from typing import get_args
 
 from federation.model import FINDING_CODES, Cloud, Finding, Severity
+from knowledge.loader import KnowledgeError, load_knowledge, parse_check_texts, template_fields
+from knowledge.model import CheckTexts, FindingText, Knowledge
 
-# Placeholders the judge and the parser fill in; anything else in the YAML is a typo.
+# Placeholders the judge and the parser fill in; anything else in the shipped YAML is a typo
+# (an override may only use the placeholders of the text it rewords, see knowledge.loader).
 PLACEHOLDERS = frozenset(
     {
         "domain",
@@ -49,121 +49,81 @@ INVALID_CODES = frozenset(
         "bad_idn",
     }
 )
-_SEVERITIES = frozenset(get_args(Severity))
 _CLOUDS = frozenset(get_args(Cloud))
 
+TextsError = KnowledgeError
+"""Kept as a name: the wording is invalid; the message names the file and the key."""
 
-class TextsError(ValueError):
-    """The findings file is malformed; the message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class FindingText:
-    severity: Severity
-    message: str
-    variants: dict[str, str]
+__all__ = ["PLACEHOLDERS", "FindingText", "Texts", "TextsError", "load_texts", "texts_of"]
 
 
 @dataclass(frozen=True)
 class Texts:
-    findings: dict[str, FindingText]
-    clouds: dict[str, str]
-    invalid: dict[str, str]
+    """Federation's view of :class:`knowledge.model.CheckTexts`."""
+
+    wording: CheckTexts
+
+    @property
+    def findings(self) -> dict[str, FindingText]:
+        return dict(self.wording.findings)
 
     def finding(
         self, code: str, variant: str = "", severity: Severity | None = None, **values: str
     ) -> Finding:
         """A finding for ``code``; ``variant`` picks an alternative wording, ``values`` fill it."""
-        text = self.findings[code]
+        text = self.wording.findings[code]
         template = text.variants[variant] if variant else text.message
         return Finding(code, severity or text.severity, template.format(**values))
 
     def cloud_label(self, cloud: str) -> str:
-        return self.clouds.get(cloud, cloud)
+        return self.wording.clouds.get(cloud, cloud)
+
+    def cloud_labels(self) -> dict[str, str]:
+        """Every cloud's display name, for renderers."""
+        return {cloud: self.cloud_label(cloud) for cloud in get_args(Cloud)}
 
     def invalid_reason(self, code: str, **values: str) -> str:
-        return self.invalid[code].format(**values)
+        return self.wording.invalid_domain[code].format(**values)
 
 
-def _fail(path: str, key: str, problem: str) -> TextsError:
-    return TextsError(f"{path}: {key}: {problem}")
+def check_coverage(wording: CheckTexts, path: str = "findings.yaml") -> CheckTexts:
+    """Raise :class:`TextsError` unless ``wording`` has exactly federation's codes and clouds
+    and only placeholders federation fills."""
 
+    def fail(key: str, problem: str) -> TextsError:
+        return TextsError(f"{path}: {key}: {problem}")
 
-def _check_template(path: str, key: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(path, key, "must be a non-empty string")
-    try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
-    except ValueError as exc:
-        raise _fail(path, key, f"bad placeholder syntax ({exc})") from exc
-    unknown = fields - PLACEHOLDERS
-    if unknown:
-        raise _fail(path, key, f"unknown placeholder(s) {sorted(unknown)}")
-    return " ".join(value.split())
-
-
-def _mapping(path: str, key: str, value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(path, key, "must be a mapping")
-    return cast(dict[str, Any], value)
+    for code in sorted(set(wording.findings) | FINDING_CODES):
+        if code not in FINDING_CODES:
+            raise fail(f"findings.{code}", "unknown finding code")
+        if code not in wording.findings:
+            raise fail(f"findings.{code}", "missing")
+        text = wording.findings[code]
+        templates = {"message": text.message} | {
+            f"variants.{k}": v for k, v in text.variants.items()
+        }
+        for key, template in templates.items():
+            unknown = template_fields(template) - PLACEHOLDERS
+            if unknown:
+                raise fail(f"findings.{code}.{key}", f"unknown placeholder(s) {sorted(unknown)}")
+    if set(wording.clouds) != _CLOUDS:
+        raise fail("clouds", f"must name exactly {sorted(_CLOUDS)}")
+    if set(wording.invalid_domain) != INVALID_CODES:
+        raise fail("invalid_domain", f"must name exactly {sorted(INVALID_CODES)}")
+    return wording
 
 
 def parse_texts(data: object, path: str = "findings.yaml") -> Texts:
-    """Validate the YAML document ``data``; raise :class:`TextsError` naming the key at fault."""
-    root = _mapping(path, "(top)", data)
-    extra = set(root) - {"findings", "clouds", "invalid_domain"}
-    if extra:
-        raise _fail(path, "(top)", f"unknown key(s) {sorted(extra)}")
-    findings: dict[str, FindingText] = {}
-    raw_findings = _mapping(path, "findings", root.get("findings"))
-    for code in sorted(set(raw_findings) | FINDING_CODES):
-        key = f"findings.{code}"
-        if code not in FINDING_CODES:
-            raise _fail(path, key, "unknown finding code")
-        if code not in raw_findings:
-            raise _fail(path, key, "missing")
-        entry = _mapping(path, key, raw_findings[code])
-        unknown = set(entry) - {"severity", "message", "variants"}
-        if unknown:
-            raise _fail(path, key, f"unknown key(s) {sorted(unknown)}")
-        severity = entry.get("severity")
-        if severity not in _SEVERITIES:
-            raise _fail(path, f"{key}.severity", f"must be one of {sorted(_SEVERITIES)}")
-        variants = {
-            str(name): _check_template(path, f"{key}.variants.{name}", text)
-            for name, text in _mapping(path, f"{key}.variants", entry.get("variants", {})).items()
-        }
-        findings[code] = FindingText(
-            cast(Severity, severity),
-            _check_template(path, f"{key}.message", entry.get("message")),
-            variants,
-        )
-    clouds = {
-        str(k): _check_template(path, f"clouds.{k}", v)
-        for k, v in _mapping(path, "clouds", root.get("clouds")).items()
-    }
-    if set(clouds) != _CLOUDS:
-        raise _fail(path, "clouds", f"must name exactly {sorted(_CLOUDS)}")
-    invalid = {
-        str(k): _check_template(path, f"invalid_domain.{k}", v)
-        for k, v in _mapping(path, "invalid_domain", root.get("invalid_domain")).items()
-    }
-    if set(invalid) != INVALID_CODES:
-        raise _fail(path, "invalid_domain", f"must name exactly {sorted(INVALID_CODES)}")
-    return Texts(findings, clouds, invalid)
+    """Validate a ``findings.yaml`` document; raise :class:`TextsError` naming the key at fault."""
+    return Texts(check_coverage(parse_check_texts(data, path), path))
 
 
-def load_texts_file(path: Path) -> Texts:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TextsError(f"{path}: not valid YAML ({exc})") from exc
-    return parse_texts(data, str(path))
+def texts_of(knowledge: Knowledge) -> Texts:
+    """The federation wording of ``knowledge`` (shipped plus the organisation's override)."""
+    return Texts(check_coverage(knowledge.check_texts))
 
 
 @cache
 def load_texts() -> Texts:
-    """The shipped wording (validated once per process)."""
-    resource = resources.files("knowledge") / "data" / "findings.yaml"
-    with resources.as_file(resource) as path:
-        return load_texts_file(path)
+    """The shipped wording: the default when a caller passes none."""
+    return texts_of(load_knowledge(""))

@@ -28,22 +28,27 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
 import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from knowledge.model import (
     Cause,
     Cell,
     CheckKind,
+    CheckTexts,
     Escalation,
+    FindingText,
     Knowledge,
     Link,
     Option,
     Resolution,
     Signature,
 )
+from knowledge.schema import CheckWording, FindingsFile
 from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
-SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml")
+SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml", "findings.yaml")
 ENV_VAR = "FEDBOT_KNOWLEDGE"
 CHECK_KINDS: tuple[CheckKind, ...] = ("none", "own_domain", "external_domain", "contact_format")
 CHECK_STATUSES = ("ok", "problem", "dns_error")
@@ -57,6 +62,7 @@ _DOMAIN = re.compile(
 _URL = re.compile(r"https?://[^\s]{1,2000}")
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class KnowledgeError(ValueError):
@@ -168,6 +174,38 @@ def _unique_ids(items: list[tuple[str, _At]]) -> None:
         seen[ident] = at
 
 
+def _validated(model: type[M], value: object, at: _At) -> M:
+    """``value`` validated by a pydantic ``model``; the first error names the file and key path."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        here = at
+        for part in error["loc"]:
+            if part == "[key]":
+                here.fail(f"invalid key {here.path.rsplit('.', 1)[-1]!r} (lower-case id)")
+            here = here.index(part) if isinstance(part, int) else here.key(str(part))
+        here.fail(_problem(error))
+
+
+def _problem(error: ErrorDetails) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required key"
+    if kind in ("string_type", "dict_type", "model_type"):
+        expected = "a string" if kind == "string_type" else "a mapping"
+        return f"expected {expected}, got {_kind(error['input'])}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    return str(error["msg"])
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 # --- drafts: parsed values with their origin, merged before cross-checks ------------------------
 
 
@@ -196,6 +234,7 @@ class _Draft:
     follow_up_at: _At = _At("article.yaml", "follow_up_causes")
     consumer_domains: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
+    check_texts: CheckTexts = field(default_factory=CheckTexts)
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -484,6 +523,11 @@ def _add_signatures(value: object, at: _At, draft: _Draft, *, replace_ok: bool) 
         draft.signatures[signature.id] = _SignatureDraft(signature, here, order)
 
 
+def template_fields(template: str) -> frozenset[str]:
+    """The ``{name}`` fields of a template already validated by :func:`placeholders`."""
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
+
+
 def placeholders(template: str, at: _At) -> frozenset[str]:
     """The ``{name}`` placeholders of a message template (``{{`` is a literal brace)."""
     try:
@@ -525,7 +569,77 @@ def _read_messages(doc: object, draft: _Draft, at: _At, *, override: bool = Fals
         draft.messages[key] = text
 
 
-_OVERRIDE_KEYS = ("escalation", "signatures", "home_domains", "messages", "causes", "resolutions")
+def parse_check_texts(doc: object, file: str = "findings.yaml") -> CheckTexts:
+    """The wording of the federation check from a ``findings.yaml`` document, validated
+    (placeholder syntax included; which codes and placeholders exist is federation's to check)."""
+    parsed = _validated(FindingsFile, doc, _At(file))
+    at = _At(file)
+
+    def texts(table: Mapping[str, str], where: _At) -> dict[str, str]:
+        for key, text in table.items():
+            placeholders(text, where.key(key))
+        return {k: _flat(v) for k, v in table.items()}
+
+    return CheckTexts(
+        findings={
+            code: FindingText(
+                entry.severity,
+                texts({"message": entry.message}, at.key("findings").key(code))["message"],
+                texts(entry.variants, at.key("findings").key(code).key("variants")),
+            )
+            for code, entry in parsed.findings.items()
+        },
+        clouds=texts(parsed.clouds, at.key("clouds")),
+        invalid_domain=texts(parsed.invalid_domain, at.key("invalid_domain")),
+    )
+
+
+def _reworded(
+    shipped: Mapping[str, str], changes: Mapping[str, str], at: _At, what: str
+) -> dict[str, str]:
+    for key, text in changes.items():
+        _check_override_text(shipped.get(key), text, at.key(key), what)
+    return {**shipped, **{k: _flat(v) for k, v in changes.items()}}
+
+
+def _override_check_texts(raw: Mapping[str, Any], draft: _Draft, top: _At) -> None:
+    """``findings`` / ``clouds`` / ``invalid_domain`` of an override: reword shipped texts."""
+    keys = [k for k in ("findings", "clouds", "invalid_domain") if k in raw]
+    if not keys:
+        return
+    wording = _validated(CheckWording, {k: raw[k] for k in keys}, top)
+    old = draft.check_texts
+    findings = dict(old.findings)
+    for code, change in wording.findings.items():
+        here = top.key("findings").key(code)
+        if code not in findings:
+            here.fail("unknown finding code (an override can only reword a shipped one)")
+        text = findings[code]
+        message = {"message": text.message}
+        if change.message is not None:
+            message = _reworded(message, {"message": change.message}, here, "key")
+        variants = _reworded(text.variants, change.variants, here.key("variants"), "variant")
+        findings[code] = FindingText(text.severity, message["message"], variants)
+    draft.check_texts = CheckTexts(
+        findings=findings,
+        clouds=_reworded(old.clouds, wording.clouds, top.key("clouds"), "cloud"),
+        invalid_domain=_reworded(
+            old.invalid_domain, wording.invalid_domain, top.key("invalid_domain"), "reason code"
+        ),
+    )
+
+
+_OVERRIDE_KEYS = (
+    "escalation",
+    "signatures",
+    "home_domains",
+    "messages",
+    "causes",
+    "resolutions",
+    "findings",
+    "clouds",
+    "invalid_domain",
+)
 
 
 def _apply_override(doc: object, draft: _Draft, file: str) -> None:
@@ -541,6 +655,7 @@ def _apply_override(doc: object, draft: _Draft, file: str) -> None:
         draft.home_domains = _domains(raw["home_domains"], top.key("home_domains"))
     if "messages" in raw:
         _read_messages(raw["messages"], draft, top.key("messages"), override=True)
+    _override_check_texts(raw, draft, top)
     at = top.key("causes")
     for i, item in enumerate(_list(raw.get("causes", []), at)):
         here = at.index(i)
@@ -688,6 +803,7 @@ def _build(draft: _Draft) -> Knowledge:
         follow_up_causes=draft.follow_up_causes,
         consumer_domains=draft.consumer_domains,
         ignored_domains=draft.ignored_domains,
+        check_texts=draft.check_texts,
     )
 
 
@@ -723,11 +839,12 @@ def _shipped_documents() -> tuple[object, ...]:
 
 
 def _base_draft(documents: tuple[object, ...]) -> _Draft:
-    article, signatures, messages = documents
+    article, signatures, messages, findings = documents
     draft = _Draft()
     _read_article(article, draft, "article.yaml")
     _read_signatures(signatures, draft, "signatures.yaml", shipped=True)
     _read_messages(messages, draft, _At("messages.yaml"))
+    draft.check_texts = parse_check_texts(findings, "findings.yaml")
     return draft
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 CheckKind = Literal["none", "own_domain", "external_domain", "contact_format"]
+Severity = Literal["ok", "info", "warning", "error"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ class Knowledge:
     consumer_domains: tuple[str, ...] = ()
     # Microsoft infrastructure and link domains triage never reports as a party's domain.
     ignored_domains: tuple[str, ...] = ()
+    # Wording of the live federation check (findings, cloud names, refused input).
+    check_texts: CheckTexts = field(default_factory=lambda: CheckTexts())
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:
@@ -136,3 +140,23 @@ class Knowledge:
     def message(self, key: str, **values: str) -> str:
         """A dialog message by key, with ``{name}`` placeholders filled in."""
         return self.messages[key].format(**values)
+
+
+@dataclass(frozen=True)
+class FindingText:
+    """The wording of one finding code of the federation check: default severity, message and
+    named alternative wordings (``variants``)."""
+
+    severity: Severity
+    message: str
+    variants: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckTexts:
+    """Wording of the live federation check (``findings.yaml``): findings by code, cloud names
+    by cloud id, and why an input is not a domain, by reason code."""
+
+    findings: Mapping[str, FindingText] = field(default_factory=dict)
+    clouds: Mapping[str, str] = field(default_factory=dict)
+    invalid_domain: Mapping[str, str] = field(default_factory=dict)

@@ -118,7 +118,10 @@ def test_shipped_texts_cover_every_code_and_format() -> None:
     ("mutate", "where"),
     [
         (lambda d: d["findings"].pop("dns_timeout"), "findings.dns_timeout: missing"),
-        (lambda d: d["findings"].__setitem__("bogus", {}), "findings.bogus: unknown finding code"),
+        (
+            lambda d: d["findings"].__setitem__("bogus", d["findings"]["dns_timeout"]),
+            "findings.bogus: unknown finding code",
+        ),
         (
             lambda d: d["findings"]["dns_timeout"].__setitem__("severity", "fatal"),
             "findings.dns_timeout.severity",
@@ -129,10 +132,10 @@ def test_shipped_texts_cover_every_code_and_format() -> None:
         ),
         (
             lambda d: d["findings"]["dns_timeout"].__setitem__("extra", 1),
-            "findings.dns_timeout: unknown key",
+            "findings.dns_timeout.extra: unknown key",
         ),
         (lambda d: d["clouds"].pop("dod"), "clouds"),
-        (lambda d: d.__setitem__("surprise", 1), "(top): unknown key"),
+        (lambda d: d.__setitem__("surprise", 1), "surprise: unknown key"),
     ],
 )
 def test_texts_validation_names_the_key(mutate: Callable[[Any], object], where: str) -> None:

@@ -258,6 +258,41 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: messages\.fedcheck\.title: bad placeholder \{domain\.upper\}",
     ),
     (
+        "finding code the check does not have",
+        {"findings": {"dns_timeot": {"message": "Slow DNS"}}},
+        r"org\.yaml: findings\.dns_timeot: unknown finding code",
+    ),
+    (
+        "finding placeholder the judge does not fill",
+        {"findings": {"dns_timeout": {"message": "Slow DNS for {user}"}}},
+        r"org\.yaml: findings\.dns_timeout\.message: placeholder \{user\} is not filled",
+    ),
+    (
+        "finding variant the judge does not use",
+        {"findings": {"federation_srv_missing": {"variants": {"typo": "x"}}}},
+        r"org\.yaml: findings\.federation_srv_missing\.variants\.typo: unknown variant",
+    ),
+    (
+        "finding severity in an override",
+        {"findings": {"dns_timeout": {"severity": "info"}}},
+        r"org\.yaml: findings\.dns_timeout\.severity: unknown key",
+    ),
+    (
+        "unknown cloud",
+        {"clouds": {"mars": "Mars cloud"}},
+        r"org\.yaml: clouds\.mars: unknown cloud",
+    ),
+    (
+        "empty cloud name",
+        {"clouds": {"dod": " "}},
+        r"org\.yaml: clouds\.dod: must not be empty",
+    ),
+    (
+        "invalid-domain reason with a placeholder of another reason",
+        {"invalid_domain": {"empty": "{label} is empty"}},
+        r"org\.yaml: invalid_domain\.empty: placeholder \{label\} is not filled",
+    ),
+    (
         "messages not a mapping",
         {"messages": ["welcome"]},
         r"org\.yaml: messages: expected a mapping",
@@ -422,6 +457,30 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"signatures\.yaml: signatures\[3\]\.patterns\[\d+\]: regex does not compile",
     ),
     (
+        "finding with an unknown severity",
+        "findings.yaml",
+        lambda d: d["findings"]["dns_timeout"].update(severity="fatal"),
+        r"findings\.yaml: findings\.dns_timeout\.severity: Input should be 'ok'",
+    ),
+    (
+        "finding without a message",
+        "findings.yaml",
+        lambda d: d["findings"]["dns_timeout"].pop("message"),
+        r"findings\.yaml: findings\.dns_timeout\.message: missing required key",
+    ),
+    (
+        "finding message that is not text",
+        "findings.yaml",
+        lambda d: d["findings"]["dns_timeout"].update(message=["x"]),
+        r"findings\.yaml: findings\.dns_timeout\.message: expected a string, got list",
+    ),
+    (
+        "finding with broken placeholder syntax",
+        "findings.yaml",
+        lambda d: d["findings"]["dns_timeout"].update(message="DNS for {domain timed out"),
+        r"findings\.yaml: findings\.dns_timeout\.message: bad placeholder syntax",
+    ),
+    (
         "messages not a mapping",
         "messages.yaml",
         lambda d: d.clear() or d.update({"0": 1}),
@@ -565,3 +624,21 @@ def test_priority_orders_signatures_and_ties_keep_file_order(tmp_path: Path) -> 
     priorities = [s.priority for s in kb.signatures]
     assert priorities == sorted(priorities, reverse=True)
     assert kb.signatures[-1].id == "org_low"
+
+
+def test_override_rewords_the_check_and_federation_uses_it(tmp_path: Path) -> None:
+    from federation.texts import load_texts, texts_of
+
+    org = {
+        "clouds": {"gcc_high": "US Government (GCC High)"},
+        "findings": {"dns_timeout": {"message": "DNS for {name} is slow; call the NOC."}},
+        "invalid_domain": {"empty": "Please type a domain."},
+    }
+    texts = texts_of(load_knowledge(str(write(tmp_path / "org.yaml", org))))
+    assert texts.cloud_label("gcc_high") == "US Government (GCC High)"
+    assert texts.cloud_label("dod") == load_texts().cloud_label("dod")
+    finding = texts.finding("dns_timeout", name="contoso.com", detail="")
+    assert finding.message == "DNS for contoso.com is slow; call the NOC."
+    assert finding.severity == load_texts().finding("dns_timeout", name="x", detail="").severity
+    assert texts.invalid_reason("empty") == "Please type a domain."
+    assert load_texts().cloud_label("gcc_high") != "US Government (GCC High)"  # shipped untouched

@@ -1,0 +1,48 @@
+"""Pydantic schema of ``findings.yaml`` and of the check wording in an override file.
+
+Validation only: the loader turns a validated document into plain frozen dataclasses
+(:mod:`knowledge.model`), so nothing on a hot path reads pydantic models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from knowledge.model import Severity
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class FindingEntry(_Strict):
+    severity: Severity
+    message: Text
+    variants: dict[Code, Text] = {}
+
+
+class FindingsFile(_Strict):
+    """``findings.yaml``: the shipped wording, which also declares the codes and clouds."""
+
+    findings: dict[Code, FindingEntry]
+    clouds: dict[Code, Text]
+    invalid_domain: dict[Code, Text]
+
+
+class FindingWording(_Strict):
+    """An override rewords a finding (its severity is the judge's business)."""
+
+    message: Text | None = None
+    variants: dict[Code, Text] = {}
+
+
+class CheckWording(_Strict):
+    """The check wording an override may carry: rewordings of shipped texts only."""
+
+    findings: dict[Code, FindingWording] = {}
+    clouds: dict[Code, Text] = {}
+    invalid_domain: dict[Code, Text] = {}
