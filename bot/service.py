@@ -53,6 +53,7 @@ from dialogs.state import DialogState
 from federation.checker import FederationChecker
 from federation.domains import parse_domain
 from federation.model import CheckReport
+from federation.texts import texts_of
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
 from knowledge.triage import triage
@@ -120,7 +121,7 @@ class FedBot:
             kb,
             checker
             if checker is not None
-            else FederationChecker(settings.dns_servers, settings.dns_timeout),
+            else FederationChecker(settings.dns_servers, settings.dns_timeout, texts=texts_of(kb)),
             store if store is not None else open_store(settings.state_url, clock),
             clock,
         )

@@ -1,13 +1,13 @@
 """Every neutral reply as readable plain text with light markdown.
 
-The CLI prints it; the adapters use it as the notification / fallback text. Headings come from the
-``render.*`` messages, cloud names from the federation texts: no wording here.
+The CLI prints it; the adapters use it as the notification / fallback text. Headings (the
+``render.*`` messages) and cloud names come from the caller's :class:`Wording` (a knowledge's,
+override included): no wording here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 
 from dialogs.replies import (
     CheckCard,
@@ -20,21 +20,11 @@ from dialogs.replies import (
     TriageCard,
 )
 from federation.model import CheckReport, Finding
-from federation.texts import load_texts
-from knowledge.model import Link
+from knowledge.model import Link, Wording
 
 
-@cache
-def _shipped_messages() -> Mapping[str, str]:
-    from knowledge.loader import load_knowledge
-
-    messages: Mapping[str, str] = load_knowledge().messages
-    return messages
-
-
-def render_text(reply: Reply, messages: Mapping[str, str] | None = None) -> str:
-    """``reply`` as text; headings from ``messages`` (a knowledge's), else the shipped ones."""
-    m = _shipped_messages() if messages is None else messages
+def render_text(reply: Reply, m: Wording) -> str:
+    """``reply`` as text in the wording ``m`` (``Knowledge.wording``)."""
     if isinstance(reply, Message):
         return reply.text
     if isinstance(reply, Question):
@@ -75,7 +65,7 @@ def _question(q: Question, m: Mapping[str, str]) -> str:
     return "\n".join(p for p in (f"**{q.text}**", choices, hint) if p)
 
 
-def _resolution(card: ResolutionCard, m: Mapping[str, str]) -> str:
+def _resolution(card: ResolutionCard, m: Wording) -> str:
     return _join(
         [
             f"**{card.title}**",
@@ -90,7 +80,7 @@ def _resolution(card: ResolutionCard, m: Mapping[str, str]) -> str:
     )
 
 
-def render_live_check(check: LiveCheck, m: Mapping[str, str]) -> str:
+def render_live_check(check: LiveCheck, m: Wording) -> str:
     facts = "\n".join(f"{label}: **{value}**" for label, value in check.facts)
     report = render_report(check.report, m) if check.report else ""
     return _join([f"**{check.title}**\n{check.meaning}", facts, report])
@@ -100,14 +90,13 @@ def _findings(findings: tuple[Finding, ...]) -> str:
     return _bullets([f"[{f.severity}] {f.message}" for f in findings])
 
 
-def render_report(report: CheckReport, m: Mapping[str, str]) -> str:
+def render_report(report: CheckReport, m: Wording) -> str:
     """A check report: per domain the verdict, cloud, findings and records; then the pair."""
-    texts = load_texts()
     blocks = []
     for r in report.results:
         lines = [
             f"**{r.domain}**: {m[f'render.status.{r.status}']} "
-            f"({m['render.cloud']}: {texts.cloud_label(r.cloud)})",
+            f"({m['render.cloud']}: {m.cloud(r.cloud)})",
             _findings(r.findings),
         ]
         if r.records:
@@ -121,7 +110,7 @@ def render_report(report: CheckReport, m: Mapping[str, str]) -> str:
     return _join(blocks)
 
 
-def _triage(card: TriageCard, m: Mapping[str, str]) -> str:
+def _triage(card: TriageCard, m: Wording) -> str:
     causes = _bullets([title for _, title in card.likely_causes])
     return _join(
         [

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 CheckKind = Literal["none", "own_domain", "external_domain", "contact_format"]
@@ -137,6 +138,11 @@ class Knowledge:
                 return c
         raise KeyError((contact_type, scope))
 
+    @cached_property
+    def wording(self) -> Wording:
+        """What renderers need from this knowledge (messages and cloud names)."""
+        return Wording(self.messages, self.check_texts.clouds)
+
     def message(self, key: str, **values: str) -> str:
         """A dialog message by key, with ``{name}`` placeholders filled in."""
         return self.messages[key].format(**values)
@@ -160,3 +166,27 @@ class CheckTexts:
     findings: Mapping[str, FindingText] = field(default_factory=dict)
     clouds: Mapping[str, str] = field(default_factory=dict)
     invalid_domain: Mapping[str, str] = field(default_factory=dict)
+
+
+class Wording(Mapping[str, str]):
+    """The wording a renderer receives: one knowledge's messages by key (``render.*`` headings
+    and the rest) and its cloud names, so an organisation's override reaches every front end."""
+
+    __slots__ = ("clouds", "messages")
+
+    def __init__(self, messages: Mapping[str, str], clouds: Mapping[str, str]) -> None:
+        self.messages = messages
+        self.clouds = clouds
+
+    def __getitem__(self, key: str) -> str:
+        return self.messages[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.messages)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def cloud(self, cloud: str) -> str:
+        """A cloud's display name (its id when the wording has none)."""
+        return self.clouds.get(cloud, cloud)

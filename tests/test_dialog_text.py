@@ -31,7 +31,7 @@ from knowledge.loader import load_knowledge
 from knowledge.model import Link
 
 KB = load_knowledge("")
-M = KB.messages
+M = KB.wording
 
 REPORT = CheckReport(
     (
@@ -65,17 +65,17 @@ REPORT = CheckReport(
 
 
 def test_message_is_its_text() -> None:
-    assert render_text(Message("Hello **there**")) == "Hello **there**"
+    assert render_text(Message("Hello **there**"), M) == "Hello **there**"
 
 
 def test_question_numbers_its_choices_and_shows_the_answer_once_answered() -> None:
     q = question(KB, DialogState(revision=4), "scope")
-    text = render_text(q)
+    text = render_text(q, M)
     assert text.startswith(f"**{M['question.scope']}**")
     for number, (_, label) in enumerate(options(KB, "scope"), start=1):
         assert f"{number}. {label}" in text
     answered = q.answered(q.choices[2].payload)
-    text = render_text(answered)
+    text = render_text(answered, M)
     assert q.choices[2].label in text and "1." not in text
 
 
@@ -94,7 +94,7 @@ def test_resolution_card_shows_every_section_and_its_live_check() -> None:
         resolution.links,
         LiveCheck("Live check of contoso.example", "Means this.", REPORT, (("Address", "a@b.c"),)),
     )
-    text = render_text(card)
+    text = render_text(card, M)
     for fragment in (
         resolution.title,
         cause.title,
@@ -110,7 +110,7 @@ def test_resolution_card_shows_every_section_and_its_live_check() -> None:
 
 
 def test_check_card_shows_both_domains_their_clouds_and_the_pair() -> None:
-    text = render_text(check_card(KB, REPORT))
+    text = render_text(check_card(KB, REPORT), M)
     assert "contoso.example" in text and "gcchigh.example" in text
     assert "Text-only chat across clouds." in text and M["render.pair"] in text
     assert M["choice.start"] in text
@@ -119,7 +119,7 @@ def test_check_card_shows_both_domains_their_clouds_and_the_pair() -> None:
 
 def test_triage_card_lists_causes_and_the_check() -> None:
     signature = next(s for s in KB.signatures if s.likely_causes)
-    text = render_text(triage_card(KB, signature, REPORT, "joe@contoso.example"))
+    text = render_text(triage_card(KB, signature, REPORT, "joe@contoso.example"), M)
     assert signature.title in text and signature.meaning in text
     for cause_id in signature.likely_causes:
         assert KB.causes[cause_id].title in text
@@ -144,7 +144,7 @@ def test_escalation_card_holds_the_summary_contact_and_links() -> None:
         "https://t.example/new",
         (Link("Wiki", "https://wiki.example/"),),
     )
-    text = render_text(card)
+    text = render_text(card, M)
     for fragment in (
         "```",
         "federation_srv_ok",

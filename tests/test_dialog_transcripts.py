@@ -34,6 +34,7 @@ from bot.config import Settings
 from bot.service import FedBot, Turn
 from dialogs.replies import ChoicePayload, EscalationCard, Question, Reply, ResolutionCard
 from dialogs.text import render_text
+from knowledge.loader import load_knowledge
 from tests.dnsserver import DnsTestServer, start_dns_server
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
@@ -120,7 +121,8 @@ class Player:
 def _check(replies: list[Reply], expect: dict[str, Any], where: str) -> None:
     unknown = set(expect) - EXPECT_KEYS
     assert not unknown, f"{where}: unknown expect keys {unknown}"
-    text = "\n\n".join(render_text(r) for r in replies)
+    wording = load_knowledge("").wording
+    text = "\n\n".join(render_text(r, wording) for r in replies)
     context = f"{where}\n--- replies ---\n{text}"
     if "kinds" in expect:
         assert [type(r).__name__ for r in replies] == expect["kinds"], context
@@ -170,7 +172,6 @@ async def test_transcript(conv: dict[str, Any], dns: DnsTestServer, tmp_path: Pa
 
 def test_every_cell_of_the_table_is_walked() -> None:
     """The transcripts reach every contact type × scope cell's first cause."""
-    from knowledge.loader import load_knowledge
 
     kb = load_knowledge("")
     reached = set()

@@ -32,10 +32,13 @@ from dialogs.replies import (
     TriageCard,
 )
 from federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
-from knowledge.model import Link
+from knowledge.model import Link, Wording
 
-MESSAGES: dict[str, str] = yaml.safe_load(
-    (Path(__file__).parents[1] / "knowledge" / "data" / "messages.yaml").read_text("utf-8")
+MESSAGES = Wording(
+    yaml.safe_load(
+        (Path(__file__).parents[1] / "knowledge" / "data" / "messages.yaml").read_text("utf-8")
+    ),
+    {"commercial": "Microsoft 365 worldwide (commercial)"},
 )
 
 RESULT = CheckResult(

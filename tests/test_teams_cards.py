@@ -26,7 +26,7 @@ from dialogs.replies import (
     TriageCard,
 )
 from federation.model import CheckReport, CheckResult, Finding, PairVerdict, Record
-from knowledge.model import Link
+from knowledge.model import Link, Wording
 
 NODE_DIR = Path(__file__).parent / "node"
 MESSAGES = {
@@ -46,7 +46,7 @@ MESSAGES = {
     "render.ticket": "Open a ticket",
     "render.cause": "Likely cause",
 }
-LABELS = cards.CardLabels(MESSAGES, {"commercial": "Microsoft 365 (worldwide)"})
+LABELS = cards.CardLabels(Wording(MESSAGES, {}), {"commercial": "Microsoft 365 (worldwide)"})
 
 
 def _report(n_records: int = 3, pair: bool = False) -> CheckReport:
@@ -166,7 +166,7 @@ def test_every_resolution_and_triage_card_of_the_shipped_knowledge_is_valid() ->
     from knowledge.loader import load_knowledge
 
     kb = load_knowledge()
-    labels = cards.CardLabels(kb.messages)
+    labels = cards.CardLabels(kb.wording, kb.wording.clouds)
     live = LiveCheck("Live check", "Meaning.", _report(pair=True))
     rendered = [
         cards.render(resolution_card(kb, cause, check), labels, "fallback")

@@ -48,6 +48,7 @@ from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
 from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
+from knowledge.model import Wording
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +152,8 @@ class SlackAdapter:
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
         self.once = Once()
-        knowledge_messages = getattr(getattr(bot, "knowledge", None), "messages", None)
-        self.messages: Mapping[str, str] = (
-            knowledge_messages if isinstance(knowledge_messages, Mapping) else {}
-        )
+        wording = getattr(getattr(bot, "knowledge", None), "wording", None)
+        self.messages = wording if isinstance(wording, Wording) else Wording({}, {})
         self._inflight: set[asyncio.Task[Any]] = set()
         self._rendered: OrderedDict[tuple[Reply, ...], list[SlackMessage]] = OrderedDict()
         # Requests reach the app already verified: over HTTP by adapters.slack.http's guard (the

@@ -34,8 +34,7 @@ from dialogs.replies import (
 )
 from dialogs.text import render_text
 from federation.model import CheckReport, CheckResult, Finding, Record
-from federation.texts import load_texts
-from knowledge.model import Link
+from knowledge.model import Link, Wording
 
 Block = dict[str, Any]
 
@@ -188,7 +187,7 @@ def decode_payload(value: object) -> ChoicePayload | None:
 
 # ---------------------------------------------------------------- replies
 
-Messages = Mapping[str, str]
+Messages = Wording
 
 
 def _heading(m: Messages, key: str, body: str) -> str:
@@ -219,7 +218,7 @@ def _status(m: Messages, status: str) -> str:
 
 
 def _result(result: CheckResult, m: Messages) -> list[Block]:
-    cloud = mrkdwn(load_texts().cloud_label(result.cloud))
+    cloud = mrkdwn(m.cloud(result.cloud))
     cloud_line = f"{mrkdwn(m['render.cloud'])}: {cloud}" if m.get("render.cloud") else cloud
     title = (
         f"*{mrkdwn(result.domain or result.input)}*: {_status(m, result.status)}"

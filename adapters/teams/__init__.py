@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import get_args
 
 from aiohttp import web
 
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot
-from federation.model import Cloud
-from federation.texts import load_texts
+from knowledge.model import Wording
 
 MESSAGES_PATH = "/api/messages"
 
 
-def _messages(bot: FedBot) -> Mapping[str, str]:
-    knowledge = getattr(bot, "knowledge", None)
-    messages = getattr(knowledge, "messages", None)
-    return messages if isinstance(messages, Mapping) else {}
+def _wording(bot: FedBot) -> Wording:
+    wording = getattr(getattr(bot, "knowledge", None), "wording", None)
+    return wording if isinstance(wording, Wording) else Wording({}, {})
 
 
 def bot_framework_config(settings: Settings) -> SimpleNamespace:
@@ -49,11 +45,10 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     auth = CachingAuthentication(
         ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
     )
-    messages = _messages(bot)
-    texts = load_texts()
+    messages = _wording(bot)
     turns = TeamsTurns(
         bot=bot,
-        labels=CardLabels(messages, {c: texts.cloud_label(c) for c in get_args(Cloud)}),
+        labels=CardLabels(messages, messages.clouds),
         apology=messages.get("error.apology", ""),
         once=Once(),
     )

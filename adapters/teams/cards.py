@@ -26,7 +26,7 @@ from dialogs.replies import (
     TriageCard,
 )
 from federation.model import CheckReport, CheckResult, Finding
-from knowledge.model import Link
+from knowledge.model import Link, Wording
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -48,7 +48,7 @@ class CardLabels:
     """Headings and status words: the ``render.*`` knowledge messages the text renderer uses too
     (``render.more`` has a ``{count}`` placeholder), and the cloud names of the federation texts."""
 
-    messages: Mapping[str, str]
+    messages: Wording
     cloud_names: Mapping[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> str:

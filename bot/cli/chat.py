@@ -58,7 +58,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _show(bot: FedBot, replies: Iterable[Reply]) -> None:
     for reply in replies:
-        print(render_text(reply, bot.knowledge.messages))
+        print(render_text(reply, bot.knowledge.wording))
         print()
     sys.stdout.flush()
 

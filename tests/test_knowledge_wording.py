@@ -1,0 +1,48 @@
+"""An organisation's wording reaches every renderer: text (CLI and fallbacks), Slack blocks and
+Teams cards all take it from the knowledge they are given, never from a module-level cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from adapters.slack.blocks import to_messages
+from adapters.teams import cards
+from dialogs.replies import CheckCard
+from dialogs.text import render_text
+from federation.model import CheckReport, CheckResult, Finding
+from knowledge.loader import load_knowledge
+
+ORG = {
+    "messages": {"render.records": "DNS-Einträge", "render.status.problem": "Fehler"},
+    "clouds": {"gcc_high": "US-Regierungscloud"},
+}
+RESULT = CheckResult(
+    input="fabrikam.com",
+    domain="fabrikam.com",
+    status="problem",
+    cloud="gcc_high",
+    findings=(Finding("federation_srv_wrong_port", "error", "Use port 5061."),),
+)
+CARD = CheckCard("Check: fabrikam.com", CheckReport((RESULT,)), "Problems found.")
+
+
+def test_override_wording_reaches_text_slack_and_teams(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text(yaml.safe_dump(ORG, allow_unicode=True), encoding="utf-8")
+    org = load_knowledge(str(path)).wording
+    rendered = {
+        "text": render_text(CARD, org),
+        "slack": json.dumps([m.blocks for m in to_messages([CARD], org)], ensure_ascii=False),
+        "teams": json.dumps(
+            cards.render(CARD, cards.CardLabels(org, org.clouds)), ensure_ascii=False
+        ),
+    }
+    for front_end, text in rendered.items():
+        assert "US-Regierungscloud" in text, front_end
+        assert "Fehler" in text, front_end
+    shipped = render_text(CARD, load_knowledge("").wording)
+    assert "US-Regierungscloud" not in shipped and "Fehler" not in shipped
+    assert "Microsoft 365 GCC High" in shipped
