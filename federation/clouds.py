@@ -1,50 +1,37 @@
-"""Which cloud a federation SRV target belongs to (federation-facts.md §1): pure data, lookups."""
+"""Which cloud a federation SRV target belongs to (federation-facts.md §1): lookups over the
+cloud facts of ``knowledge/data/clouds.yaml`` (federation edges, Microsoft DNS suffixes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from federation.model import Cloud
+from knowledge.loader import load_cloud_facts
 
-FEDERATION_PORT = 5061
+_CLOUD_IDS = frozenset(get_args(Cloud))
+
+
+def _cloud(name: str) -> Cloud:
+    if name not in _CLOUD_IDS:
+        raise ValueError(f"clouds.yaml: clouds.{name}: not a cloud of federation.model.Cloud")
+    return cast(Cloud, name)
+
+
+_FACTS = load_cloud_facts()
+FEDERATION_PORT = _FACTS.federation_port
 
 # The federation edge per cloud (target of ``_sipfederationtls._tcp``).
-FEDERATION_TARGETS: dict[str, Cloud] = {
-    "sipfed.online.lync.com": "commercial",
-    "sipfed.online.gov.skypeforbusiness.us": "gcc_high",
-    "sipfed.online.dod.skypeforbusiness.us": "dod",
-    "sipfed.online.partner.lync.cn": "china",
-    "sipfed.online.lync.de": "germany",
-    "federation.messenger.msn.com": "microsoft_account",
-}
+FEDERATION_TARGETS: dict[str, Cloud] = {host: _cloud(c) for c, host in _FACTS.edges.items()}
 EXPECTED_TARGET: dict[Cloud, str] = {cloud: host for host, cloud in FEDERATION_TARGETS.items()}
 DEFAULT_TARGET = EXPECTED_TARGET["commercial"]
 
 # Microsoft-operated DNS suffixes, most specific first, with the cloud they belong to.
-MICROSOFT_SUFFIXES: tuple[tuple[str, Cloud], ...] = (
-    ("gov.skypeforbusiness.us", "gcc_high"),
-    ("dod.skypeforbusiness.us", "dod"),
-    ("skypeforbusiness.us", "gcc_high"),
-    ("partner.lync.cn", "china"),
-    ("lync.cn", "china"),
-    ("lync.de", "germany"),
-    ("messenger.msn.com", "microsoft_account"),
-    ("lync.com", "commercial"),
-    ("microsoft.com", "commercial"),
-    ("microsoftonline.com", "commercial"),
-    ("office.com", "commercial"),
-    ("office365.com", "commercial"),
-    ("office.net", "commercial"),
-    ("outlook.com", "commercial"),
-    ("skype.com", "commercial"),
-    ("msn.com", "microsoft_account"),
-    ("live.com", "microsoft_account"),
+MICROSOFT_SUFFIXES: tuple[tuple[str, Cloud], ...] = tuple(
+    (suffix, _cloud(c)) for suffix, c in _FACTS.suffixes
 )
 
-MICROSOFT_365_CLOUDS: frozenset[Cloud] = frozenset(
-    {"commercial", "gcc_high", "dod", "china", "germany"}
-)
+MICROSOFT_365_CLOUDS: frozenset[Cloud] = frozenset(_cloud(c) for c in _FACTS.microsoft_365)
 
 TargetKind = Literal[
     "federation_edge", "microsoft_other", "zone_appended", "disabled", "on_premises"

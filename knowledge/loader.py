@@ -1,10 +1,13 @@
 """Load and validate the knowledge files (shipped YAML plus an organisation's overrides).
 
-``load_knowledge()`` reads ``data/article.yaml``, ``data/signatures.yaml`` and
-``data/messages.yaml``, then the organisation's override named by ``FEDBOT_KNOWLEDGE`` (a YAML
-file, or a directory whose ``*.yaml`` files are applied in name order). Everything is validated
-before a :class:`Knowledge` is returned; any problem raises :class:`KnowledgeError` whose message
-starts with the file name and the key path, e.g. ``org.yaml: signatures[2].patterns[0]: ...``.
+The one loader for every file in ``data/``: ``article.yaml``, ``signatures.yaml``,
+``messages.yaml``, ``findings.yaml`` (wording of the DNS check) and ``clouds.yaml`` (the
+Microsoft clouds' federation edges and DNS suffixes); then the organisation's override named by
+``FEDBOT_KNOWLEDGE`` (a YAML file, or a directory whose ``*.yaml`` files are applied in name
+order). Everything is validated before a :class:`Knowledge` is returned; any problem raises
+:class:`KnowledgeError` whose message starts with the file name and the key path, e.g.
+``org.yaml: signatures[2].patterns[0]: ...``. The newer files are described by pydantic models
+(:mod:`knowledge.schema`) and converted to plain frozen dataclasses after validation.
 
 An override file may contain:
 
@@ -14,6 +17,11 @@ An override file may contain:
 - ``messages``: dialog messages by key (merged over the shipped ones)
 - ``causes`` / ``resolutions``: ``id`` plus text fields to replace (``title``, ``summary``,
   ``check_meaning`` / ``title``, ``intro``, ``steps``, ``notes``, ``links``, ``teams_today``)
+- ``findings`` (``<code>: {message, variants}``), ``clouds`` (``<cloud>: name``),
+  ``invalid_domain`` (``<reason>: text``): rewordings of the DNS check's texts
+
+One rule for every reworded template (messages and check texts): its key must exist in the
+shipped files, and it may only use the ``{placeholders}`` of the shipped text it replaces.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from knowledge.model import (
     Cell,
     CheckKind,
     CheckTexts,
+    CloudFacts,
     Escalation,
     FindingText,
     Knowledge,
@@ -44,11 +53,11 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.schema import CheckWording, FindingsFile
+from knowledge.schema import CheckWording, CloudsFile, FindingsFile
 from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
-SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml", "findings.yaml")
+SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml", "findings.yaml", "clouds.yaml")
 ENV_VAR = "FEDBOT_KNOWLEDGE"
 CHECK_KINDS: tuple[CheckKind, ...] = ("none", "own_domain", "external_domain", "contact_format")
 CHECK_STATUSES = ("ok", "problem", "dns_error")
@@ -235,6 +244,7 @@ class _Draft:
     consumer_domains: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
     check_texts: CheckTexts = field(default_factory=CheckTexts)
+    clouds: CloudFacts = field(default_factory=CloudFacts)
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -594,6 +604,33 @@ def parse_check_texts(doc: object, file: str = "findings.yaml") -> CheckTexts:
     )
 
 
+def parse_cloud_facts(doc: object, file: str = "clouds.yaml") -> CloudFacts:
+    """The Microsoft clouds from a ``clouds.yaml`` document, validated: host names are domain
+    names and no suffix belongs to two clouds."""
+    parsed = _validated(CloudsFile, doc, _At(file))
+    owner: dict[str, str] = {}
+    for cloud, entry in parsed.clouds.items():
+        for i, suffix in enumerate(entry.suffixes):
+            if owner.setdefault(suffix, cloud) != cloud:
+                _At(file, f"clouds.{cloud}.suffixes[{i}]").fail(
+                    f"suffix {suffix!r} already belongs to cloud {owner[suffix]!r}"
+                )
+    return CloudFacts(
+        federation_port=parsed.federation_port,
+        edges={cloud: entry.federation_edge for cloud, entry in parsed.clouds.items()},
+        microsoft_365=frozenset(c for c, entry in parsed.clouds.items() if entry.microsoft_365),
+        # Longest suffix first, so the most specific one wins (gov.skypeforbusiness.us before
+        # skypeforbusiness.us).
+        suffixes=tuple(sorted(owner.items(), key=lambda item: -item[0].count("."))),
+    )
+
+
+@functools.cache
+def load_cloud_facts() -> CloudFacts:
+    """The shipped ``clouds.yaml`` alone (for the federation check's module constants)."""
+    return parse_cloud_facts(_read_yaml(DATA_DIR / "clouds.yaml", "clouds.yaml"))
+
+
 def _reworded(
     shipped: Mapping[str, str], changes: Mapping[str, str], at: _At, what: str
 ) -> dict[str, str]:
@@ -804,6 +841,7 @@ def _build(draft: _Draft) -> Knowledge:
         consumer_domains=draft.consumer_domains,
         ignored_domains=draft.ignored_domains,
         check_texts=draft.check_texts,
+        clouds=draft.clouds,
     )
 
 
@@ -839,12 +877,18 @@ def _shipped_documents() -> tuple[object, ...]:
 
 
 def _base_draft(documents: tuple[object, ...]) -> _Draft:
-    article, signatures, messages, findings = documents
+    article, signatures, messages, findings, clouds = documents
     draft = _Draft()
     _read_article(article, draft, "article.yaml")
     _read_signatures(signatures, draft, "signatures.yaml", shipped=True)
     _read_messages(messages, draft, _At("messages.yaml"))
     draft.check_texts = parse_check_texts(findings, "findings.yaml")
+    draft.clouds = parse_cloud_facts(clouds, "clouds.yaml")
+    for cloud in draft.clouds.edges:
+        if cloud not in draft.check_texts.clouds:
+            _At("clouds.yaml", f"clouds.{cloud}").fail(
+                "cloud has no display name (findings.yaml: clouds)"
+            )
     return draft
 
 

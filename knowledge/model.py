@@ -131,6 +131,8 @@ class Knowledge:
     ignored_domains: tuple[str, ...] = ()
     # Wording of the live federation check (findings, cloud names, refused input).
     check_texts: CheckTexts = field(default_factory=lambda: CheckTexts())
+    # The Microsoft clouds: federation edges and DNS suffixes.
+    clouds: CloudFacts = field(default_factory=lambda: CloudFacts())
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:
@@ -146,6 +148,17 @@ class Knowledge:
     def message(self, key: str, **values: str) -> str:
         """A dialog message by key, with ``{name}`` placeholders filled in."""
         return self.messages[key].format(**values)
+
+
+@dataclass(frozen=True)
+class CloudFacts:
+    """The Microsoft clouds (``clouds.yaml``): each cloud's federation edge, which are
+    Microsoft 365 clouds, and the DNS suffixes of Microsoft-operated hosts (longest first)."""
+
+    federation_port: int = 5061
+    edges: Mapping[str, str] = field(default_factory=dict)
+    microsoft_365: frozenset[str] = frozenset()
+    suffixes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

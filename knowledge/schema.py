@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from knowledge.model import Severity
 
@@ -38,6 +38,29 @@ class FindingWording(_Strict):
 
     message: Text | None = None
     variants: dict[Code, Text] = {}
+
+
+Host = Annotated[
+    str,
+    StringConstraints(
+        to_lower=True,
+        max_length=253,
+        pattern=r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$",
+    ),
+]
+
+
+class CloudEntry(_Strict):
+    federation_edge: Host
+    microsoft_365: bool
+    suffixes: list[Host]
+
+
+class CloudsFile(_Strict):
+    """``clouds.yaml``: DNS facts of the Microsoft clouds (not overridable)."""
+
+    federation_port: Annotated[int, Field(ge=1, le=65535)]
+    clouds: dict[Code, CloudEntry]
 
 
 class CheckWording(_Strict):

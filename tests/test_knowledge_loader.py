@@ -481,6 +481,37 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"findings\.yaml: findings\.dns_timeout\.message: bad placeholder syntax",
     ),
     (
+        "cloud edge that is not a host name",
+        "clouds.yaml",
+        lambda d: d["clouds"]["dod"].update(federation_edge="sipfed online"),
+        r"clouds\.yaml: clouds\.dod\.federation_edge: String should match pattern",
+    ),
+    (
+        "suffix claimed by two clouds",
+        "clouds.yaml",
+        lambda d: d["clouds"]["dod"]["suffixes"].append("lync.com"),
+        r"clouds\.yaml: clouds\.dod\.suffixes\[1\]: suffix 'lync\.com' already belongs to "
+        r"cloud 'commercial'",
+    ),
+    (
+        "cloud without a display name",
+        "clouds.yaml",
+        lambda d: d["clouds"].update(mars=dict(d["clouds"]["dod"], suffixes=["mars.example"])),
+        r"clouds\.yaml: clouds\.mars: cloud has no display name",
+    ),
+    (
+        "cloud with an unknown key",
+        "clouds.yaml",
+        lambda d: d["clouds"]["dod"].update(port=443),
+        r"clouds\.yaml: clouds\.dod\.port: unknown key",
+    ),
+    (
+        "federation port out of range",
+        "clouds.yaml",
+        lambda d: d.update(federation_port=70000),
+        r"clouds\.yaml: federation_port: Input should be less than or equal to 65535",
+    ),
+    (
         "messages not a mapping",
         "messages.yaml",
         lambda d: d.clear() or d.update({"0": 1}),
@@ -642,3 +673,10 @@ def test_override_rewords_the_check_and_federation_uses_it(tmp_path: Path) -> No
     assert finding.severity == load_texts().finding("dns_timeout", name="x", detail="").severity
     assert texts.invalid_reason("empty") == "Please type a domain."
     assert load_texts().cloud_label("gcc_high") != "US Government (GCC High)"  # shipped untouched
+
+
+def test_cloud_suffixes_most_specific_first() -> None:
+    suffixes = [suffix for suffix, _ in load_knowledge().clouds.suffixes]
+    assert suffixes.index("gov.skypeforbusiness.us") < suffixes.index("skypeforbusiness.us")
+    assert suffixes.index("messenger.msn.com") < suffixes.index("msn.com")
+    assert dict(load_knowledge().clouds.suffixes)["dod.skypeforbusiness.us"] == "dod"

@@ -37,6 +37,7 @@ def test_organisation_knowledge_example_loads_and_recognises_its_signature(tmp_p
     assert kb.escalation.ticket_url.startswith("https://servicedesk.contoso.com/")
     assert kb.home_domains == ("contoso.com", "contoso.co.uk")
     assert kb.messages["welcome"].startswith("Hi, I'm fedbot, Contoso's")
+    assert kb.wording.cloud("gcc_high") == "US Government cloud (GCC High)"
     found = triage("ERROR 403 refused by contoso gateway for fabrikam.com", kb)
     assert found.signature is not None and found.signature.id == "contoso_gateway_refusal"
     # Shipped signatures still work beside the organisation's.
