@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from knowledge.model import (
@@ -53,7 +53,7 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.schema import CheckWording, CloudsFile, FindingsFile
+from knowledge.schema import CheckWording, CloudsFile, EscalationEntry, FindingsFile, LinkEntry
 from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -68,10 +68,9 @@ _KEYWORD = re.compile(r"[a-z0-9_./:-]{2,40}")
 _DOMAIN = re.compile(
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}"
 )
-_URL = re.compile(r"https?://[^\s]{1,2000}")
 
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 
 
 class KnowledgeError(ValueError):
@@ -154,15 +153,7 @@ def _source(value: object, at: _At) -> str:
 
 
 def _links(value: object, at: _At) -> tuple[Link, ...]:
-    links = []
-    for i, item in enumerate(_list(value, at)):
-        here = at.index(i)
-        raw = _mapping(item, here, required=("title", "url"))
-        url = _str(raw["url"], here.key("url"))
-        if not _URL.fullmatch(url):
-            here.key("url").fail(f"not an http(s) URL: {url!r}")
-        links.append(Link(title=_str(raw["title"], here.key("title")), url=url))
-    return tuple(links)
+    return tuple(Link(x.title, x.url) for x in _validated(_LINKS, value, at))
 
 
 def _domains(value: object, at: _At) -> tuple[str, ...]:
@@ -183,10 +174,17 @@ def _unique_ids(items: list[tuple[str, _At]]) -> None:
         seen[ident] = at
 
 
-def _validated(model: type[M], value: object, at: _At) -> M:
-    """``value`` validated by a pydantic ``model``; the first error names the file and key path."""
+_LINKS = TypeAdapter(list[LinkEntry])
+_ESCALATION = TypeAdapter(EscalationEntry)
+_FINDINGS_FILE = TypeAdapter(FindingsFile)
+_CLOUDS_FILE = TypeAdapter(CloudsFile)
+_CHECK_WORDING = TypeAdapter(CheckWording)
+
+
+def _validated(schema: TypeAdapter[V], value: object, at: _At) -> V:
+    """``value`` validated by a pydantic ``schema``; the first error names the file and key path."""
     try:
-        return model.model_validate(value)
+        return schema.validate_python(value)
     except ValidationError as exc:
         error = exc.errors()[0]
         here = at
@@ -208,6 +206,10 @@ def _problem(error: ErrorDetails) -> str:
         return f"expected {expected}, got {_kind(error['input'])}"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "list_type":
+        return f"expected a list, got {_kind(error['input'])}"
     return str(error["msg"])
 
 
@@ -398,21 +400,16 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
 
 
 def _escalation(value: object, at: _At, base: Escalation | None) -> Escalation:
-    keys = ("text", "contact", "ticket_url", "links")
-    raw = _mapping(value, at, required=() if base else ("text",), optional=keys)
-    result = base or Escalation(text="")
-    if "text" in raw:
-        result = replace(result, text=_str(raw["text"], at.key("text")))
-    if "contact" in raw:
-        result = replace(result, contact=_str(raw["contact"], at.key("contact"), empty=True))
-    if "ticket_url" in raw:
-        url = _str(raw["ticket_url"], at.key("ticket_url"), empty=True)
-        if url and not _URL.fullmatch(url):
-            at.key("ticket_url").fail(f"not an http(s) URL: {url!r}")
-        result = replace(result, ticket_url=url)
-    if "links" in raw:
-        result = replace(result, links=_links(raw["links"], at.key("links")))
-    return result
+    raw = _validated(_ESCALATION, value, at)
+    if base is None and raw.text is None:
+        at.key("text").fail("missing required key")
+    old = base or Escalation(text="")
+    return Escalation(
+        text=old.text if raw.text is None else raw.text,
+        contact=old.contact if raw.contact is None else raw.contact,
+        ticket_url=old.ticket_url if raw.ticket_url is None else raw.ticket_url,
+        links=old.links if raw.links is None else tuple(Link(x.title, x.url) for x in raw.links),
+    )
 
 
 _SIGNATURE_REQUIRED = ("id", "title", "meaning", "symptom", "likely_causes", "examples")
@@ -582,7 +579,7 @@ def _read_messages(doc: object, draft: _Draft, at: _At, *, override: bool = Fals
 def parse_check_texts(doc: object, file: str = "findings.yaml") -> CheckTexts:
     """The wording of the federation check from a ``findings.yaml`` document, validated
     (placeholder syntax included; which codes and placeholders exist is federation's to check)."""
-    parsed = _validated(FindingsFile, doc, _At(file))
+    parsed = _validated(_FINDINGS_FILE, doc, _At(file))
     at = _At(file)
 
     def texts(table: Mapping[str, str], where: _At) -> dict[str, str]:
@@ -607,7 +604,7 @@ def parse_check_texts(doc: object, file: str = "findings.yaml") -> CheckTexts:
 def parse_cloud_facts(doc: object, file: str = "clouds.yaml") -> CloudFacts:
     """The Microsoft clouds from a ``clouds.yaml`` document, validated: host names are domain
     names and no suffix belongs to two clouds."""
-    parsed = _validated(CloudsFile, doc, _At(file))
+    parsed = _validated(_CLOUDS_FILE, doc, _At(file))
     owner: dict[str, str] = {}
     for cloud, entry in parsed.clouds.items():
         for i, suffix in enumerate(entry.suffixes):
@@ -644,7 +641,7 @@ def _override_check_texts(raw: Mapping[str, Any], draft: _Draft, top: _At) -> No
     keys = [k for k in ("findings", "clouds", "invalid_domain") if k in raw]
     if not keys:
         return
-    wording = _validated(CheckWording, {k: raw[k] for k in keys}, top)
+    wording = _validated(_CHECK_WORDING, {k: raw[k] for k in keys}, top)
     old = draft.check_texts
     findings = dict(old.findings)
     for code, change in wording.findings.items():

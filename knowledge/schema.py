@@ -1,18 +1,36 @@
-"""Pydantic schema of ``findings.yaml`` and of the check wording in an override file.
+"""Pydantic schema of ``findings.yaml``, ``clouds.yaml``, escalation and links, and of the check
+wording in an override file.
 
 Validation only: the loader turns a validated document into plain frozen dataclasses
 (:mod:`knowledge.model`), so nothing on a hot path reads pydantic models."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from knowledge.model import Severity
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+_URL = re.compile(r"https?://[^\s]{1,2000}")
+
+
+def _http_url(url: str) -> str:
+    if url and not _URL.fullmatch(url):
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    return url
+
+
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_http_url)
+]
+OptionalUrl = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_http_url)]
+Source = Text | list[Text]
 
 
 class _Strict(BaseModel):
@@ -69,3 +87,19 @@ class CheckWording(_Strict):
     findings: dict[Code, FindingWording] = {}
     clouds: dict[Code, Text] = {}
     invalid_domain: dict[Code, Text] = {}
+
+
+class LinkEntry(_Strict):
+    title: Text
+    url: Url
+    source: Source | None = None
+
+
+class EscalationEntry(_Strict):
+    """``escalation`` in article.yaml (``text`` required there) or in an override (all optional)."""
+
+    text: Text | None = None
+    contact: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
+    ticket_url: OptionalUrl | None = None
+    links: list[LinkEntry] | None = None
+    source: Source | None = None

@@ -308,6 +308,21 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: escalation\.ticket_url: not an http\(s\) URL",
     ),
     (
+        "escalation with an unknown key",
+        {"escalation": {"phone": "4711"}},
+        r"org\.yaml: escalation\.phone: unknown key",
+    ),
+    (
+        "escalation links not a list",
+        {"escalation": {"links": "https://wiki.contoso.com"}},
+        r"org\.yaml: escalation\.links: expected a list, got str",
+    ),
+    (
+        "escalation contact that is not text",
+        {"escalation": {"contact": 4711}},
+        r"org\.yaml: escalation\.contact: expected a string, got int",
+    ),
+    (
         "escalation link without url",
         {"escalation": {"links": [{"title": "Wiki"}]}},
         r"org\.yaml: escalation\.links\[0\]\.url: missing required key",
