@@ -22,6 +22,7 @@ from federation.model import (
     Finding,
     PairVerdict,
     Record,
+    Severity,
     Status,
 )
 from federation.resolver import NEGATIVE_OUTCOMES, Answer
@@ -128,8 +129,10 @@ class _Judgement:
         self.records: list[Record] = []
         self.cloud: Cloud = "none"
 
-    def add(self, code: str, variant: str = "", severity: str | None = None, **values: str) -> None:
-        finding = self.texts.finding(code, variant, severity, **values)  # type: ignore[arg-type]
+    def add(
+        self, code: str, variant: str = "", severity: Severity | None = None, **values: str
+    ) -> None:
+        finding = self.texts.finding(code, variant, severity, **values)
         if finding not in self.findings:
             self.findings.append(finding)
 
