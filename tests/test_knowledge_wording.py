@@ -10,10 +10,13 @@ import yaml
 
 from adapters.slack.blocks import to_messages
 from adapters.teams import cards
+from bot.config import Settings
+from bot.service import FedBot
 from dialogs.replies import CheckCard
 from dialogs.text import render_text
 from federation.model import CheckReport, CheckResult, Finding
 from knowledge.loader import load_knowledge
+from tests.dnsserver import start_dns_server
 
 ORG = {
     "messages": {"render.records": "DNS-Einträge", "render.status.problem": "Fehler"},
@@ -46,3 +49,34 @@ def test_override_wording_reaches_text_slack_and_teams(tmp_path: Path) -> None:
     shipped = render_text(CARD, load_knowledge("").wording)
     assert "US-Regierungscloud" not in shipped and "Fehler" not in shipped
     assert "Microsoft 365 GCC High" in shipped
+
+
+async def test_service_checks_with_the_organisations_finding_texts(tmp_path: Path) -> None:
+    """The one loader feeds the DNS check too: a reworded finding reaches a real fedcheck."""
+    org = tmp_path / "org.yaml"
+    reworded = "No {name} record: open a ticket with the Contoso DNS team (expected {expected})."
+    org.write_text(
+        yaml.safe_dump({"findings": {"federation_srv_missing": {"message": reworded}}}),
+        encoding="utf-8",
+    )
+    server = start_dns_server()
+    try:
+        settings = Settings(
+            dns_servers=(server.address,),
+            dns_timeout=2.0,
+            state_url="memory://",
+            knowledge_path=str(org),
+        )
+        bot = await FedBot.create(settings)
+        try:
+            (card,) = await bot.fedcheck("nosrv.example")
+        finally:
+            await bot.close()
+    finally:
+        server.stop()
+    assert isinstance(card, CheckCard)
+    messages = [f.message for f in card.report.results[0].findings]
+    assert any(
+        m.startswith("No _sipfederationtls._tcp.nosrv.example record: open a ticket")
+        for m in messages
+    ), messages
