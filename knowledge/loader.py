@@ -42,7 +42,6 @@ from pydantic_core import ErrorDetails
 from knowledge.model import (
     Cause,
     Cell,
-    CheckKind,
     CheckTexts,
     CloudFacts,
     Escalation,
@@ -53,13 +52,24 @@ from knowledge.model import (
     Resolution,
     Signature,
 )
-from knowledge.schema import CheckWording, CloudsFile, EscalationEntry, FindingsFile, LinkEntry
+from knowledge.schema import (
+    CauseChange,
+    CauseEntry,
+    CellEntry,
+    CheckWording,
+    CloudsFile,
+    EscalationEntry,
+    FindingsFile,
+    LinkEntry,
+    OptionEntry,
+    ResolutionChange,
+    ResolutionEntry,
+)
 from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml", "findings.yaml", "clouds.yaml")
 ENV_VAR = "FEDBOT_KNOWLEDGE"
-CHECK_KINDS: tuple[CheckKind, ...] = ("none", "own_domain", "external_domain", "contact_format")
 CHECK_STATUSES = ("ok", "problem", "dns_error")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -152,10 +162,6 @@ def _source(value: object, at: _At) -> str:
     return _str(value, at)
 
 
-def _links(value: object, at: _At) -> tuple[Link, ...]:
-    return tuple(Link(x.title, x.url) for x in _validated(_LINKS, value, at))
-
-
 def _domains(value: object, at: _At) -> tuple[str, ...]:
     domains = []
     for i, raw in enumerate(_list(value, at)):
@@ -179,6 +185,12 @@ _ESCALATION = TypeAdapter(EscalationEntry)
 _FINDINGS_FILE = TypeAdapter(FindingsFile)
 _CLOUDS_FILE = TypeAdapter(CloudsFile)
 _CHECK_WORDING = TypeAdapter(CheckWording)
+_OPTIONS = TypeAdapter(list[OptionEntry])
+_CELLS = TypeAdapter(list[CellEntry])
+_CAUSES = TypeAdapter(list[CauseEntry])
+_RESOLUTIONS = TypeAdapter(list[ResolutionEntry])
+_CAUSE_CHANGES = TypeAdapter(list[CauseChange])
+_RESOLUTION_CHANGES = TypeAdapter(list[ResolutionChange])
 
 
 def _validated(schema: TypeAdapter[V], value: object, at: _At) -> V:
@@ -190,7 +202,8 @@ def _validated(schema: TypeAdapter[V], value: object, at: _At) -> V:
         here = at
         for part in error["loc"]:
             if part == "[key]":
-                here.fail(f"invalid key {here.path.rsplit('.', 1)[-1]!r} (lower-case id)")
+                detail = str(error["msg"]).removeprefix("Input should be ")
+                here.fail(f"unknown key (allowed: {detail})")
             here = here.index(part) if isinstance(part, int) else here.key(str(part))
         here.fail(_problem(error))
 
@@ -208,6 +221,12 @@ def _problem(error: ErrorDetails) -> str:
         return "must not be empty"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        what = next((p for p in reversed(error["loc"]) if isinstance(p, str)), "value")
+        choices = str(error["msg"]).removeprefix("Input should be ")
+        return f"unknown {what} {error['input']!r} (one of {choices})"
+    if kind == "too_short":
+        return "must list at least one entry"
     if kind == "list_type":
         return f"expected a list, got {_kind(error['input'])}"
     return str(error["msg"])
@@ -250,84 +269,48 @@ class _Draft:
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
-    options = []
-    for i, item in enumerate(_list(value, at)):
-        here = at.index(i)
-        raw = _mapping(item, here, required=("id", "label"), optional=("description",))
-        option = Option(
-            id=_id(raw["id"], here.key("id")),
-            label=_str(raw["label"], here.key("label")),
-            description=_str(raw.get("description", ""), here.key("description"), empty=True),
-        )
-        options.append((option, here))
+    entries = _validated(_OPTIONS, value, at)
+    options = [(Option(e.id, e.label, e.description), at.index(i)) for i, e in enumerate(entries)]
     if not options:
         at.fail("must list at least one entry")
     _unique_ids([(o.id, a) for o, a in options])
     return options
 
 
-def _check_meaning(value: object, at: _At) -> dict[str, str]:
-    raw = _mapping(value, at, optional=CHECK_STATUSES)
-    return {k: _str(v, at.key(k)) for k, v in raw.items() if k != "source"}
-
-
-def _cause(item: object, at: _At) -> Cause:
-    raw = _mapping(
-        item,
-        at,
-        required=("id", "title", "summary", "resolution"),
-        optional=("check", "check_meaning", "contact_types"),
-    )
-    check = raw.get("check", "none")
-    if check not in CHECK_KINDS:
-        at.key("check").fail(f"unknown check {check!r} (one of {', '.join(CHECK_KINDS)})")
-    meaning = _check_meaning(raw.get("check_meaning", {}), at.key("check_meaning"))
-    if check == "none" and meaning:
+def _cause(raw: CauseEntry, at: _At) -> Cause:
+    if raw.check == "none" and raw.check_meaning:
         at.key("check_meaning").fail("given although check is none")
-    if check != "none":
+    if raw.check != "none":
         for status in CHECK_STATUSES:
-            if status not in meaning:
-                at.key("check_meaning").key(status).fail(f"missing required key (check is {check})")
+            if status not in raw.check_meaning:
+                at.key("check_meaning").key(status).fail(
+                    f"missing required key (check is {raw.check})"
+                )
     return Cause(
-        id=_id(raw["id"], at.key("id")),
-        title=_str(raw["title"], at.key("title")),
-        summary=_str(raw["summary"], at.key("summary")),
-        resolution=_id(raw["resolution"], at.key("resolution")),
-        check=cast(CheckKind, check),
-        check_meaning=meaning,
-        contact_types=tuple(
-            _id(c, at.key("contact_types").index(i))
-            for i, c in enumerate(_list(raw.get("contact_types", []), at.key("contact_types")))
-        ),
+        id=raw.id,
+        title=raw.title,
+        summary=raw.summary,
+        resolution=raw.resolution,
+        check=raw.check,
+        check_meaning={str(k): v for k, v in raw.check_meaning.items()},
+        contact_types=tuple(raw.contact_types),
     )
 
 
-_RESOLUTION_TEXTS = ("title", "intro", "steps", "notes", "links", "teams_today")
+def _links_of(entries: list[LinkEntry]) -> tuple[Link, ...]:
+    return tuple(Link(x.title, x.url) for x in entries)
 
 
-def _resolution_fields(raw: Mapping[str, Any], at: _At) -> dict[str, Any]:
-    readers: dict[str, Callable[[object, _At], Any]] = {
-        "title": _str,
-        "intro": _str,
-        "steps": _strs,
-        "notes": _strs,
-        "links": _links,
-        "teams_today": _strs,
-    }
-    return {k: readers[k](raw[k], at.key(k)) for k in _RESOLUTION_TEXTS if k in raw}
-
-
-def _resolution(item: object, at: _At) -> Resolution:
-    raw = _mapping(
-        item,
-        at,
-        required=("id", "title", "intro", "steps"),
-        optional=("notes", "links", "teams_today"),
+def _resolution(raw: ResolutionEntry) -> Resolution:
+    return Resolution(
+        id=raw.id,
+        title=raw.title,
+        intro=raw.intro,
+        steps=tuple(raw.steps),
+        notes=tuple(raw.notes),
+        links=_links_of(raw.links),
+        teams_today=tuple(raw.teams_today),
     )
-    fields = _resolution_fields(raw, at)
-    if not fields["steps"]:
-        at.key("steps").fail("must list at least one step")
-    return Resolution(id=_id(raw["id"], at.key("id")), **fields)
 
 
 def _by_id(items: list[tuple[T, _At]], ident: Callable[[T], str]) -> dict[str, tuple[T, _At]]:
@@ -356,36 +339,21 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
     draft.contact_types = _options(raw["contact_types"], top.key("contact_types"))
     draft.scopes = _options(raw["scopes"], top.key("scopes"))
     draft.table_at = top.key("table")
-    for i, item in enumerate(_list(raw["table"], draft.table_at)):
-        here = draft.table_at.index(i)
-        cell = _mapping(item, here, required=("contact_type", "scope", "causes"))
-        causes = tuple(
-            _id(c, here.key("causes").index(j))
-            for j, c in enumerate(_list(cell["causes"], here.key("causes")))
-        )
-        if not causes:
-            here.key("causes").fail("must list at least one cause")
-        draft.table.append(
-            (
-                Cell(
-                    _id(cell["contact_type"], here.key("contact_type")),
-                    _id(cell["scope"], here.key("scope")),
-                    causes,
-                ),
-                here,
-            )
-        )
+    cells = _validated(_CELLS, raw["table"], draft.table_at)
+    draft.table = [
+        (Cell(c.contact_type, c.scope, tuple(c.causes)), draft.table_at.index(i))
+        for i, c in enumerate(cells)
+    ]
     at = top.key("causes")
+    causes: list[CauseEntry] = _validated(_CAUSES, raw["causes"], at)
     draft.causes = _by_id(
-        [(_cause(c, at.index(i)), at.index(i)) for i, c in enumerate(_list(raw["causes"], at))],
+        [(_cause(c, at.index(i)), at.index(i)) for i, c in enumerate(causes)],
         lambda c: c.id,
     )
     at = top.key("resolutions")
+    resolutions: list[ResolutionEntry] = _validated(_RESOLUTIONS, raw["resolutions"], at)
     draft.resolutions = _by_id(
-        [
-            (_resolution(r, at.index(i)), at.index(i))
-            for i, r in enumerate(_list(raw["resolutions"], at))
-        ],
+        [(_resolution(r), at.index(i)) for i, r in enumerate(resolutions)],
         lambda r: r.id,
     )
     draft.more_information = _strs(raw["more_information"], top.key("more_information"))
@@ -691,30 +659,35 @@ def _apply_override(doc: object, draft: _Draft, file: str) -> None:
         _read_messages(raw["messages"], draft, top.key("messages"), override=True)
     _override_check_texts(raw, draft, top)
     at = top.key("causes")
-    for i, item in enumerate(_list(raw.get("causes", []), at)):
+    cause_changes: list[CauseChange] = _validated(_CAUSE_CHANGES, raw.get("causes", []), at)
+    for i, change in enumerate(cause_changes):
         here = at.index(i)
-        fields = _mapping(
-            item, here, required=("id",), optional=("title", "summary", "check_meaning")
+        cause, _ = _known(draft.causes, change.id, here)
+        meaning = change.check_meaning or {}
+        if change.check_meaning is not None and cause.check == "none":
+            here.key("check_meaning").fail(f"cause {cause.id!r} has no live check")
+        cause = replace(
+            cause,
+            title=change.title or cause.title,
+            summary=change.summary or cause.summary,
+            check_meaning=cause.check_meaning | {str(k): v for k, v in meaning.items()},
         )
-        cause, _ = _known(draft.causes, fields["id"], here)
-        changes: dict[str, Any] = {
-            k: _str(fields[k], here.key(k)) for k in ("title", "summary") if k in fields
-        }
-        if "check_meaning" in fields:
-            meaning = _check_meaning(fields["check_meaning"], here.key("check_meaning"))
-            if cause.check == "none":
-                here.key("check_meaning").fail(f"cause {cause.id!r} has no live check")
-            changes["check_meaning"] = {**cause.check_meaning, **meaning}
-        draft.causes[cause.id] = (replace(cause, **changes), here)
+        draft.causes[cause.id] = (cause, here)
     at = top.key("resolutions")
-    for i, item in enumerate(_list(raw.get("resolutions", []), at)):
+    edits: list[ResolutionChange] = _validated(_RESOLUTION_CHANGES, raw.get("resolutions", []), at)
+    for i, edit in enumerate(edits):
         here = at.index(i)
-        fields = _mapping(item, here, required=("id",), optional=_RESOLUTION_TEXTS)
-        resolution, _ = _known(draft.resolutions, fields["id"], here)
-        changes = _resolution_fields(fields, here)
-        if "steps" in changes and not changes["steps"]:
-            here.key("steps").fail("must list at least one step")
-        draft.resolutions[resolution.id] = (replace(resolution, **changes), here)
+        old, _ = _known(draft.resolutions, edit.id, here)
+        new = replace(
+            old,
+            title=edit.title or old.title,
+            intro=edit.intro or old.intro,
+            steps=old.steps if edit.steps is None else tuple(edit.steps),
+            notes=old.notes if edit.notes is None else tuple(edit.notes),
+            links=old.links if edit.links is None else _links_of(edit.links),
+            teams_today=old.teams_today if edit.teams_today is None else tuple(edit.teams_today),
+        )
+        draft.resolutions[new.id] = (new, here)
 
 
 def _known(table: dict[str, tuple[T, _At]], ident: object, at: _At) -> tuple[T, _At]:

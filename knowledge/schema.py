@@ -7,11 +7,11 @@ Validation only: the loader turns a validated document into plain frozen datacla
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from knowledge.model import Severity
+from knowledge.model import CheckKind, Severity
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -31,6 +31,20 @@ Url = Annotated[
 ]
 OptionalUrl = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_http_url)]
 Source = Text | list[Text]
+_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _id(text: str) -> str:
+    if not _ID.fullmatch(text):
+        raise ValueError(
+            f"invalid id {text!r} (lower-case letters, digits and _; starting with a letter)"
+        )
+    return text
+
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_id)]
+Texts = Annotated[list[Text], Field(min_length=1)]
+CheckStatus = Literal["ok", "problem", "dns_error"]
 
 
 class _Strict(BaseModel):
@@ -102,4 +116,65 @@ class EscalationEntry(_Strict):
     contact: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
     ticket_url: OptionalUrl | None = None
     links: list[LinkEntry] | None = None
+    source: Source | None = None
+
+
+class OptionEntry(_Strict):
+    """A symptom, contact type or scope the user can pick."""
+
+    id: Id
+    label: Text
+    description: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+    source: Source | None = None
+
+
+class CellEntry(_Strict):
+    contact_type: Id
+    scope: Id
+    causes: Annotated[list[Id], Field(min_length=1)]
+    source: Source | None = None
+
+
+class CauseEntry(_Strict):
+    id: Id
+    title: Text
+    summary: Text
+    resolution: Id
+    check: CheckKind = "none"
+    check_meaning: dict[CheckStatus, Text] = {}
+    contact_types: list[Id] = []
+    source: Source | None = None
+
+
+class ResolutionEntry(_Strict):
+    id: Id
+    title: Text
+    intro: Text
+    steps: Texts
+    notes: list[Text] = []
+    links: list[LinkEntry] = []
+    teams_today: list[Text] = []
+    source: Source | None = None
+
+
+class CauseChange(_Strict):
+    """An override rewords a shipped cause."""
+
+    id: Id
+    title: Text | None = None
+    summary: Text | None = None
+    check_meaning: dict[CheckStatus, Text] | None = None
+    source: Source | None = None
+
+
+class ResolutionChange(_Strict):
+    """An override rewords a shipped resolution."""
+
+    id: Id
+    title: Text | None = None
+    intro: Text | None = None
+    steps: Texts | None = None
+    notes: list[Text] | None = None
+    links: list[LinkEntry] | None = None
+    teams_today: list[Text] | None = None
     source: Source | None = None

@@ -308,6 +308,21 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: escalation\.ticket_url: not an http\(s\) URL",
     ),
     (
+        "cause check meaning for a status the check does not have",
+        {"causes": [{"id": "federation_srv", "check_meaning": {"maybe": "Perhaps."}}]},
+        r"org\.yaml: causes\[0\]\.check_meaning\.maybe: unknown key \(allowed: 'ok', 'problem'",
+    ),
+    (
+        "resolution without steps",
+        {"resolutions": [{"id": "federation_srv", "steps": []}]},
+        r"org\.yaml: resolutions\[0\]\.steps: must list at least one entry",
+    ),
+    (
+        "cause id that is not an id",
+        {"causes": [{"id": "Federation SRV", "title": "x"}]},
+        r"org\.yaml: causes\[0\]\.id: invalid id 'Federation SRV'",
+    ),
+    (
         "escalation with an unknown key",
         {"escalation": {"phone": "4711"}},
         r"org\.yaml: escalation\.phone: unknown key",
@@ -475,7 +490,7 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         "finding with an unknown severity",
         "findings.yaml",
         lambda d: d["findings"]["dns_timeout"].update(severity="fatal"),
-        r"findings\.yaml: findings\.dns_timeout\.severity: Input should be 'ok'",
+        r"findings\.yaml: findings\.dns_timeout\.severity: unknown severity 'fatal' \(one of 'ok'",
     ),
     (
         "finding without a message",
