@@ -94,6 +94,25 @@ class Signature:
     # Plain-text phrases compiled by ``knowledge.triage.compile_phrase`` (words in order, small
     # gaps allowed), matched on the phrase view; any one matching recognises the signature.
     phrases: tuple[re.Pattern[str], ...] = ()
+    # ms-diagnostics codes and (normalised) reason texts this signature stands for: a pasted
+    # header with one of them recognises it, whatever the wrapping (knowledge/diagnostics.yaml).
+    diagnostic_codes: tuple[int, ...] = ()
+    diagnostic_reasons: tuple[str, ...] = ()
+    # The fallback for an ms-diagnostics header with a code no signature knows, in a federated
+    # context (one of ``context`` matches anywhere); ``quote`` ({code}, {reason}) is put before
+    # ``meaning`` so the reply quotes the code.
+    unknown_codes: bool = False
+    quote: str = ""
+    # Look-alikes: when one of these matches anywhere in the text, this signature does not.
+    exclude: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StatedSymptom:
+    """What the user says they see, in their own words: it wins over a signature's symptom."""
+
+    symptom: str
+    phrases: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,8 @@ class Knowledge:
     consumer_domains: tuple[str, ...] = ()
     # Microsoft infrastructure and link domains triage never reports as a party's domain.
     ignored_domains: tuple[str, ...] = ()
+    # Symptoms stated in the user's words (signatures.yaml ``stated_symptoms``).
+    stated_symptoms: tuple[StatedSymptom, ...] = ()
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:
