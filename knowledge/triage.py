@@ -468,6 +468,10 @@ class _Index:
 
     keywords: tuple[str, ...]
     complete: bool
+    # For the regular pass: each keyword's signatures (positions in priority order), and the
+    # signatures without keywords; signatures without patterns or phrases are in neither.
+    by_keyword: dict[str, frozenset[int]]
+    always: frozenset[int]
     codes: dict[int, Signature]
     reasons: dict[str, Signature]
     unknown_codes: tuple[Signature, ...]
@@ -490,9 +494,20 @@ class _IndexCache:
                 codes.setdefault(code, sig)
             for reason in sig.diagnostic_reasons:
                 reasons.setdefault(reason, sig)
+        by_keyword: dict[str, set[int]] = {}
+        always: set[int] = set()
+        for position, sig in enumerate(signatures):
+            if not (sig.patterns or sig.phrases):
+                continue
+            for keyword in sig.keywords:
+                by_keyword.setdefault(keyword, set()).add(position)
+            if not sig.keywords:
+                always.add(position)
         index = _Index(
             keywords=tuple(dict.fromkeys(k for s in signatures for k in s.keywords)),
             complete=all(s.keywords for s in signatures),
+            by_keyword={k: frozenset(v) for k, v in by_keyword.items()},
+            always=frozenset(always),
             codes=codes,
             reasons=reasons,
             unknown_codes=tuple(s for s in signatures if s.unknown_codes),
@@ -556,11 +571,13 @@ def _match(
     by_header = _by_header(index, headers, normalised) if headers else None
     if by_header is not None:
         return by_header
-    present = frozenset([k for k in index.keywords if k in normalised])
+    candidates = set(index.always)
+    for keyword in index.keywords:
+        if keyword in normalised:
+            candidates |= index.by_keyword.get(keyword, frozenset())
     words: str | None = None
-    for signature in signatures:
-        if signature.keywords and present.isdisjoint(signature.keywords):
-            continue
+    for position in sorted(candidates):
+        signature = signatures[position]
         if signature.phrases and words is None:
             words = phrase_view(normalised)
         if _plain_match(signature, normalised, words) and not _excluded(signature, normalised):
@@ -628,7 +645,7 @@ def _recognise(
 ) -> tuple[Signature | None, str | None, Diagnostic | None]:
     """Prefilter on the cheap lower-cased text, then match the normalised text."""
     index = _INDEX.of(signatures)
-    if index.complete and not any(k in lowered for k in index.keywords):
+    if index.complete and not any(map(lowered.__contains__, index.keywords)):
         return None, None, None
     normalised = normalise(text)
     signature, header = _match(normalised, signatures)
@@ -691,6 +708,8 @@ _ROLE = re.compile(
     r"peer server|edge server|pool) "
     r")(?:\"[^\"<>]{0,60}\" ?)?(?:[\"'<]|sip:|sips:| )*$"
 )
+# The labels that count without ":" or "=" (a cheap test before the regex).
+_LOOSE = ("to ", "domain ", "fqdn ", "server ", "pool ")
 _PEER_ROLES = frozenset(
     {"to", "domain", "peerserver", "peer server", "remote domain", "partner domain"}
     | {"federated domain", "external domain"}
@@ -717,6 +736,8 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
 
 def _role(normalised: str, start: int) -> str | None:
     window = normalised[max(0, start - _ROLE_WINDOW) : start]
+    if ":" not in window and "=" not in window and not any(map(window.__contains__, _LOOSE)):
+        return None
     match = _ROLE.search(window)
     return (match.group(1) or match.group(2)) if match else None
 
