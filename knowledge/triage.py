@@ -147,6 +147,8 @@ _SERVER_LABELS = frozenset(
 _FILE_SUFFIXES = frozenset(
     {
         "log",
+        "uccapilog",
+        "evtx",
         "txt",
         "exe",
         "dll",
