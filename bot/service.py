@@ -254,7 +254,7 @@ class FedBot:
         if not found.recognized or found.signature is None:
             return None
         own = {*self.settings.home_domains, *self.knowledge.home_domains}
-        domain = next((d for d in found.domains if d not in own), None)
+        domain = next((d for d in found.peer_domains if d not in own), None)
         report = await self.checker.check(domain) if domain else None
         address = next((a for a in found.addresses if a.rpartition("@")[2] not in own), None)
         return cards.triage_card(self.knowledge, found.signature, report, address or domain or "")

@@ -39,6 +39,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from knowledge.diagnostics import TableError, code_signatures
 from knowledge.model import (
     Cause,
     Cell,
@@ -51,6 +52,7 @@ from knowledge.model import (
     Option,
     Resolution,
     Signature,
+    StatedSymptom,
 )
 from knowledge.schema import (
     CauseChange,
@@ -65,10 +67,31 @@ from knowledge.schema import (
     ResolutionChange,
     ResolutionEntry,
 )
-from knowledge.triage import compile_phrase, normalise, recognise, signature_matches
+from knowledge.triage import (
+    compile_phrase,
+    normalise,
+    reason_key,
+    recognise,
+    signature_matches,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
-SHIPPED_FILES = ("article.yaml", "signatures.yaml", "messages.yaml", "findings.yaml", "clouds.yaml")
+SHIPPED_FILES = (
+    "article.yaml",
+    "signatures.yaml",
+    "messages.yaml",
+    "diagnostics.yaml",
+    "findings.yaml",
+    "clouds.yaml",
+)
+# Optional signature keys for triage (knowledge/triage.py reads them; see signatures.yaml).
+TRIAGE_SIGNATURE_KEYS = (
+    "diagnostic_codes",
+    "diagnostic_reasons",
+    "unknown_codes",
+    "quote",
+    "exclude",
+)
 ENV_VAR = "FEDBOT_KNOWLEDGE"
 CHECK_STATUSES = ("ok", "problem", "dns_error")
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -266,6 +289,7 @@ class _Draft:
     ignored_domains: tuple[str, ...] = ()
     check_texts: CheckTexts = field(default_factory=CheckTexts)
     clouds: CloudFacts = field(default_factory=CloudFacts)
+    stated_symptoms: tuple[StatedSymptom, ...] = ()
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -390,6 +414,7 @@ _SIGNATURE_OPTIONAL = (
     "keywords",
     "context",
     "context_window",
+    *TRIAGE_SIGNATURE_KEYS,
 )
 DEFAULT_CONTEXT_WINDOW = 300
 MAX_CONTEXT_WINDOW = 2000
@@ -397,11 +422,13 @@ MAX_CONTEXT_WINDOW = 2000
 
 def _signature(item: object, at: _At) -> Signature:
     raw = _mapping(item, at, required=_SIGNATURE_REQUIRED, optional=_SIGNATURE_OPTIONAL)
-    if "patterns" not in raw and "phrases" not in raw:
+    triage_fields = _triage_fields(raw, at)
+    structural = bool(triage_fields["diagnostic_codes"] or triage_fields["diagnostic_reasons"])
+    if "patterns" not in raw and "phrases" not in raw and not structural:
         at.key("patterns").fail("missing required key (or give phrases)")
     patterns = _patterns(raw.get("patterns", []), at.key("patterns"))
     phrases = _phrases(raw.get("phrases", []), at.key("phrases"))
-    if not patterns and not phrases:
+    if not patterns and not phrases and not structural:
         at.key("patterns" if "patterns" in raw else "phrases").fail(
             "must list at least one pattern or phrase"
         )
@@ -444,7 +471,56 @@ def _signature(item: object, at: _At) -> Signature:
         context=context,
         context_window=window,
         phrases=phrases,
+        **triage_fields,
     )
+
+
+def _triage_fields(raw: Mapping[str, Any], at: _At) -> dict[str, Any]:
+    """The optional triage keys of a signature (``TRIAGE_SIGNATURE_KEYS``)."""
+    codes = _list(raw.get("diagnostic_codes", []), at.key("diagnostic_codes"))
+    for i, code in enumerate(codes):
+        if not isinstance(code, int) or isinstance(code, bool) or not 0 <= code < 10**6:
+            at.key("diagnostic_codes").index(i).fail("expected an ms-diagnostics code")
+    unknown_codes = raw.get("unknown_codes", False)
+    if not isinstance(unknown_codes, bool):
+        at.key("unknown_codes").fail(f"expected true or false, got {_kind(unknown_codes)}")
+    quote = _str(raw.get("quote", ""), at.key("quote"), empty=True)
+    try:
+        quote.format(code=0, reason="")
+    except (KeyError, IndexError, ValueError) as exc:
+        at.key("quote").fail(f"only {{code}} and {{reason}} may be filled in: {exc}")
+    return {
+        "diagnostic_codes": tuple(codes),
+        "diagnostic_reasons": tuple(
+            reason_key(r)
+            for r in _strs(raw.get("diagnostic_reasons", []), at.key("diagnostic_reasons"))
+        ),
+        "unknown_codes": unknown_codes,
+        "quote": quote,
+        "exclude": _patterns(raw.get("exclude", []), at.key("exclude")),
+    }
+
+
+def _stated_symptoms(value: object, at: _At) -> tuple[StatedSymptom, ...]:
+    """``stated_symptoms``: what users say they see, each a symptom id and its phrases."""
+    stated = []
+    for i, item in enumerate(_list(value, at)):
+        here = at.index(i)
+        raw = _mapping(item, here, required=("symptom", "phrases"), optional=())
+        phrases = _phrases(raw["phrases"], here.key("phrases"))
+        if not phrases:
+            here.key("phrases").fail("must list at least one phrase")
+        stated.append(StatedSymptom(_id(raw["symptom"], here.key("symptom")), phrases))
+    return tuple(stated)
+
+
+def _read_code_table(doc: object, draft: _Draft, file: str) -> None:
+    """The ms-diagnostics code table (knowledge/diagnostics.py) as shipped signatures."""
+    try:
+        items = code_signatures(doc)
+    except TableError as exc:
+        _At(file, exc.path).fail(exc.problem)
+    _add_signatures(items, _At(file).key("codes"), draft, replace_ok=False)
 
 
 def _patterns(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
@@ -475,10 +551,14 @@ def _phrases(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
 def _read_signatures(doc: object, draft: _Draft, file: str, *, shipped: bool) -> None:
     """``signatures`` (+ ``ignored_domains`` in the shipped file): add, or replace by id."""
     top = _At(file)
-    raw = _mapping(doc, top, required=("signatures",), optional=("ignored_domains",))
+    raw = _mapping(
+        doc, top, required=("signatures",), optional=("ignored_domains", "stated_symptoms")
+    )
     _add_signatures(raw["signatures"], top.key("signatures"), draft, replace_ok=not shipped)
     if "ignored_domains" in raw:
         draft.ignored_domains = _domains(raw["ignored_domains"], top.key("ignored_domains"))
+    if "stated_symptoms" in raw:
+        draft.stated_symptoms = _stated_symptoms(raw["stated_symptoms"], top.key("stated_symptoms"))
 
 
 def _add_signatures(value: object, at: _At, draft: _Draft, *, replace_ok: bool) -> None:
@@ -738,6 +818,9 @@ def _check_references(draft: _Draft) -> None:
             need(sig.contact_type, contact_types, at.key("contact_type"), "contact type")
         for j, cause_id in enumerate(sig.likely_causes):
             need(cause_id, draft.causes, at.key("likely_causes").index(j), "cause")
+    for i, entry_stated in enumerate(draft.stated_symptoms):
+        where = _At("signatures.yaml").key("stated_symptoms").index(i).key("symptom")
+        need(entry_stated.symptom, symptoms, where, "symptom")
 
 
 def _ordered_signatures(draft: _Draft) -> tuple[Signature, ...]:
@@ -812,6 +895,7 @@ def _build(draft: _Draft) -> Knowledge:
         ignored_domains=draft.ignored_domains,
         check_texts=draft.check_texts,
         clouds=draft.clouds,
+        stated_symptoms=draft.stated_symptoms,
     )
 
 
@@ -847,10 +931,11 @@ def _shipped_documents() -> tuple[object, ...]:
 
 
 def _base_draft(documents: tuple[object, ...]) -> _Draft:
-    article, signatures, messages, findings, clouds = documents
+    article, signatures, messages, codes, findings, clouds = documents
     draft = _Draft()
     _read_article(article, draft, "article.yaml")
     _read_signatures(signatures, draft, "signatures.yaml", shipped=True)
+    _read_code_table(codes, draft, "diagnostics.yaml")
     _read_messages(messages, draft, _At("messages.yaml"))
     draft.check_texts = parse_check_texts(findings, "findings.yaml")
     draft.clouds = parse_cloud_facts(clouds, "clouds.yaml")

@@ -97,6 +97,25 @@ class Signature:
     # Plain-text phrases compiled by ``knowledge.triage.compile_phrase`` (words in order, small
     # gaps allowed), matched on the phrase view; any one matching recognises the signature.
     phrases: tuple[re.Pattern[str], ...] = ()
+    # ms-diagnostics codes and (normalised) reason texts this signature stands for: a pasted
+    # header with one of them recognises it, whatever the wrapping (knowledge/diagnostics.yaml).
+    diagnostic_codes: tuple[int, ...] = ()
+    diagnostic_reasons: tuple[str, ...] = ()
+    # The fallback for an ms-diagnostics header with a code no signature knows, in a federated
+    # context (one of ``context`` matches anywhere); ``quote`` ({code}, {reason}) is put before
+    # ``meaning`` so the reply quotes the code.
+    unknown_codes: bool = False
+    quote: str = ""
+    # Look-alikes: when one of these matches anywhere in the text, this signature does not.
+    exclude: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StatedSymptom:
+    """What the user says they see, in their own words: it wins over a signature's symptom."""
+
+    symptom: str
+    phrases: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,8 @@ class Knowledge:
     check_texts: CheckTexts = field(default_factory=lambda: CheckTexts())
     # The Microsoft clouds: federation edges and DNS suffixes.
     clouds: CloudFacts = field(default_factory=lambda: CloudFacts())
+    # Symptoms stated in the user's words (signatures.yaml ``stated_symptoms``).
+    stated_symptoms: tuple[StatedSymptom, ...] = ()
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

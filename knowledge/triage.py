@@ -42,12 +42,12 @@ import html
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 from typing import Any
 
-from knowledge.model import Knowledge, Signature
+from knowledge.model import Knowledge, Signature, StatedSymptom
 
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
@@ -147,6 +147,8 @@ _SERVER_LABELS = frozenset(
 _FILE_SUFFIXES = frozenset(
     {
         "log",
+        "uccapilog",
+        "evtx",
         "txt",
         "exe",
         "dll",
@@ -183,13 +185,41 @@ _FILE_SUFFIXES = frozenset(
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """One pasted ``ms-diagnostics(-public)`` header as structure (values lower-cased).
+
+    ``code`` is ``None`` when the header carries only parameters; ``domain`` and ``peer_server``
+    name the other side, ``source`` the server that reported it (usually the reporter's own)."""
+
+    code: int | None
+    reason: str = ""
+    source: str = ""
+    domain: str = ""
+    peer_server: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "reason": self.reason,
+            "source": self.source,
+            "domain": self.domain,
+            "peer_server": self.peer_server,
+        }
+
+
+@dataclass(frozen=True)
 class Triage:
     """What a pasted text was recognised as.
 
-    ``addresses`` are the e-mail / SIP addresses found (lower-cased, in order); ``domains`` the
-    parties' domains to check: those of the addresses, then domains named in the text (SRV owner
-    names reduced to the domain, server host names to their organisation's domain), without
-    Microsoft infrastructure and link hosts, the organisation's own ``home_domains`` last."""
+    ``addresses`` are the e-mail / SIP addresses found (lower-cased, in order). ``peer_domains``
+    are the other party's domains to check (``To:``, ``Domain=``, ``PeerServer=``, the addresses
+    and domains named in the text); ``own_domains`` the reporter's own infrastructure (``From:``,
+    ``source=``, ``Computer:``, ``TargetFqdn``, Edge/pool host names) and ``home_domains``.
+    ``domains`` is both, peers first. SRV owner names are reduced to the domain, server host
+    names to their organisation's domain; Microsoft infrastructure, link hosts, file names and
+    names that only look like domains (``Microsoft.Rtc.Management…``, ``Presence.Read.All``) are
+    left out. ``symptom`` is what the user says they see when they say it, else the signature's;
+    ``diagnostic`` the ms-diagnostics header the recognition rests on, if any."""
 
     recognized: bool
     signature: Signature | None
@@ -198,6 +228,9 @@ class Triage:
     contact_type: str | None
     addresses: tuple[str, ...]
     domains: tuple[str, ...]
+    peer_domains: tuple[str, ...] = ()
+    own_domains: tuple[str, ...] = ()
+    diagnostic: Diagnostic | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape (ids, not wording)."""
@@ -208,6 +241,9 @@ class Triage:
             "likely_causes": list(self.likely_causes),
             "addresses": list(self.addresses),
             "domains": list(self.domains),
+            "peer_domains": list(self.peer_domains),
+            "own_domains": list(self.own_domains),
+            "diagnostic": self.diagnostic.to_json() if self.diagnostic else None,
         }
 
 
@@ -381,26 +417,194 @@ def _slack_link_text(match: re.Match[str]) -> str:
     return match.group(2) or match.group(1)
 
 
-def match_signature(normalised: str, signatures: Sequence[Signature]) -> Signature | None:
-    """The first signature (in priority order) whose patterns or phrases match ``normalised``
-    text. ``signatures`` must already be in priority order (as :class:`Knowledge` holds them)."""
-    keywords, _ = _KEYWORDS.of(signatures)
-    present = frozenset([k for k in keywords if k in normalised])
-    words: str | None = None
-    for signature in signatures:
-        if signature.keywords and present.isdisjoint(signature.keywords):
+# --- ms-diagnostics headers as structure ---
+MAX_HEADERS = 50
+MAX_PARAMETERS = 16
+# The header name and its code (a sub-code ".N" is allowed and ignored), on normalised text.
+_MS_DIAG = re.compile(r"ms-diagnostics(?:-public)? ?: ?(?:(\d{1,6})(?:\.\d{1,6})?\b)? ?;? ?")
+# One parameter: name = "quoted value" or a bare value, then an optional ";".
+_PARAMETER = re.compile(r'([a-z][a-z0-9_-]{0,40}) ?= ?(?:"([^"]{0,500})"?|([^;" ]{1,300})) ?(;)? ?')
+
+
+def parse_diagnostics(normalised: str) -> tuple[Diagnostic, ...]:
+    """Every ``ms-diagnostics(-public): CODE;reason="…";source="…";Domain="…"`` header in already
+    normalised text (line wraps, quoting and fences are gone by then), in order, bounded."""
+    if "ms-diagnostics" not in normalised:
+        return ()
+    found: list[Diagnostic] = []
+    for match in islice(_MS_DIAG.finditer(normalised), MAX_HEADERS):
+        code = int(match.group(1)) if match.group(1) else None
+        values: dict[str, str] = {}
+        position = match.end()
+        for _ in range(MAX_PARAMETERS):
+            parameter = _PARAMETER.match(normalised, position)
+            if parameter is None:
+                break
+            name = parameter.group(1).replace("-", "").replace("_", "")
+            values.setdefault(name, (parameter.group(2) or parameter.group(3) or "").strip())
+            position = parameter.end()
+            if parameter.group(4) is None:
+                break
+        if code is None and not values:
             continue
-        if signature.phrases and words is None:
-            words = phrase_view(normalised)
-        if signature_matches(signature, normalised, words):
-            return signature
+        found.append(
+            Diagnostic(
+                code=code,
+                reason=values.get("reason", ""),
+                source=values.get("source", ""),
+                domain=values.get("domain", ""),
+                peer_server=values.get("peerserver", ""),
+            )
+        )
+    return tuple(found)
+
+
+def reason_key(reason: str) -> str:
+    """A reason text reduced to its words, for looking it up whatever its case and punctuation."""
+    return phrase_view(normalise(reason)).strip()
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Per-knowledge lookup tables built from the signatures (in priority order)."""
+
+    keywords: tuple[str, ...]
+    complete: bool
+    # For the regular pass: each keyword's signatures (positions in priority order), and the
+    # signatures without keywords; signatures without patterns or phrases are in neither.
+    by_keyword: dict[str, frozenset[int]]
+    always: frozenset[int]
+    codes: dict[int, Signature]
+    reasons: dict[str, Signature]
+    unknown_codes: tuple[Signature, ...]
+
+
+class _IndexCache:
+    """One :class:`_Index` per signatures tuple (Knowledge is immutable)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[Sequence[Signature], _Index]] = {}
+
+    def of(self, signatures: Sequence[Signature]) -> _Index:
+        entry = self._cache.get(id(signatures))
+        if entry is not None and entry[0] is signatures:
+            return entry[1]
+        codes: dict[int, Signature] = {}
+        reasons: dict[str, Signature] = {}
+        for sig in signatures:
+            for code in sig.diagnostic_codes:
+                codes.setdefault(code, sig)
+            for reason in sig.diagnostic_reasons:
+                reasons.setdefault(reason, sig)
+        by_keyword: dict[str, set[int]] = {}
+        always: set[int] = set()
+        for position, sig in enumerate(signatures):
+            if not (sig.patterns or sig.phrases):
+                continue
+            for keyword in sig.keywords:
+                by_keyword.setdefault(keyword, set()).add(position)
+            if not sig.keywords:
+                always.add(position)
+        index = _Index(
+            keywords=tuple(dict.fromkeys(k for s in signatures for k in s.keywords)),
+            complete=all(s.keywords for s in signatures),
+            by_keyword={k: frozenset(v) for k, v in by_keyword.items()},
+            always=frozenset(always),
+            codes=codes,
+            reasons=reasons,
+            unknown_codes=tuple(s for s in signatures if s.unknown_codes),
+        )
+        if len(self._cache) > 32:
+            self._cache.clear()
+        self._cache[id(signatures)] = (signatures, index)
+        return index
+
+
+_INDEX = _IndexCache()
+
+
+def _excluded(signature: Signature, normalised: str) -> bool:
+    return any(p.search(normalised) for p in signature.exclude)
+
+
+def _by_header(
+    index: _Index, headers: tuple[Diagnostic, ...], normalised: str
+) -> tuple[Signature, Diagnostic] | None:
+    """The signature a pasted header stands for: its code, else its reason text."""
+    for header in headers:
+        sig = index.codes.get(header.code) if header.code is not None else None
+        if sig is None and header.reason:
+            sig = index.reasons.get(reason_key(header.reason))
+        if sig is not None and not _excluded(sig, normalised):
+            return sig, header
     return None
 
 
+def _unknown_code(
+    index: _Index, headers: tuple[Diagnostic, ...], normalised: str
+) -> tuple[Signature, Diagnostic] | None:
+    """The fallback for a header no signature knows, when the text is clearly federated."""
+    coded = [h for h in headers if h.code is not None]
+    for sig in index.unknown_codes:
+        if not coded or _excluded(sig, normalised):
+            continue
+        if any(p.search(normalised) for p in sig.context):
+            header = coded[0]
+            quote = sig.quote.format(
+                code=header.code, reason=f' ("{header.reason}")' if header.reason else ""
+            )
+            return replace(sig, meaning=f"{quote} {sig.meaning}".strip()), header
+    return None
+
+
+def match_signature(normalised: str, signatures: Sequence[Signature]) -> Signature | None:
+    """The signature for ``normalised`` text: an ms-diagnostics header's code or reason first,
+    then the first signature (in priority order) whose patterns or phrases match, then the
+    fallback for an unknown code in a federated context. ``signatures`` must already be in
+    priority order (as :class:`Knowledge` holds them)."""
+    return _match(normalised, signatures)[0]
+
+
+def _match(
+    normalised: str, signatures: Sequence[Signature]
+) -> tuple[Signature | None, Diagnostic | None]:
+    index = _INDEX.of(signatures)
+    headers = parse_diagnostics(normalised)
+    by_header = _by_header(index, headers, normalised) if headers else None
+    if by_header is not None:
+        return by_header
+    candidates = set(index.always)
+    for keyword in index.keywords:
+        if keyword in normalised:
+            candidates |= index.by_keyword.get(keyword, frozenset())
+    words: str | None = None
+    for position in sorted(candidates):
+        signature = signatures[position]
+        if signature.phrases and words is None:
+            words = phrase_view(normalised)
+        if _plain_match(signature, normalised, words) and not _excluded(signature, normalised):
+            return signature, headers[0] if headers else None
+    if headers:
+        fallback = _unknown_code(index, headers, normalised)
+        if fallback is not None:
+            return fallback
+    return None, None
+
+
 def signature_matches(signature: Signature, normalised: str, words: str | None = None) -> bool:
-    """Whether one of the signature's patterns matches ``normalised`` text (near a context match,
-    if it has any) or one of its phrases matches the phrase view ``words`` (computed when not
-    given)."""
+    """Whether ``normalised`` text recognises this signature on its own: a pasted header with
+    one of its codes or reasons, one of its patterns (near a context match, if it has any), or
+    one of its phrases on the phrase view ``words`` (computed when not given)."""
+    if signature.diagnostic_codes or signature.diagnostic_reasons:
+        for header in parse_diagnostics(normalised):
+            if header.code in signature.diagnostic_codes:
+                return True
+            if header.reason and reason_key(header.reason) in signature.diagnostic_reasons:
+                return True
+    return _plain_match(signature, normalised, words)
+
+
+def _plain_match(signature: Signature, normalised: str, words: str | None) -> bool:
     if signature.patterns and _patterns_match(signature, normalised):
         return True
     if not signature.phrases:
@@ -428,26 +632,6 @@ def _patterns_match(signature: Signature, normalised: str) -> bool:
     return False
 
 
-class _KeywordIndex:
-    """Per-knowledge cache: every signature keyword once, and whether every signature has some
-    (only then can the absence of all keywords rule out a match)."""
-
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[Sequence[Signature], tuple[str, ...], bool]] = {}
-
-    def of(self, signatures: Sequence[Signature]) -> tuple[tuple[str, ...], bool]:
-        entry = self._cache.get(id(signatures))
-        if entry is not None and entry[0] is signatures:
-            return entry[1], entry[2]
-        words = tuple(dict.fromkeys(k for s in signatures for k in s.keywords))
-        complete = all(s.keywords for s in signatures)
-        if len(self._cache) > 32:
-            self._cache.clear()
-        self._cache[id(signatures)] = (signatures, words, complete)
-        return words, complete
-
-
-_KEYWORDS = _KeywordIndex()
 # Something that may be an address or a domain name: worth the extraction pass (the literal
 # first lets the regex engine skip to each "@" or ".").
 _PARTY_HINT = re.compile(r"@|\.(?<=[\w-]\.)[^\W\d_]")
@@ -460,45 +644,115 @@ def recognise(text: str, signatures: tuple[Signature, ...]) -> Signature | None:
 
 def _recognise(
     text: str, lowered: str, signatures: tuple[Signature, ...]
-) -> tuple[Signature | None, str | None]:
+) -> tuple[Signature | None, str | None, Diagnostic | None]:
     """Prefilter on the cheap lower-cased text, then match the normalised text."""
-    keywords, complete = _KEYWORDS.of(signatures)
-    if complete and not any(k in lowered for k in keywords):
-        return None, None
+    index = _INDEX.of(signatures)
+    if index.complete and not any(map(lowered.__contains__, index.keywords)):
+        return None, None, None
     normalised = normalise(text)
-    return match_signature(normalised, signatures), normalised
+    signature, header = _match(normalised, signatures)
+    return signature, normalised, header
+
+
+def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | None:
+    """The symptom the user states in their own words (the first in knowledge order), if any."""
+    words: str | None = None
+    for entry in stated:
+        if words is None:
+            words = phrase_view(normalised)
+        if any(p.search(words) for p in entry.phrases):
+            return entry.symptom
+    return None
 
 
 def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
-    signature, normalised = _recognise(text, lowered, kb.signatures)
+    signature, normalised, header = _recognise(text, lowered, kb.signatures)
     addresses: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
+    peers: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()
     if _PARTY_HINT.search(lowered):
         if normalised is None:
             normalised = normalise(text)
-        addresses, domains = extract_parties(normalised, kb)
-    if signature is None and not addresses and not domains:
+        addresses, peers, own = classify_parties(normalised, kb)
+    if signature is None and not addresses and not peers and not own:
         return _NOTHING
     contact_type = signature.contact_type if signature else None
     if contact_type is None and addresses and _all_consumer(addresses, kb):
         contact_type = _public_im_id(kb)
+    symptom = signature.symptom if signature else None
+    if signature is not None and normalised is not None:
+        symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
     return Triage(
         recognized=signature is not None,
         signature=signature,
-        symptom=signature.symptom if signature else None,
+        symptom=symptom,
         likely_causes=signature.likely_causes if signature else (),
         contact_type=contact_type,
         addresses=addresses,
-        domains=domains,
+        domains=(*peers, *own)[:MAX_DOMAINS],
+        peer_domains=peers,
+        own_domains=own,
+        diagnostic=header,
     )
 
 
+# --- parties: the peer, the reporter's own infrastructure, and names that only look like one ---
+# The label in front of a name says whose it is (on normalised text, the window before it).
+_ROLE = re.compile(
+    r"(?:^|[\s;,(\[])-?(?:"
+    # "Label: name" or "Label=name" (SIP headers, event logs, cmdlet output, ms-diagnostics).
+    r"(to|from|source|computer|domain|peerserver|peer server|targetfqdn|target fqdn|via|"
+    r"contact|record-route|p-asserted-identity|server|fqdn|machine|host) ?[:=] ?"
+    # "Label name" in words or as a cmdlet parameter ("-Domain fabrikam.com").
+    r"|(to|domain|targetfqdn|remote domain|partner domain|federated domain|external domain|"
+    r"peer server|edge server|pool) "
+    r")(?:\"[^\"<>]{0,60}\" ?)?(?:[\"'<]|sip:|sips:| )*$"
+)
+# The labels that count without ":" or "=" (a cheap test before the regex).
+_LOOSE = ("to ", "domain ", "fqdn ", "server ", "pool ")
+_PEER_ROLES = frozenset(
+    {"to", "domain", "peerserver", "peer server", "remote domain", "partner domain"}
+    | {"federated domain", "external domain"}
+)
+_ROLE_WINDOW = 48
+# First labels of the reporter's own servers (Edge, pools, front ends, directors …).
+_OWN_HOST = re.compile(
+    r"(?:^|[-_])(?:edge|pool|fe|fepool|lyncfe|sfbfe|director|dir|lync|sfb|ocs|proxy|accessproxy|"
+    r"ap|mediation|med|fe\d|edge\d)(?:\d{0,3})(?:[-_]|$)"
+)
+# Names that look like domains but are .NET type / PowerShell names or permission names.
+_NAMESPACE_FIRST = frozenset({"microsoft", "system", "windows"})
+_PERMISSION_LAST = frozenset(
+    {"all", "read", "readwrite", "write", "readbasic", "send", "shared", "manage"}
+    | {"ownedby", "selected", "create", "delete", "update"}
+)
+
+
 def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Addresses and domains in already normalised text (see :class:`Triage`)."""
+    """Addresses and domains (peers first, then own) in already normalised text."""
+    addresses, peers, own = classify_parties(normalised, kb)
+    return addresses, (*peers, *own)[:MAX_DOMAINS]
+
+
+def _role(normalised: str, start: int) -> str | None:
+    window = normalised[max(0, start - _ROLE_WINDOW) : start]
+    if ":" not in window and "=" not in window and not any(map(window.__contains__, _LOOSE)):
+        return None
+    match = _ROLE.search(window)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def classify_parties(
+    normalised: str, kb: Knowledge
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Addresses, peer domains and own domains in already normalised text (see
+    :class:`Triage`)."""
     addresses: dict[str, None] = {}
-    from_addresses: list[str] = []
+    labelled_peer: list[str] = []
+    peer: list[str] = []
+    own: list[str] = []
     hits = _ADDRESS.finditer(normalised) if "@" in normalised else iter(())
     for match in islice(hits, MAX_CANDIDATES):
         local, special, domain = match.group(1), match.group(2), _clean_domain(match.group(3))
@@ -507,20 +761,80 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
             continue
         address = f"{local}({special})@{domain}" if special else f"{local}@{domain}"
         addresses.setdefault(address, None)
-        inner = _clean_domain(special) if special else None
-        from_addresses.append(inner or domain)
+        inner = (_clean_domain(special) if special else None) or domain
+        role = _role(normalised, match.start())
+        if role in _PEER_ROLES:
+            labelled_peer.append(inner)
+        elif role is not None:
+            own.append(inner)
+        else:
+            peer.append(inner)
         if len(addresses) >= MAX_ADDRESSES:
             break
-    mentioned: list[str] = []
     if "." in normalised:
-        without_links = _URL.sub(" ", normalised) if "://" in normalised else normalised
+        without_links = _URL.sub(_blank, normalised) if "://" in normalised else normalised
+        seen = 0
         for match in islice(_DOMAIN.finditer(without_links), MAX_CANDIDATES):
-            domain = _party_domain(match.group(1))
-            if domain is not None:
-                mentioned.append(domain)
-            if len(mentioned) >= 4 * MAX_DOMAINS:
+            raw = match.group(1)
+            if _looks_like_a_name(raw):
+                continue
+            domain = _party_domain(raw)
+            if domain is None:
+                continue
+            role = _role(without_links, match.start())
+            if role in _PEER_ROLES:
+                labelled_peer.append(domain)
+            elif role is not None or _OWN_HOST.search(raw.split(".", 1)[0]):
+                own.append(_organisation(domain))
+            else:
+                peer.append(domain)
+            seen += 1
+            if seen >= 4 * MAX_DOMAINS:
                 break
-    return tuple(addresses), _order_domains([*from_addresses, *mentioned], kb)
+    return tuple(addresses), *_split_domains(labelled_peer, peer, own, kb)
+
+
+def _organisation(host: str) -> str:
+    """A server's host name reduced to its organisation's domain (``edge01.contoso.com``)."""
+    labels = host.split(".")
+    return ".".join(labels[1:]) if len(labels) >= 3 else host
+
+
+def _blank(match: re.Match[str]) -> str:
+    """A link blanked out with spaces (positions stay, so role labels still line up)."""
+    return " " * len(match.group())
+
+
+def _looks_like_a_name(raw: str) -> bool:
+    """A .NET type or PowerShell name (``Microsoft.Rtc.Management…``) or a permission name
+    (``Presence.Read.All``): not a domain."""
+    labels = raw.lower().split(".")
+    if len(labels) >= 3 and labels[0] in _NAMESPACE_FIRST:
+        return True
+    return labels[-1] in _PERMISSION_LAST
+
+
+def _split_domains(
+    labelled_peer: list[str], peer: list[str], own: list[str], kb: Knowledge
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Deduplicate, drop ignored (infrastructure) domains; a domain labelled as the peer's is
+    the peer's, one seen as the reporter's own (or a home domain) is own, the rest are peers."""
+    ignored = kb.ignored_domains
+    labelled = [d for d in dict.fromkeys(labelled_peer) if not _is_under(d, ignored)]
+    own_set = {d for d in own if d not in labelled}
+    peers = [
+        d
+        for d in dict.fromkeys([*labelled, *peer])
+        if not _is_under(d, ignored)
+        and (d in labelled or d not in own_set)
+        and not _is_under(d, kb.home_domains)
+    ]
+    mine = [
+        d
+        for d in dict.fromkeys([*own, *labelled_peer, *peer])
+        if not _is_under(d, ignored) and d not in peers
+    ]
+    return tuple(peers[:MAX_DOMAINS]), tuple(mine[:MAX_DOMAINS])
 
 
 def _clean_domain(raw: str) -> str | None:
@@ -556,14 +870,6 @@ def _party_domain(raw: str) -> str | None:
 
 def _is_under(domain: str, suffixes: Iterable[str]) -> bool:
     return any(domain == s or domain.endswith("." + s) for s in suffixes)
-
-
-def _order_domains(candidates: list[str], kb: Knowledge) -> tuple[str, ...]:
-    """Deduplicate, drop ignored (infrastructure) domains, move home domains last."""
-    unique = [d for d in dict.fromkeys(candidates) if not _is_under(d, kb.ignored_domains)]
-    others = [d for d in unique if not _is_under(d, kb.home_domains)]
-    home = [d for d in unique if _is_under(d, kb.home_domains)]
-    return tuple([*others, *home][:MAX_DOMAINS])
 
 
 def _all_consumer(addresses: tuple[str, ...], kb: Knowledge) -> bool:

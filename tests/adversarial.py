@@ -26,6 +26,12 @@ ADVERSARIAL_UNITS = {
     "gap words too long to skip": "cannot route " + "r" * 400 + " this type federated ",
     "rewritten forms": "can't won't isn't cant dont organisation authorised setup sign-in "
     "we're federated ",
+    # ms-diagnostics headers as structure: many headers, long parameter chains, role labels.
+    "ms-diagnostics parameter chains": 'ms-diagnostics: 1999;reason="federated";source=a.b;'
+    'domain="c.d";x=y;',
+    "headers with unknown codes": "ms-diagnostics-public: 1234; sipfed ",
+    "role labels before names": "to: from: source= computer: -domain targetfqdn : edge1.a.b ",
+    "type names and permissions": "Microsoft.Rtc.Management.X Presence.Read.All a.b.c.d.e.f ",
     "alternatives and plurals": "not allowed permitted authorized permission permissions to "
     "join this the my our your meetings ",
 }

@@ -17,7 +17,10 @@ TEAMS_ERROR = (
     "We can't set up the conversation because your organizations are not set up to talk to each "
     "other. (anna@fabrikam.com)"
 )
-JSON_KEYS = {"recognized", "signature", "symptom", "likely_causes", "addresses", "domains"}
+JSON_KEYS = {
+    *("recognized", "signature", "symptom", "likely_causes", "addresses", "domains"),
+    *("peer_domains", "own_domains", "diagnostic"),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +54,9 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
         "likely_causes": ["domain_permissions", "external_access_disabled"],
         "addresses": ["anna@fabrikam.com"],
         "domains": ["fabrikam.com"],
+        "peer_domains": ["fabrikam.com"],
+        "own_domains": [],
+        "diagnostic": None,
     }
 
 

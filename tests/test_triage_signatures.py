@@ -300,7 +300,9 @@ def test_article_typo_address_and_domain(kb: Knowledge) -> None:
 def test_addresses_are_lower_cased_and_deduplicated(kb: Knowledge) -> None:
     found = triage("From: <sip:Alice@Contoso.COM> To: <sip:BOB@Fabrikam.com> bob@fabrikam.com", kb)
     assert found.addresses == ("alice@contoso.com", "bob@fabrikam.com")
-    assert found.domains == ("contoso.com", "fabrikam.com")
+    assert found.domains == ("fabrikam.com", "contoso.com")  # the peer (To:) first
+    assert found.peer_domains == ("fabrikam.com",)
+    assert found.own_domains == ("contoso.com",)  # From: is the reporter's side
 
 
 def test_srv_owner_names_and_server_hosts_reduce_to_the_organisations_domain(
@@ -376,6 +378,9 @@ def test_unrecognised_text_still_reports_addresses(kb: Knowledge) -> None:
         "likely_causes": [],
         "addresses": ["anna@fabrikam.com"],
         "domains": ["fabrikam.com"],
+        "peer_domains": ["fabrikam.com"],
+        "own_domains": [],
+        "diagnostic": None,
     }
 
 

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
         "--json",
         action="store_true",
         help='print {"recognized", "signature", "symptom", "likely_causes", "addresses", '
-        '"domains"}',
+        '"domains", "peer_domains", "own_domains", "diagnostic"}',
     )
     parser.add_argument(
         "--knowledge", metavar="PATH", help="organisation override (default FEDBOT_KNOWLEDGE)"
@@ -94,7 +94,23 @@ def render(found: Triage, kb: Knowledge) -> str:
             lines.append(f"  {number}. {cause.title if cause else cause_id} ({cause_id})")
     if found.addresses:
         lines.append(f"Addresses:     {', '.join(found.addresses)}")
-    if found.domains:
-        lines.append(f"Domains:       {', '.join(found.domains)}")
-        lines.append(f"Check with:    fedbot check {found.domains[0]}")
+    if found.diagnostic is not None and found.diagnostic.code is not None:
+        lines.append(f"ms-diagnostics: {found.diagnostic.code}")
+    if found.peer_domains:
+        lines.append(f"Peer domains:  {', '.join(found.peer_domains)}")
+    if found.own_domains:
+        lines.append(f"Your side:     {', '.join(found.own_domains)}")
+    check = check_command(found, kb)
+    if check:
+        lines.append(f"Check with:    {check}")
     return "\n".join(lines)
+
+
+def check_command(found: Triage, kb: Knowledge) -> str | None:
+    """The check to run: the peer's domain, with the home domain as the pair when it is known;
+    never the reporter's own domain alone."""
+    if not found.peer_domains:
+        return None
+    peer = found.peer_domains[0]
+    home = next((d for d in kb.home_domains if d != peer), None)
+    return f"fedbot check {peer} {home}" if home else f"fedbot check {peer}"

@@ -1,0 +1,131 @@
+"""Triage of structure: ms-diagnostics headers in any wrapping, unknown codes, the user's words,
+and the peer kept apart from the reporter's own infrastructure and from names that only look
+like domains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli.triage import check_command
+from knowledge.loader import load_knowledge
+from knowledge.triage import Diagnostic, normalise, parse_diagnostics, triage
+
+KB = load_knowledge("")
+
+HEADER = (
+    'ms-diagnostics: 1008;reason="Unable to resolve DNS SRV record";'
+    'source="sfbedge01.contoso.com";Domain="Fabrikam.com"'
+)
+WRAPPINGS = [
+    HEADER,
+    "SIP/2.0 504 Server time-out\r\n" + HEADER,
+    "> " + HEADER.replace(";", ";\n> ", 2),
+    "```\n" + HEADER.replace("DNS SRV", "DNS\nSRV") + "\n```",
+    HEADER.replace("ms-diagnostics", "ms-diagnostics-public").replace('"', "\u201d"),
+    "<pre>" + HEADER.upper() + "</pre>",
+]
+
+
+@pytest.mark.parametrize("text", WRAPPINGS)
+def test_header_is_parsed_as_structure_in_any_wrapping(text: str) -> None:
+    found = triage(text, KB)
+    assert found.signature is not None and found.signature.id == "ms_diag_1008_srv_unresolved"
+    assert found.diagnostic == Diagnostic(
+        code=1008,
+        reason="unable to resolve dns srv record",
+        source="sfbedge01.contoso.com",
+        domain="fabrikam.com",
+    )
+    assert found.likely_causes[0] == "federation_srv"
+    assert found.peer_domains == ("fabrikam.com",)
+    assert found.own_domains == ("contoso.com",)
+
+
+def test_every_header_and_its_parameters_are_read() -> None:
+    text = normalise(
+        'ms-diagnostics: 1034;reason="x";PeerServer="sip.litware.com" '
+        "ms-diagnostics-public: 1047.3 ; source=edge.contoso.com"
+    )
+    assert parse_diagnostics(text) == (
+        Diagnostic(code=1034, reason="x", peer_server="sip.litware.com"),
+        Diagnostic(code=1047, source="edge.contoso.com"),
+    )
+
+
+def test_a_code_row_without_a_reason_is_recognised_by_its_code() -> None:
+    found = triage("SIP/2.0 403 Forbidden\nms-diagnostics: 1012;source=sip.contoso.com", KB)
+    assert found.signature is not None and found.signature.id == "ms_diag_1012"
+    assert found.likely_causes[0] == "external_access_disabled"
+
+
+def test_unknown_code_in_a_federated_context_is_answered_and_quoted() -> None:
+    found = triage(
+        'SIP/2.0 488 Not Acceptable Here\nms-diagnostics: 1777;reason="Something new";'
+        'source="sipfed.online.lync.com"\nTo: <sip:anna@fabrikam.com>',
+        KB,
+    )
+    assert found.recognized and found.signature is not None
+    assert found.signature.id == "ms_diag_federation_other"
+    assert "1777" in found.signature.meaning and "something new" in found.signature.meaning
+    assert found.peer_domains == ("fabrikam.com",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'ms-diagnostics: 1777;reason="Something new"',  # no federated context
+        'ms-diagnostics: 12004;reason="No route found" from the SBC to the PSTN, federated',
+    ],
+)
+def test_unknown_code_without_a_federated_context_stays_silent(text: str) -> None:
+    assert not triage(text, KB).recognized
+
+
+def test_the_users_words_win_over_the_codes_symptom() -> None:
+    header = 'ms-diagnostics: 1034;reason="Previous hop federated peer did not report diagnostic'
+    header += ' information"'
+    assert triage(header, KB).symptom == "im_not_delivered"
+    assert triage(header + " - their users show Presence Unknown", KB).symptom == (
+        "presence_unknown"
+    )
+    assert triage(header + " and guests can't join the meeting", KB).symptom == (
+        "meeting_join_denied"
+    )
+
+
+def test_type_names_permissions_and_files_are_not_domains() -> None:
+    found = triage(
+        "Presence Unknown for kim@adatum.com; Graph needs Presence.Read.All, the cmdlet returns "
+        "Microsoft.Rtc.Management.WritableConfig.Policy.ExternalAccess.ExternalAccessPolicy, "
+        "see Lync-UccApi-0.UccApilog and trace.etl",
+        KB,
+    )
+    assert found.peer_domains == ("adatum.com",)
+    assert found.own_domains == ()
+
+
+def test_event_log_computer_and_edge_hosts_are_own_infrastructure() -> None:
+    found = triage(
+        "Source: LS Protocol Stack\nEvent ID: 14428\nComputer: LYNCEDGE01.corp.contoso.com\n"
+        "TLS outgoing connection failures while trying to connect to sip.fabrikam.com",
+        KB,
+    )
+    assert found.signature is not None and found.signature.id == "event_tls_outgoing_failures"
+    assert found.peer_domains == ("fabrikam.com",)
+    assert found.own_domains == ("corp.contoso.com",)
+
+
+def test_cli_suggests_the_peer_and_the_pair_never_the_own_domain_alone(tmp_path: Path) -> None:
+    text = 'ms-diagnostics: 1014;reason="Unable to resolve DNS A record";source="edge.contoso.com"'
+    assert check_command(triage(text, KB), KB) is None  # only our own side is named
+    text += ';Domain="adatum.com"'
+    assert check_command(triage(text, KB), KB) == "fedbot check adatum.com"
+    org = tmp_path / "org.yaml"
+    org.write_text(yaml.safe_dump({"home_domains": ["contoso.com"]}))
+    kb = load_knowledge(str(org))
+    found = triage(text + " From: <sip:kim@contoso.com>", kb)
+    assert found.own_domains == ("contoso.com",)
+    assert check_command(found, kb) == "fedbot check adatum.com contoso.com"
