@@ -1,0 +1,883 @@
+"""A pasted tenant configuration as evidence: read ``Get-CsTenantFederationConfiguration`` and
+``Get-CsExternalAccessPolicy`` output (Format-List or ``ConvertTo-Json``) and judge it against the
+partner's domain and the contact type.
+
+Pure: text in, data out (the property names, value spellings and wording come from
+``knowledge/data/tenant_config.yaml`` and ``findings.yaml``, read once). The parser never raises:
+output it cannot read gives :class:`ConfigUnreadable` naming the line, never a guess. Unknown
+properties are tolerated (newer module versions add some); values it cannot interpret are left out
+of the verdict and said so (``tenant_config_unclear``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal, cast
+
+import yaml
+
+from federation.model import Finding
+from federation.texts import Texts, load_texts
+
+MAX_CONFIG_CHARS = 512 * 1024
+MAX_LINE_SHOWN = 100
+CONTACT_ORG, CONTACT_CONSUMER = "external_org", "public_im"
+
+FieldType = Literal["bool", "domains", "allowed_domains", "trial"]
+_TYPES: tuple[FieldType, ...] = ("bool", "domains", "allowed_domains", "trial")
+FEDERATION_ROLES = (
+    "federation",
+    "allowed_domains",
+    "blocked_domains",
+    "block_all_subdomains",
+    "public_users",
+    "consumer",
+    "consumer_inbound",
+    "trial_tenants",
+    "allowed_trial_domains",
+)
+POLICY_ROLES = ("federation", "public_cloud", "consumer", "consumer_inbound")
+UNREADABLE_REASONS = ("not_config", "garbled_line", "bad_value", "bad_json", "too_long")
+_UNREADABLE_PLACEHOLDERS = frozenset({"line", "text", "name", "value", "detail"})
+
+
+class TenantConfigDataError(ValueError):
+    """``tenant_config.yaml`` is malformed; the message names the key."""
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainList:
+    """Domains from a list property. ``complete`` is False when the paste does not show all of
+    them (PowerShell cut the list with "...", or printed a type name instead of the entries)."""
+
+    domains: tuple[str, ...] = ()
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class AllowedDomains:
+    """``AllowedDomains``: ``all_known`` (every domain not blocked) or ``list`` (only these)."""
+
+    mode: Literal["all_known", "list"]
+    listed: DomainList = DomainList()
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    """One ``Get-CsTenantFederationConfiguration`` object. ``None``: not in the paste."""
+
+    identity: str = ""
+    allow_federated_users: bool | None = None
+    allowed_domains: AllowedDomains | None = None
+    blocked_domains: DomainList | None = None
+    block_all_subdomains: bool | None = None
+    allow_public_users: bool | None = None
+    allow_teams_consumer: bool | None = None
+    allow_teams_consumer_inbound: bool | None = None
+    trial_tenants: Literal["blocked", "allowed"] | None = None
+    allowed_trial_domains: DomainList | None = None
+    # (property name, value as pasted) for values that could not be interpreted
+    unclear: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """One ``Get-CsExternalAccessPolicy`` object. ``None``: not in the paste."""
+
+    identity: str = ""
+    enable_federation_access: bool | None = None
+    enable_public_cloud_access: bool | None = None
+    enable_teams_consumer_access: bool | None = None
+    enable_teams_consumer_inbound: bool | None = None
+
+    @property
+    def is_global(self) -> bool:
+        return self.identity.strip().lower() in ("global", "")
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """What a paste said: the federation configuration(s) and external access policies in it."""
+
+    federation: tuple[FederationSettings, ...] = ()
+    policies: tuple[AccessPolicy, ...] = ()
+    form: Literal["list", "json"] = "list"
+    # property names seen that fedbot does not know (tolerated)
+    extra_properties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConfigUnreadable:
+    """The paste could not be read. ``line`` is 1-based (0: no particular line), ``text`` that
+    line as pasted (shortened), ``reason`` one of :data:`UNREADABLE_REASONS`."""
+
+    reason: str
+    message: str
+    line: int = 0
+    text: str = ""
+
+
+# --- knowledge data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    role: str  # "" for known-but-not-judged properties
+    name: str
+    type: FieldType
+
+
+@dataclass(frozen=True)
+class ConfigData:
+    """``tenant_config.yaml``, validated."""
+
+    commands: dict[str, str]
+    federation: dict[str, _Field]  # lower-case property name -> field
+    policy: dict[str, _Field]
+    true: frozenset[str]
+    false: frozenset[str]
+    trial: dict[str, frozenset[str]]  # "blocked"/"allowed" -> lower-case spellings
+    all_known: frozenset[str]
+    allow_list_types: frozenset[str]
+    unreadable: dict[str, str]
+
+    @property
+    def all_names(self) -> dict[str, str]:
+        """Every known property, lower-case -> as Microsoft spells it (Identity included)."""
+        names = {"identity": "Identity"}
+        names.update({k: f.name for k, f in self.federation.items()})
+        names.update({k: f.name for k, f in self.policy.items()})
+        return names
+
+
+def _fail(key: str, problem: str) -> TenantConfigDataError:
+    return TenantConfigDataError(f"tenant_config.yaml: {key}: {problem}")
+
+
+def _mapping(value: object, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise _fail(key, "must be a mapping with string keys")
+    return cast(dict[str, Any], value)
+
+
+def _words(value: object, key: str) -> frozenset[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise _fail(key, "must be a non-empty list of strings")
+    return frozenset(v.strip().lower() for v in value)
+
+
+def _fields(section: dict[str, Any], key: str, roles: tuple[str, ...]) -> dict[str, _Field]:
+    out: dict[str, _Field] = {}
+    raw = _mapping(section.get("fields"), f"{key}.fields")
+    if set(raw) != set(roles):
+        raise _fail(f"{key}.fields", f"must name exactly the roles {sorted(roles)}")
+    entries: list[tuple[str, str, object, str]] = []
+    for role, spec in raw.items():
+        spec = _mapping(spec, f"{key}.fields.{role}")
+        entries.append((role, spec.get("name", ""), spec.get("type"), f"{key}.fields.{role}"))
+    for name, ftype in _mapping(section.get("known", {}), f"{key}.known").items():
+        entries.append(("", name, ftype, f"{key}.known.{name}"))
+    for role, name, ftype, where in entries:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{1,80}", name):
+            raise _fail(where, f"bad property name {name!r}")
+        if ftype not in _TYPES:
+            raise _fail(where, f"type must be one of {list(_TYPES)}")
+        if name.lower() in out or name.lower() == "identity":
+            raise _fail(where, f"duplicate property {name}")
+        out[name.lower()] = _Field(role, name, ftype)
+    return out
+
+
+def parse_config_data(data: object) -> ConfigData:
+    """Validate the YAML document ``data``; raise :class:`TenantConfigDataError` naming the key."""
+    root = _mapping(data, "(top)")
+    unknown = set(root) - {"source", "commands", "federation", "policy", "values", "unreadable"}
+    if unknown:
+        raise _fail("(top)", f"unknown key(s) {sorted(unknown)}")
+    commands = _mapping(root.get("commands"), "commands")
+    if set(commands) != {"federation", "policy"} or not all(
+        isinstance(v, str) and v.strip() for v in commands.values()
+    ):
+        raise _fail("commands", "must give the federation and policy commands as strings")
+    federation = _fields(
+        _mapping(root.get("federation"), "federation"), "federation", FEDERATION_ROLES
+    )
+    policy = _fields(_mapping(root.get("policy"), "policy"), "policy", POLICY_ROLES)
+    if set(federation) & set(policy):
+        raise _fail(
+            "policy", f"properties also in federation: {sorted(set(federation) & set(policy))}"
+        )
+    values = _mapping(root.get("values"), "values")
+    trial = _mapping(values.get("trial"), "values.trial")
+    if set(trial) != {"blocked", "allowed"}:
+        raise _fail("values.trial", "must name blocked and allowed")
+    unreadable = _mapping(root.get("unreadable"), "unreadable")
+    if set(unreadable) != set(UNREADABLE_REASONS):
+        raise _fail("unreadable", f"must name exactly {list(UNREADABLE_REASONS)}")
+    for reason, text in unreadable.items():
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(f"unreadable.{reason}", "must be a non-empty string")
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise _fail(f"unreadable.{reason}", f"bad placeholder syntax ({exc})") from exc
+        if used - _UNREADABLE_PLACEHOLDERS:
+            raise _fail(
+                f"unreadable.{reason}",
+                f"unknown placeholder(s) {sorted(used - _UNREADABLE_PLACEHOLDERS)}",
+            )
+    true, false = (
+        _words(values.get("true"), "values.true"),
+        _words(values.get("false"), "values.false"),
+    )
+    if true & false:
+        raise _fail("values", f"spelled both true and false: {sorted(true & false)}")
+    return ConfigData(
+        commands={k: " ".join(v.split()) for k, v in commands.items()},
+        federation=federation,
+        policy=policy,
+        true=true,
+        false=false,
+        trial={k: _words(v, f"values.trial.{k}") for k, v in trial.items()},
+        all_known=_words(values.get("all_known_domains"), "values.all_known_domains"),
+        allow_list_types=_words(values.get("allow_list_types"), "values.allow_list_types"),
+        unreadable={k: " ".join(v.split()) for k, v in unreadable.items()},
+    )
+
+
+@cache
+def load_config_data() -> ConfigData:
+    """The shipped ``tenant_config.yaml`` (validated once per process)."""
+    resource = resources.files("knowledge") / "data" / "tenant_config.yaml"
+    return parse_config_data(yaml.safe_load(resource.read_text(encoding="utf-8")))
+
+
+def config_commands() -> tuple[str, str]:
+    """The commands whose output fedbot reads: federation configuration, external access policy."""
+    data = load_config_data()
+    return data.commands["federation"], data.commands["policy"]
+
+
+# --- recognising a paste -------------------------------------------------------------------------
+
+
+@cache
+def _name_pattern() -> re.Pattern[str]:
+    names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
+    return re.compile(
+        r"""(?im)^[ \t>]{0,8}"?(""" + "|".join(names) + r""")"?[ \t]*:""",
+    )
+
+
+def looks_like_tenant_config(text: str) -> bool:
+    """True when ``text`` carries at least two of the settings these cmdlets print, as
+    ``Name : Value`` lines or JSON keys — cheap enough to run on every message."""
+    if ":" not in text:
+        return False
+    seen: set[str] = set()
+    for match in _name_pattern().finditer(text, 0, min(len(text), MAX_CONFIG_CHARS)):
+        seen.add(match.group(1).lower())
+        if len(seen) >= 2:
+            return True
+    return False
+
+
+# --- parsing: raw records ------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """One pasted object: property (lower-case) -> (name as pasted, value, line number, line)."""
+
+    values: dict[str, tuple[str, object, int, str]] = field(default_factory=dict)
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str, line: int = 0, text: str = "", **values: str) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.text, self.values = reason, line, text, values
+
+
+_PROPERTY = re.compile(r"^([ \t]{0,4})([A-Za-z][A-Za-z0-9_]{0,80})[ \t]*:(?:[ \t]?(.*))?$")
+_PROMPT = re.compile(
+    r"^\s*(?:PS\b.*>|>\s|#\s|\$\w+\s*=|```|~~~|(?:Get|Set|Connect|Import)-\w)", re.IGNORECASE
+)
+
+
+def _shown(line: str) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= MAX_LINE_SHOWN else line[: MAX_LINE_SHOWN - 1] + "…"
+
+
+def _format_list_records(lines: list[str]) -> list[_Raw]:
+    """Format-List output: ``Name : Value`` lines, long or short padding, values wrapped onto
+    indented lines, objects one after another (a repeated property or ``Identity`` starts the
+    next). Prose and prompts around the output are skipped; a stray line inside it is garbled."""
+    known = load_config_data().all_names
+    records: list[_Raw] = []
+    current = _Raw()
+    last: str | None = None  # property the previous line belonged to (for wrapped values)
+    kinds: list[str] = []  # per line: "prop", "cont", "blank", "other"
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped:
+            kinds.append("blank")
+            last = None if not _open_brace(current, last) else last
+            continue
+        if last is not None and _open_brace(current, last):
+            _append(current, last, stripped)
+            kinds.append("cont")
+            continue
+        match = _PROPERTY.match(line.rstrip())
+        if match and not _PROMPT.match(line):
+            name, value = match.group(2), (match.group(3) or "").strip()
+            key = name.lower()
+            if current.values and (key in current.values or key == "identity"):
+                records.append(current)
+                current = _Raw()
+            current.values[key] = (name, value, number, line)
+            last = key
+            kinds.append("prop")
+            continue
+        if last is not None and line[:1] in (" ", "\t") and kinds and kinds[-1] in ("prop", "cont"):
+            _append(current, last, stripped)
+            kinds.append("cont")
+            continue
+        kinds.append("other")
+        last = None
+        first = re.split(r"[\s:=]", stripped, maxsplit=1)[0].lower()
+        if first in known and not _PROMPT.match(line):
+            raise _Unreadable("garbled_line", number, _shown(line))
+    if current.values:
+        records.append(current)
+    # A stray line between two property lines of one listing is garbled, not prose.
+    for index, kind in enumerate(kinds):
+        if kind != "other" or _PROMPT.match(lines[index]):
+            continue
+        before = kinds[index - 1] if index else "blank"
+        after = kinds[index + 1] if index + 1 < len(kinds) else "blank"
+        if before in ("prop", "cont") and after == "prop":
+            raise _Unreadable("garbled_line", index + 1, _shown(lines[index]))
+    return records
+
+
+def _open_brace(record: _Raw, key: str | None) -> bool:
+    if key is None or key not in record.values:
+        return False
+    value = record.values[key][1]
+    return isinstance(value, str) and value.count("{") > value.count("}")
+
+
+def _append(record: _Raw, key: str, more: str) -> None:
+    name, value, number, line = record.values[key]
+    record.values[key] = (name, f"{value}{more}", number, line)
+
+
+# JSON --------------------------------------------------------------------------------------------
+
+_JSON_START = re.compile(r"(?m)^[ \t]*[\[{]")
+
+
+def _json_records(text: str) -> list[_Raw] | None:
+    """ConvertTo-Json output (one or several documents, an object or an array of objects, PS 5's
+    ``{"value": [...], "Count": n}`` wrapper too). None when the paste holds no JSON."""
+    start = _JSON_START.search(text)
+    if start is None or not re.match(r"\s*[\[{]\s*(?:\"|\]|\}|$|\{)", text[start.end() - 1 :]):
+        return None
+    decoder = json.JSONDecoder()
+    records: list[_Raw] = []
+    position = start.end() - 1
+    while True:
+        try:
+            document, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            line = text.count("\n", 0, exc.pos) + 1
+            raise _Unreadable(
+                "bad_json", line, _shown(_line_at(text, exc.pos)), detail=exc.msg
+            ) from None
+        except RecursionError:
+            raise _Unreadable("bad_json", 0, "", detail="nested too deeply") from None
+        for obj in _objects(document):
+            records.append(_json_record(obj, text, position, end))
+        following = _JSON_START.search(text, end)
+        if following is None:
+            return records
+        position = following.end() - 1
+
+
+def _objects(document: object) -> Iterator[dict[str, Any]]:
+    if isinstance(document, list):
+        for item in document:
+            yield from _objects(item)
+    elif isinstance(document, dict):
+        wrapped = document.get("value")
+        if isinstance(wrapped, list) and set(document) <= {"value", "Count"}:
+            yield from _objects(wrapped)
+        else:
+            yield cast(dict[str, Any], document)
+
+
+def _json_record(obj: dict[str, Any], text: str, start: int, end: int) -> _Raw:
+    raw = _Raw()
+    for name, value in obj.items():
+        found = text.find(f'"{name}"', start, end)
+        where = found if found >= 0 else start
+        number = text.count("\n", 0, where) + 1
+        raw.values[str(name).lower()] = (str(name), value, number, _line_at(text, where))
+    return raw
+
+
+def _line_at(text: str, position: int) -> str:
+    begin = text.rfind("\n", 0, position) + 1
+    finish = text.find("\n", position)
+    return text[begin : finish if finish >= 0 else len(text)]
+
+
+# --- parsing: values -----------------------------------------------------------------------------
+
+
+_DOMAIN = re.compile(r"(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
+_DOMAIN_ITEM = re.compile(r"(?i)^@?\{?\s*(?:domain\s*=\s*)?([^\s{}=;,]+?)\s*\}?$")
+_ELLIPSIS = ("...", "…")
+
+
+def _as_bool(value: object, data: ConfigData) -> bool | None:
+    """True/False, or None when blank; raises ValueError for anything else."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if not word:
+            return None
+        if word in data.true:
+            return True
+        if word in data.false:
+            return False
+    raise ValueError("True or False")
+
+
+def _domain_items(items: list[object]) -> DomainList:
+    domains: list[str] = []
+    complete = True
+    for item in items:
+        if isinstance(item, dict):
+            lowered = {str(k).lower(): v for k, v in item.items()}
+            item = lowered.get("domain", lowered.get("name"))
+        if not isinstance(item, str):
+            complete = False
+            continue
+        word = item.strip()
+        if word.endswith(_ELLIPSIS):
+            complete = False
+            word = word.rstrip(".…").strip()
+        if not word:
+            continue
+        match = _DOMAIN_ITEM.match(word)
+        domain = match.group(1).lower().rstrip(".") if match else ""
+        if _DOMAIN.fullmatch(domain):
+            domains.append(domain)
+        else:
+            complete = False  # a type name or something unreadable in place of an entry
+    return DomainList(tuple(dict.fromkeys(domains)), complete)
+
+
+def _split_list(text: str) -> list[object]:
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    elif inner.startswith("{"):
+        inner = inner[1:] + "..."  # cut off mid-list
+    return [part for part in (p.strip() for p in inner.split(",")) if part]
+
+
+def _as_domains(value: object) -> DomainList:
+    if value is None:
+        return DomainList()
+    if isinstance(value, list):
+        return _domain_items(value)
+    if isinstance(value, dict):
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        for key in ("alloweddomain", "blockeddomain", "domains", "value"):
+            if key in lowered:
+                return _as_domains(lowered[key])
+        return _domain_items([value]) if value else DomainList()
+    if isinstance(value, str):
+        if value.strip() in ("", "{}"):
+            return DomainList()
+        return _domain_items(_split_list(value))
+    raise ValueError("a list of domains")
+
+
+def _type_name(word: str) -> str:
+    return word.strip().strip("{}").strip().rsplit(".", 1)[-1].lower()
+
+
+def _as_allowed(value: object, data: ConfigData) -> AllowedDomains | None:
+    """AllowedDomains: None when it cannot be told (raises ValueError for nonsense)."""
+    if value is None:
+        return AllowedDomains("list")
+    if isinstance(value, dict):
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        if not lowered or lowered.keys() & data.all_known:
+            return AllowedDomains("all_known")
+        if "alloweddomain" in lowered:
+            return AllowedDomains("list", _as_domains(lowered["alloweddomain"]))
+        if "domain" in lowered:
+            return AllowedDomains("list", _as_domains([value]))
+        return None
+    if isinstance(value, list):
+        return AllowedDomains("list", _as_domains(value))
+    if not isinstance(value, str):
+        raise ValueError("AllowAllKnownDomains or a list of domains")
+    word = value.strip()
+    if not word:
+        return AllowedDomains("list")
+    name = _type_name(word)
+    if name in data.all_known:
+        return AllowedDomains("all_known")
+    if name in data.allow_list_types:
+        return AllowedDomains("list", DomainList((), complete=False))
+    if word == "{}":
+        return None  # an empty collection where an object belongs: cannot tell which
+    inner = re.sub(r"(?i)^\{?\s*alloweddomain\s*=\s*", "", word)
+    listed = _as_domains(inner if inner.startswith("{") else "{" + inner.strip("{}") + "}")
+    if not listed.domains and listed.complete:
+        return None
+    if not listed.domains and not re.search(r"(?i)domain\s*=", word):
+        return None
+    return AllowedDomains("list", listed)
+
+
+def _as_trial(value: object, data: ConfigData) -> Literal["blocked", "allowed"] | None:
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if not word:
+            return None
+        for meaning in ("blocked", "allowed"):
+            if word in data.trial[meaning]:
+                return meaning
+    raise LookupError  # a number (enum without -EnumsAsStrings) or a new value: cannot tell
+
+
+_KIND_WORDS = {
+    "bool": "True or False",
+    "domains": "a list of domains",
+    "allowed_domains": "AllowAllKnownDomains or a list of domains",
+    "trial": "Blocked or Allowed",
+}
+
+
+def _interpret(
+    raw: _Raw, fields: dict[str, _Field], data: ConfigData
+) -> tuple[dict[str, object], list[tuple[str, str]], bool]:
+    """Role -> interpreted value for the fields of one kind in ``raw``; the unclear values; and
+    whether any field of this kind was there at all."""
+    out: dict[str, object] = {}
+    unclear: list[tuple[str, str]] = []
+    present = False
+    for key, (_, value, number, line) in raw.values.items():
+        spec = fields.get(key)
+        if spec is None:
+            continue
+        present = True
+        try:
+            if spec.type == "bool":
+                result: object = _as_bool(value, data)
+            elif spec.type == "domains":
+                result = _as_domains(value)
+            elif spec.type == "allowed_domains":
+                result = _as_allowed(value, data)
+                if result is None:
+                    unclear.append((spec.name, _value_text(value)))
+            else:
+                result = _as_trial(value, data)
+        except LookupError:
+            unclear.append((spec.name, _value_text(value)))
+            continue
+        except ValueError:
+            raise _Unreadable(
+                "bad_value",
+                number,
+                _shown(line),
+                name=spec.name,
+                value=_value_text(value),
+                detail=_KIND_WORDS[spec.type],
+            ) from None
+        if spec.role:
+            out[spec.role] = result
+    return out, unclear, present
+
+
+def _value_text(value: object) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return _shown(text)
+
+
+def _identity(raw: _Raw) -> str:
+    entry = raw.values.get("identity")
+    return "" if entry is None or not isinstance(entry[1], str) else entry[1].strip()
+
+
+def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig | None:
+    data = load_config_data()
+    federation: list[FederationSettings] = []
+    policies: list[AccessPolicy] = []
+    extra: dict[str, None] = {}
+    for raw in records:
+        fed, unclear, is_fed = _interpret(raw, data.federation, data)
+        pol, _, is_policy = _interpret(raw, data.policy, data)
+        if not (is_fed or is_policy):
+            continue
+        for key, entry in raw.values.items():
+            if key not in data.all_names:
+                extra[entry[0]] = None
+        identity = _identity(raw)
+        if is_fed:
+            federation.append(
+                FederationSettings(
+                    identity=identity,
+                    allow_federated_users=cast(bool | None, fed.get("federation")),
+                    allowed_domains=cast(AllowedDomains | None, fed.get("allowed_domains")),
+                    blocked_domains=cast(DomainList | None, fed.get("blocked_domains")),
+                    block_all_subdomains=cast(bool | None, fed.get("block_all_subdomains")),
+                    allow_public_users=cast(bool | None, fed.get("public_users")),
+                    allow_teams_consumer=cast(bool | None, fed.get("consumer")),
+                    allow_teams_consumer_inbound=cast(bool | None, fed.get("consumer_inbound")),
+                    trial_tenants=cast(Any, fed.get("trial_tenants")),
+                    allowed_trial_domains=cast(DomainList | None, fed.get("allowed_trial_domains")),
+                    unclear=tuple(unclear),
+                )
+            )
+        if is_policy:
+            policies.append(
+                AccessPolicy(
+                    identity=identity,
+                    enable_federation_access=cast(bool | None, pol.get("federation")),
+                    enable_public_cloud_access=cast(bool | None, pol.get("public_cloud")),
+                    enable_teams_consumer_access=cast(bool | None, pol.get("consumer")),
+                    enable_teams_consumer_inbound=cast(bool | None, pol.get("consumer_inbound")),
+                )
+            )
+    if not federation and not policies:
+        return None
+    return TenantConfig(tuple(federation), tuple(policies), form, tuple(extra))
+
+
+def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
+    """Read pasted ``Get-CsTenantFederationConfiguration`` / ``Get-CsExternalAccessPolicy`` output
+    (Format-List or ConvertTo-Json, several objects one after another). Never raises."""
+    data = load_config_data()
+    try:
+        if len(text) > MAX_CONFIG_CHARS:
+            raise _Unreadable("too_long", value=str(len(text)))
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+        records = _json_records(text)
+        form: Literal["list", "json"] = "json"
+        if records is None:
+            records, form = _format_list_records(text.split("\n")), "list"
+        config = _build(records, form)
+        if config is None:
+            raise _Unreadable("not_config", *_first_line(text))
+        return config
+    except _Unreadable as problem:
+        values = {
+            "line": str(problem.line),
+            "text": problem.text,
+            "name": "",
+            "value": "",
+            "detail": "",
+        }
+        values.update(problem.values)
+        message = data.unreadable[problem.reason].format(**values)
+        return ConfigUnreadable(problem.reason, message, problem.line, problem.text)
+    except (RecursionError, MemoryError):  # pragma: no cover - pathological input
+        message = data.unreadable["not_config"]
+        return ConfigUnreadable("not_config", message)
+
+
+def _first_line(text: str) -> tuple[int, str]:
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            return number, _shown(line)
+    return 0, ""
+
+
+# --- judging -------------------------------------------------------------------------------------
+
+
+def _normalise_domain(domain: str | None) -> str | None:
+    if not domain:
+        return None
+    domain = domain.strip().lower().rstrip(".")
+    if "@" in domain:
+        domain = domain.rsplit("@", 1)[1]
+    return domain or None
+
+
+def _covering(domain: str, listed: tuple[str, ...]) -> str | None:
+    """The listed domain ``domain`` is a subdomain of (not equal to), if any."""
+    for entry in listed:
+        entry = entry.removeprefix("*.")
+        if domain.endswith("." + entry):
+            return entry
+    return None
+
+
+def _names(domains: tuple[str, ...], limit: int = 12) -> str:
+    shown = ", ".join(domains[:limit])
+    return shown + (f" and {len(domains) - limit} more" if len(domains) > limit else "")
+
+
+class _Judge:
+    def __init__(self, texts: Texts, partner: str | None, contact: str | None) -> None:
+        self.texts, self.partner, self.contact = texts, partner, contact
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, variant: str = "", severity: Any = None, **values: str) -> None:
+        finding = self.texts.finding(code, variant, severity, **values)
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    @property
+    def org(self) -> bool:
+        return self.contact != CONTACT_CONSUMER
+
+    @property
+    def consumer(self) -> bool:
+        return self.contact != CONTACT_ORG
+
+    def settings(self, fed: FederationSettings) -> None:
+        for name, value in fed.unclear:
+            self.add("tenant_config_unclear", name=name, detail=value)
+        if self.org:
+            self.organisations(fed)
+        if self.consumer:
+            if fed.allow_teams_consumer is False:
+                self.add("tenant_consumer_off")
+            elif fed.allow_teams_consumer_inbound is False:
+                self.add("tenant_consumer_inbound_off")
+            if fed.allow_public_users is not None and self.contact == CONTACT_CONSUMER:
+                self.add("tenant_public_users_deprecated", detail=str(fed.allow_public_users))
+
+    def organisations(self, fed: FederationSettings) -> None:
+        partner = self.partner
+        if fed.allow_federated_users is False:
+            self.add("tenant_federation_off")
+        allowed = fed.allowed_domains
+        if allowed is not None and allowed.mode == "list":
+            self.allow_list(allowed.listed, partner)
+        elif allowed is not None and partner and fed.blocked_domains is not None:
+            blocked = fed.blocked_domains.domains
+            if partner in blocked:
+                self.add("tenant_partner_blocked", domain=partner)
+            elif fed.block_all_subdomains and (parent := _covering(partner, blocked)):
+                self.add("tenant_partner_blocked", "subdomain", domain=partner, other=parent)
+        if fed.trial_tenants == "blocked":
+            trial_ok = fed.allowed_trial_domains
+            if partner is None or trial_ok is None or partner not in trial_ok.domains:
+                self.add("tenant_trial_tenants_blocked", domain=partner or "the other organisation")
+
+    def allow_list(self, listed: DomainList, partner: str | None) -> None:
+        if not listed.domains and listed.complete:
+            self.add("tenant_allow_list_empty")
+        elif partner is None:
+            if listed.complete:
+                self.add("tenant_allow_list_only", names=_names(listed.domains))
+            else:
+                self.add("tenant_allow_list_hidden", domain="your partner", detail="")
+        elif partner in listed.domains:
+            self.add("tenant_allow_list_only", "partner_listed", domain=partner)
+        elif not listed.complete:
+            shown = f" (it shows {_names(listed.domains)})" if listed.domains else ""
+            self.add("tenant_allow_list_hidden", domain=partner, detail=shown)
+        elif parent := _covering(partner, listed.domains):
+            self.add("tenant_partner_not_allowed", "parent_listed", domain=partner, other=parent)
+        else:
+            self.add("tenant_partner_not_allowed", domain=partner, names=_names(listed.domains))
+
+    def policy(self, policy: AccessPolicy) -> None:
+        variant = "global" if policy.is_global else ""
+        severity = "error" if policy.is_global else None
+        name = policy.identity or "Global"
+        if self.org and policy.enable_federation_access is False:
+            self.add("policy_federation_off", variant, severity, name=name)
+        if self.consumer:
+            if policy.enable_teams_consumer_access is False:
+                detail = "EnableTeamsConsumerAccess"
+                self.add("policy_consumer_off", variant, severity, name=name, detail=detail)
+            elif policy.enable_teams_consumer_inbound is False:
+                detail = "EnableTeamsConsumerInbound"
+                self.add("policy_consumer_off", variant, "warning", name=name, detail=detail)
+            if self.contact == CONTACT_CONSUMER and policy.enable_public_cloud_access is False:
+                self.add("policy_public_cloud_off", name=name)
+
+    def conclusion(self, config: TenantConfig) -> None:
+        """One "nothing here blocks it" line when the relevant settings were read and none does."""
+        if any(f.severity in ("error", "warning") for f in self.findings):
+            return
+        for fed in config.federation:
+            allowed = fed.allowed_domains
+            if self.org and fed.allow_federated_users and allowed is not None:
+                if self.partner and (
+                    allowed.mode == "all_known" or self.partner in allowed.listed.domains
+                ):
+                    if fed.blocked_domains is not None or allowed.mode == "list":
+                        self.add("tenant_config_ok", domain=self.partner)
+                elif not self.partner and allowed.mode == "all_known":
+                    blocked = fed.blocked_domains.domains if fed.blocked_domains else ()
+                    self.add("tenant_config_ok", "any_domain", names=_names(blocked) or "none")
+            if self.contact == CONTACT_CONSUMER and fed.allow_teams_consumer:
+                self.add("tenant_config_ok", "consumer")
+
+
+_ORDER = {"error": 0, "warning": 1, "info": 2, "ok": 3}
+
+
+def judge_tenant_config(
+    config: TenantConfig, *, partner: str | None, contact: str | None
+) -> tuple[Finding, ...]:
+    """Findings for ``config`` against the partner's domain (``joe@x.com`` is fine too; None: any
+    partner) and the contact type (``"external_org"``, ``"public_im"`` or None: both), most
+    serious first. A setting the paste does not show is never judged."""
+    judge = _Judge(load_texts(), _normalise_domain(partner), contact)
+    for fed in config.federation:
+        judge.settings(fed)
+    for policy in config.policies:
+        judge.policy(policy)
+    judge.conclusion(config)
+    return tuple(sorted(judge.findings, key=lambda f: _ORDER.get(f.severity, 9)))
+
+
+def judge_tenant_config_text(
+    text: str, *, partner: str | None, contact: str | None
+) -> tuple[Finding, ...] | ConfigUnreadable:
+    """Parse and judge in one step (for adapters that hold only the paste)."""
+    config = parse_tenant_config(text)
+    if isinstance(config, ConfigUnreadable):
+        return config
+    return judge_tenant_config(config, partner=partner, contact=contact)
+
+
+__all__ = [
+    "AccessPolicy",
+    "AllowedDomains",
+    "ConfigUnreadable",
+    "DomainList",
+    "FederationSettings",
+    "TenantConfig",
+    "config_commands",
+    "judge_tenant_config",
+    "judge_tenant_config_text",
+    "looks_like_tenant_config",
+    "parse_tenant_config",
+]
