@@ -825,19 +825,21 @@ class _Judge:
         """One "nothing here blocks it" line when the relevant settings were read and none does."""
         if any(f.severity in ("error", "warning") for f in self.findings):
             return
+        partner = self.partner
         for fed in config.federation:
             allowed = fed.allowed_domains
             if self.org and fed.allow_federated_users and allowed is not None:
-                if self.partner and (
-                    allowed.mode == "all_known" or self.partner in allowed.listed.domains
-                ):
+                listed = allowed.listed.domains
+                if partner and (allowed.mode == "all_known" or partner in listed):
                     if fed.blocked_domains is not None or allowed.mode == "list":
-                        self.add("tenant_config_ok", domain=self.partner)
-                elif not self.partner and allowed.mode == "all_known":
+                        self.add("tenant_config_ok", domain=partner)
+                elif not partner and allowed.mode == "all_known":
                     blocked = fed.blocked_domains.domains if fed.blocked_domains else ()
                     self.add("tenant_config_ok", "any_domain", names=_names(blocked) or "none")
-            if self.contact == CONTACT_CONSUMER and fed.allow_teams_consumer:
+            if self.consumer and fed.allow_teams_consumer:
                 self.add("tenant_config_ok", "consumer")
+        if config.policies and not any(f.code == "tenant_config_ok" for f in self.findings):
+            self.add("tenant_config_ok", "policies")
 
 
 _ORDER = {"error": 0, "warning": 1, "info": 2, "ok": 3}

@@ -160,3 +160,40 @@ def test_stdin_through_the_real_command(dns_server: DnsTestServer) -> None:
     assert (
         json.loads(done.stdout)["tenant_config"]["findings"][0]["code"] == "tenant_partner_blocked"
     )
+
+
+# -- fedbot triage on a pasted configuration ------------------------------------------------------
+
+
+def triage(capsys: pytest.CaptureFixture[str], text: str, *args: str) -> tuple[int, str]:
+    code = main(["triage", *args, text])
+    return code, capsys.readouterr().out
+
+
+def test_triage_prints_the_configuration_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, (CONFIGS / "federation_short.txt").read_text())
+    assert code == 0
+    assert "Not recognised" not in out
+    assert "tenant_federation_off" in out and "tenant_consumer_off" in out
+
+
+def test_triage_json_carries_the_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, (CONFIGS / "policies_ps7.json").read_text(), "--json")
+    body = json.loads(out)
+    assert code == 0
+    assert body["tenant_config"]["status"] == "problem"
+    assert body["tenant_config"]["findings"][0]["code"] == "policy_federation_off"
+
+
+def test_triage_unreadable_configuration_names_the_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "Identity : Global\nAllowFederatedUsers : perhaps\nAllowTeamsConsumer : True\n"
+    code, out = triage(capsys, text)
+    assert code == 1 and "line 2" in out and "I couldn't read" in out
+
+
+def test_triage_ordinary_text_has_no_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, "hello, AllowFederatedUsers is on I think", "--json")
+    assert code == 1
+    assert "tenant_config" not in json.loads(out)

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.cli import check_tenant
+from bot.cli import tenant_config as tenant_cli
 from bot.config import Settings
 from federation.batch import LineOutcome, Summary, check_list, read_list, summarise
 from federation.checker import FederationChecker
@@ -56,7 +56,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--concurrency", type=int, default=50, metavar="N", help="with --file: checks in flight"
     )
-    check_tenant.add_arguments(parser)
+    tenant_cli.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -72,12 +72,12 @@ def run(args: argparse.Namespace) -> int:
     if args.tenant_config is not None:
         if args.tenant_config == "-" and args.file == "-":
             return _fail("--file and --tenant-config cannot both read standard input")
-        read = check_tenant.read_config(args.tenant_config)
+        read = tenant_cli.read_config(args.tenant_config)
         if isinstance(read, str):
             return _fail(read)
         config = read
         if args.file is None and not args.inputs:
-            return _print_judged(check_tenant.judge(config, args, None), args.json)
+            return _print_judged(tenant_cli.judge(config, args, None), args.json)
     if args.file is None and not 1 <= len(args.inputs) <= 2:
         return _fail("give one or two domains or addresses, or --file LIST")
     if args.file is not None and args.inputs:
@@ -110,18 +110,18 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report_dict(outcome), indent=2) if args.json else format_report(outcome))
         return EXIT_CODES[outcome.status]
     # The configuration is the asker's tenant; the partner is the (second) domain checked.
-    judged = check_tenant.judge(config, args, outcome.results[-1].domain)
+    judged = tenant_cli.judge(config, args, outcome.results[-1].domain)
     if args.json:
-        body = {**report_dict(outcome), "tenant_config": check_tenant.judged_dict(judged)}
+        body = {**report_dict(outcome), "tenant_config": tenant_cli.judged_dict(judged)}
         print(json.dumps(body, indent=2))
     else:
         print(format_report(outcome) + "\n\n" + format_judged(judged))
-    return check_tenant.exit_code(EXIT_CODES[outcome.status], judged, EXIT_CODES["problem"])
+    return tenant_cli.exit_code(EXIT_CODES[outcome.status], judged, EXIT_CODES["problem"])
 
 
-def _print_judged(judged: check_tenant.Judged, as_json: bool) -> int:
+def _print_judged(judged: tenant_cli.Judged, as_json: bool) -> int:
     print(
-        json.dumps(check_tenant.judged_dict(judged), indent=2) if as_json else format_judged(judged)
+        json.dumps(tenant_cli.judged_dict(judged), indent=2) if as_json else format_judged(judged)
     )
     return EXIT_CODES[judged.status]
 
@@ -139,7 +139,13 @@ def _print_invalid(invalid: list[InvalidDomain], as_json: bool) -> int:
 
 
 def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,  # keep cmdlet names (Set-CsTenant...) whole
+    )
 
 
 def format_finding(finding: Finding, indent: str = "  ") -> str:
@@ -163,9 +169,9 @@ def format_result(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def format_judged(judged: check_tenant.Judged) -> str:
+def format_judged(judged: tenant_cli.Judged) -> str:
     """The tenant configuration's findings, in the report's style."""
-    return "\n".join([check_tenant.heading(judged), *map(format_finding, judged.findings)])
+    return "\n".join([tenant_cli.heading(judged), *map(format_finding, judged.findings)])
 
 
 def format_report(report: CheckReport) -> str:
@@ -201,7 +207,7 @@ def _run_file(
     tenant = None
     if config is not None:  # each line's domain is a partner to judge the configuration against
         tenant = {
-            o.line: check_tenant.judge(config, args, o.result.domain)
+            o.line: tenant_cli.judge(config, args, o.result.domain)
             for o in outcomes
             if not isinstance(o.result, InvalidDomain)
         }
@@ -231,7 +237,7 @@ async def _check_with_progress(
         )
 
 
-TenantByLine = dict[int, check_tenant.Judged]
+TenantByLine = dict[int, tenant_cli.Judged]
 
 
 def file_json(
@@ -244,7 +250,7 @@ def file_json(
         else:
             results.append({"line": o.line, **result_dict(o.result)})
             if tenant is not None and o.line in tenant:
-                results[-1]["tenant_config"] = check_tenant.judged_dict(tenant[o.line])
+                results[-1]["tenant_config"] = tenant_cli.judged_dict(tenant[o.line])
     return {
         "results": results,
         "pair": pair_dict(None),
@@ -280,7 +286,7 @@ def file_csv(outcomes: list[LineOutcome], tenant: TenantByLine | None = None) ->
     return out.getvalue()
 
 
-def _tenant_codes(judged: check_tenant.Judged | None) -> str:
+def _tenant_codes(judged: tenant_cli.Judged | None) -> str:
     if judged is None:
         return ""
     return ";".join(f.code for f in judged.findings if f.severity in ("error", "warning"))

@@ -1,13 +1,16 @@
-"""``fedbot check --tenant-config FILE``: judge a saved ``Get-CsTenantFederationConfiguration`` /
-``Get-CsExternalAccessPolicy`` output against the checked domain, next to the DNS findings.
+"""A pasted tenant configuration in the command line.
 
-The configuration is the admin's own tenant; the partner is the checked domain (of two, the
-second: ``fedbot check you.com partner.com``; with ``--file``, each line's domain)."""
+``fedbot check --tenant-config FILE`` judges a saved ``Get-CsTenantFederationConfiguration`` /
+``Get-CsExternalAccessPolicy`` output against the checked domain, next to the DNS findings: the
+configuration is the admin's own tenant, the partner the checked domain (of two, the second:
+``fedbot check you.com partner.com``; with ``--file``, each line's domain). ``fedbot triage``
+prints the findings of a configuration pasted to it (:func:`pasted`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +22,7 @@ from federation.tenant_config import (
     TenantConfig,
     config_commands,
     judge_tenant_config,
+    looks_like_tenant_config,
     parse_tenant_config,
 )
 
@@ -100,3 +104,59 @@ def heading(judged: Judged) -> str:
 def exit_code(dns_code: int, judged: Judged, problem_code: int) -> int:
     """A problem in the configuration is a problem found, whatever the DNS said."""
     return problem_code if judged.status == "problem" else dns_code
+
+
+# -- fedbot triage ---------------------------------------------------------------------------------
+
+MARKS = {"ok": "ok", "info": "info", "warning": "WARN", "error": "FAIL"}
+
+
+@dataclass(frozen=True)
+class Pasted:
+    """A configuration pasted to triage: its findings (any partner, both contact types), or why
+    it could not be read."""
+
+    findings: tuple[Finding, ...] = ()
+    unreadable: ConfigUnreadable | None = None
+
+    @property
+    def status(self) -> Literal["ok", "problem", "unreadable"]:
+        if self.unreadable is not None:
+            return "unreadable"
+        return "problem" if any(f.severity in ("error", "warning") for f in self.findings) else "ok"
+
+
+def pasted(text: str) -> Pasted | None:
+    """None when ``text`` is not a configuration paste at all."""
+    if not looks_like_tenant_config(text):
+        return None
+    config = parse_tenant_config(text)
+    if isinstance(config, ConfigUnreadable):
+        return Pasted(unreadable=config)
+    return Pasted(judge_tenant_config(config, partner=None, contact=None))
+
+
+def pasted_dict(found: Pasted) -> dict[str, Any]:
+    unreadable = found.unreadable
+    return {
+        "status": found.status,
+        "findings": [finding_dict(f) for f in found.findings],
+        "unreadable": None
+        if unreadable is None
+        else {"reason": unreadable.reason, "line": unreadable.line, "message": unreadable.message},
+    }
+
+
+def render_pasted(found: Pasted, width: int = 100) -> str:
+    if found.unreadable is not None:
+        return textwrap.fill(found.unreadable.message, width)
+    federation, _ = config_commands()
+    lines = [f"Tenant configuration ({federation.split()[0]} / Get-CsExternalAccessPolicy output):"]
+    for f in found.findings:
+        text = f"[{MARKS.get(f.severity, f.severity)}] {f.code}: {f.message}"
+        lines.append(
+            textwrap.fill(
+                text, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        )
+    return "\n".join(lines)
