@@ -181,8 +181,15 @@ def _fields(section: dict[str, Any], key: str, roles: tuple[str, ...]) -> dict[s
         raise _fail(f"{key}.fields", f"must name exactly the roles {sorted(roles)}")
     entries: list[tuple[str, str, object, str]] = []
     for role, spec in raw.items():
-        spec = _mapping(spec, f"{key}.fields.{role}")
-        entries.append((role, spec.get("name", ""), spec.get("type"), f"{key}.fields.{role}"))
+        where = f"{key}.fields.{role}"
+        spec = _mapping(spec, where)
+        if set(spec) - {"name", "type", "aliases"}:
+            raise _fail(where, f"unknown key(s) {sorted(set(spec) - {'name', 'type', 'aliases'})}")
+        aliases = spec.get("aliases", [])
+        if not isinstance(aliases, list):
+            raise _fail(f"{where}.aliases", "must be a list of property names")
+        for name in [spec.get("name", ""), *aliases]:
+            entries.append((role, name, spec.get("type"), where))
     for name, ftype in _mapping(section.get("known", {}), f"{key}.known").items():
         entries.append(("", name, ftype, f"{key}.known.{name}"))
     for role, name, ftype, where in entries:

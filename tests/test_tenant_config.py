@@ -4,9 +4,14 @@ pastes, and the findings judged against a partner and a contact type."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +21,11 @@ from federation.tenant_config import (
     ConfigUnreadable,
     DomainList,
     TenantConfig,
+    TenantConfigDataError,
     config_commands,
     judge_tenant_config,
     looks_like_tenant_config,
+    parse_config_data,
     parse_tenant_config,
 )
 
@@ -451,3 +458,51 @@ def test_findings_are_worded() -> None:
             for partner in ("fabrikam.com", None):
                 for finding in judge_tenant_config(config, partner=partner, contact=contact):
                     assert finding.message and "{" not in finding.message.replace("@{", "")
+
+
+# --- the expanded allow list, and the data file --------------------------------------------------
+
+
+def test_expanded_allow_list_is_read() -> None:
+    text = (
+        "PS> Get-CsTenantFederationConfiguration | Select-Object -ExpandProperty AllowedDomains\n\n"
+    )
+    text += "AllowedDomain : {Domain=contoso.com, Domain=northwind.com}\n"
+    assert codes(text, "fabrikam.com", "external_org") == ["tenant_partner_not_allowed"]
+    as_json = '{"AllowedDomain": [{"Domain": "contoso.com"}, {"Domain": "fabrikam.com"}]}'
+    assert codes(as_json, "fabrikam.com", "external_org") == ["tenant_allow_list_only"]
+
+
+def _data() -> dict[str, Any]:
+    path = resources.files("knowledge") / "data" / "tenant_config.yaml"
+    return cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d["federation"]["fields"].pop("consumer"), "federation.fields"),
+        (
+            lambda d: d["policy"]["fields"]["federation"].__setitem__("type", "int"),
+            "policy.fields.federation",
+        ),
+        (lambda d: d["policy"]["known"].__setitem__("AllowFederatedUsers", "bool"), "policy"),
+        (lambda d: d["values"].__setitem__("false", ["true"]), "values"),
+        (
+            lambda d: d["unreadable"].__setitem__("bad_value", "line {lineno}"),
+            "unreadable.bad_value",
+        ),
+        (lambda d: d["unreadable"].pop("too_long"), "unreadable"),
+        (lambda d: d.__setitem__("surprise", 1), "(top)"),
+    ],
+)
+def test_data_validation_names_the_key(mutate: Callable[[Any], object], where: str) -> None:
+    data = _data()
+    mutate(data)
+    with pytest.raises(TenantConfigDataError, match=r"tenant_config\.yaml: " + re.escape(where)):
+        parse_config_data(data)
+
+
+def test_data_cites_sources() -> None:
+    sources = _data()["source"]
+    assert sources and all(s.startswith("https://") for s in sources)
