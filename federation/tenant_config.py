@@ -10,6 +10,7 @@ of the verdict and said so (``tenant_config_unclear``)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import string
@@ -358,11 +359,16 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
             _append(current, last, stripped)
             kinds.append("cont")
             continue
-        kinds.append("other")
-        last = None
         first = re.split(r"[\s:=]", stripped, maxsplit=1)[0].lower()
         if first in known and not _PROMPT.match(line):
             raise _Unreadable("garbled_line", number, _shown(line))
+        if last is not None and last not in known and kinds[-1] in ("prop", "cont"):
+            # free text (a Description, a new property) wrapped with its indentation lost
+            _append(current, last, " " + stripped)
+            kinds.append("cont")
+            continue
+        kinds.append("other")
+        last = None
     if current.values:
         records.append(current)
     # A stray line between two property lines of one listing is garbled, not prose.
@@ -687,7 +693,7 @@ def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
     try:
         if len(text) > MAX_CONFIG_CHARS:
             raise _Unreadable("too_long", value=str(len(text)))
-        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+        text = _plain(text)
         records = _json_records(text)
         form: Literal["list", "json"] = "json"
         if records is None:
@@ -710,6 +716,27 @@ def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
     except (RecursionError, MemoryError):  # pragma: no cover - pathological input
         message = data.unreadable["not_config"]
         return ConfigUnreadable("not_config", message)
+
+
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Slack sends links as <http://contoso.com|contoso.com> and escapes & < > as entities.
+_SLACK_LINK = re.compile(r"<(?:https?://|mailto:|sip:)([^<>|\s]{0,500})(?:\|([^<>]{0,500}))?>")
+# Teams sends a message as HTML: lines in <p> / <div>, breaks as <br>.
+_HTML_BREAK = re.compile(r"(?i)<br\s*/?>|</(?:p|div|pre|li|tr)>")
+_HTML_TAG = re.compile(r"(?i)</?[a-z][a-z0-9]{0,20}(?:\s[^<>]{0,500})?/?>")
+
+
+def _plain(text: str) -> str:
+    """The paste as the console printed it: line ends unified, invisible characters gone, chat
+    markup (Slack links and entities, Teams HTML) undone."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+        if _HTML_BREAK.search(text):
+            text = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", text))
+    if "&" in text:
+        text = html.unescape(text)
+    return _INVISIBLE.sub("", text).replace("\u00a0", " ")
 
 
 def _first_line(text: str) -> tuple[int, str]:

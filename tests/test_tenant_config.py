@@ -506,3 +506,40 @@ def test_data_validation_names_the_key(mutate: Callable[[Any], object], where: s
 def test_data_cites_sources() -> None:
     sources = _data()["source"]
     assert sources and all(s.startswith("https://") for s in sources)
+
+
+# --- as chat platforms deliver a paste ------------------------------------------------------------
+
+
+def test_slack_links_and_entities() -> None:
+    text = paste("federation_long.txt").replace(
+        "Domain=fabrikam.com", "Domain=<http://fabrikam.com|fabrikam.com>"
+    )
+    text = text.replace("PS C:\\Users\\admin>", "PS C:\\Users\\admin&gt;")
+    (fed,) = parsed(text).federation
+    assert fed.blocked_domains == DomainList(("fabrikam.com", "contoso.net"))
+
+
+def test_teams_html_message() -> None:
+    lines = paste("federation_short.txt").splitlines()
+    text = (
+        "<div>" + "".join(f"<p>{line.replace(' ', '&nbsp;', 1)}</p>" for line in lines) + "</div>"
+    )
+    (fed,) = parsed(text).federation
+    assert fed.allow_federated_users is False and fed.allow_teams_consumer is False
+
+
+def test_invisible_characters_and_non_breaking_spaces() -> None:
+    text = paste("federation_short.txt").replace(" : ", "\u00a0:\u200b ")
+    assert parsed(text).federation[0].allow_federated_users is False
+
+
+def test_wrapped_description_without_indentation() -> None:
+    text = paste("policies.txt").replace(
+        "Identity                                          : Tag:FederationOnly\n"
+        "Description                                       :\n",
+        "Identity : Tag:FederationOnly\nDescription : Users who may talk to partner\n"
+        "organisations but not to personal accounts\n",
+    )
+    config = parsed(text)
+    assert [p.enable_federation_access for p in config.policies] == [True, True, True, False]
