@@ -58,6 +58,7 @@ TENANT_CONFIG_CODES: frozenset[str] = frozenset(
         "tenant_trial_tenants_blocked",
         "tenant_public_users_deprecated",
         "policy_federation_off",
+        "policy_partner_blocked",
         "policy_consumer_off",
         "policy_public_cloud_off",
     }

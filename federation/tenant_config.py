@@ -29,8 +29,15 @@ MAX_CONFIG_CHARS = 512 * 1024
 MAX_LINE_SHOWN = 100
 CONTACT_ORG, CONTACT_CONSUMER = "external_org", "public_im"
 
-FieldType = Literal["bool", "domains", "allowed_domains", "trial"]
-_TYPES: tuple[FieldType, ...] = ("bool", "domains", "allowed_domains", "trial")
+# bool, domains, allowed_domains, or the name of a choice in values.choices (an enumeration)
+_BUILT_IN_TYPES = ("bool", "domains", "allowed_domains")
+# Enumerations the judge reads, and the meanings each must define.
+CHOICES: dict[str, frozenset[str]] = {
+    "trial": frozenset({"blocked", "allowed"}),
+    "communication": frozenset(
+        {"organization_default", "allow_all", "allow_specific", "block_specific", "block_all"}
+    ),
+}
 FEDERATION_ROLES = (
     "federation",
     "allowed_domains",
@@ -41,8 +48,17 @@ FEDERATION_ROLES = (
     "consumer_inbound",
     "trial_tenants",
     "allowed_trial_domains",
+    "customize_federation",
 )
-POLICY_ROLES = ("federation", "public_cloud", "consumer", "consumer_inbound")
+POLICY_ROLES = (
+    "federation",
+    "public_cloud",
+    "consumer",
+    "consumer_inbound",
+    "communication",
+    "allowed_external",
+    "blocked_external",
+)
 UNREADABLE_REASONS = ("not_config", "garbled_line", "bad_value", "bad_json", "too_long")
 _UNREADABLE_PLACEHOLDERS = frozenset({"line", "text", "name", "value", "detail"})
 
@@ -83,8 +99,9 @@ class FederationSettings:
     allow_public_users: bool | None = None
     allow_teams_consumer: bool | None = None
     allow_teams_consumer_inbound: bool | None = None
-    trial_tenants: Literal["blocked", "allowed"] | None = None
+    trial_tenants: str | None = None  # "blocked" | "allowed"
     allowed_trial_domains: DomainList | None = None
+    customize_federation: bool | None = None
     # (property name, value as pasted) for values that could not be interpreted
     unclear: tuple[tuple[str, str], ...] = ()
 
@@ -98,6 +115,12 @@ class AccessPolicy:
     enable_public_cloud_access: bool | None = None
     enable_teams_consumer_access: bool | None = None
     enable_teams_consumer_inbound: bool | None = None
+    # CommunicationWithExternalOrgs (public preview): organization_default, allow_all,
+    # allow_specific, block_specific, block_all; with its two domain lists
+    communication: str | None = None
+    allowed_external: DomainList | None = None
+    blocked_external: DomainList | None = None
+    unclear: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_global(self) -> bool:
@@ -133,7 +156,7 @@ class ConfigUnreadable:
 class _Field:
     role: str  # "" for known-but-not-judged properties
     name: str
-    type: FieldType
+    type: str
 
 
 @dataclass(frozen=True)
@@ -145,7 +168,7 @@ class ConfigData:
     policy: dict[str, _Field]
     true: frozenset[str]
     false: frozenset[str]
-    trial: dict[str, frozenset[str]]  # "blocked"/"allowed" -> lower-case spellings
+    choices: dict[str, dict[str, frozenset[str]]]  # choice -> meaning -> lower-case spellings
     all_known: frozenset[str]
     allow_list_types: frozenset[str]
     unreadable: dict[str, str]
@@ -196,8 +219,8 @@ def _fields(section: dict[str, Any], key: str, roles: tuple[str, ...]) -> dict[s
     for role, name, ftype, where in entries:
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{1,80}", name):
             raise _fail(where, f"bad property name {name!r}")
-        if ftype not in _TYPES:
-            raise _fail(where, f"type must be one of {list(_TYPES)}")
+        if ftype not in (*_BUILT_IN_TYPES, *CHOICES):
+            raise _fail(where, f"type must be one of {[*_BUILT_IN_TYPES, *CHOICES]}")
         if name.lower() in out or name.lower() == "identity":
             raise _fail(where, f"duplicate property {name}")
         out[name.lower()] = _Field(role, name, ftype)
@@ -224,9 +247,16 @@ def parse_config_data(data: object) -> ConfigData:
             "policy", f"properties also in federation: {sorted(set(federation) & set(policy))}"
         )
     values = _mapping(root.get("values"), "values")
-    trial = _mapping(values.get("trial"), "values.trial")
-    if set(trial) != {"blocked", "allowed"}:
-        raise _fail("values.trial", "must name blocked and allowed")
+    raw_choices = _mapping(values.get("choices"), "values.choices")
+    if set(raw_choices) != set(CHOICES):
+        raise _fail("values.choices", f"must name exactly {sorted(CHOICES)}")
+    choices: dict[str, dict[str, frozenset[str]]] = {}
+    for choice, meanings in raw_choices.items():
+        where = f"values.choices.{choice}"
+        meanings = _mapping(meanings, where)
+        if set(meanings) != CHOICES[choice]:
+            raise _fail(where, f"must name exactly {sorted(CHOICES[choice])}")
+        choices[choice] = {k: _words(v, f"{where}.{k}") for k, v in meanings.items()}
     unreadable = _mapping(root.get("unreadable"), "unreadable")
     if set(unreadable) != set(UNREADABLE_REASONS):
         raise _fail("unreadable", f"must name exactly {list(UNREADABLE_REASONS)}")
@@ -254,7 +284,7 @@ def parse_config_data(data: object) -> ConfigData:
         policy=policy,
         true=true,
         false=false,
-        trial={k: _words(v, f"values.trial.{k}") for k, v in trial.items()},
+        choices=choices,
         all_known=_words(values.get("all_known_domains"), "values.all_known_domains"),
         allow_list_types=_words(values.get("allow_list_types"), "values.allow_list_types"),
         unreadable={k: " ".join(v.split()) for k, v in unreadable.items()},
@@ -571,14 +601,16 @@ def _as_allowed(value: object, data: ConfigData) -> AllowedDomains | None:
     return AllowedDomains("list", listed)
 
 
-def _as_trial(value: object, data: ConfigData) -> Literal["blocked", "allowed"] | None:
+def _as_choice(value: object, meanings: dict[str, frozenset[str]]) -> str | None:
     if isinstance(value, str):
         word = value.strip().lower()
         if not word:
             return None
-        for meaning in ("blocked", "allowed"):
-            if word in data.trial[meaning]:
+        for meaning, spellings in meanings.items():
+            if word in spellings:
                 return meaning
+    if value is None:
+        return None
     raise LookupError  # a number (enum without -EnumsAsStrings) or a new value: cannot tell
 
 
@@ -586,7 +618,6 @@ _KIND_WORDS = {
     "bool": "True or False",
     "domains": "a list of domains",
     "allowed_domains": "AllowAllKnownDomains or a list of domains",
-    "trial": "Blocked or Allowed",
 }
 
 
@@ -613,7 +644,7 @@ def _interpret(
                 if result is None:
                     unclear.append((spec.name, _value_text(value)))
             else:
-                result = _as_trial(value, data)
+                result = _as_choice(value, data.choices[spec.type])
         except LookupError:
             unclear.append((spec.name, _value_text(value)))
             continue
@@ -624,7 +655,7 @@ def _interpret(
                 _shown(line),
                 name=spec.name,
                 value=_value_text(value),
-                detail=_KIND_WORDS[spec.type],
+                detail=_KIND_WORDS.get(spec.type, spec.type),
             ) from None
         if spec.role:
             out[spec.role] = result
@@ -648,7 +679,7 @@ def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig |
     extra: dict[str, None] = {}
     for raw in records:
         fed, unclear, is_fed = _interpret(raw, data.federation, data)
-        pol, _, is_policy = _interpret(raw, data.policy, data)
+        pol, policy_unclear, is_policy = _interpret(raw, data.policy, data)
         if not (is_fed or is_policy):
             continue
         for key, entry in raw.values.items():
@@ -666,8 +697,9 @@ def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig |
                     allow_public_users=cast(bool | None, fed.get("public_users")),
                     allow_teams_consumer=cast(bool | None, fed.get("consumer")),
                     allow_teams_consumer_inbound=cast(bool | None, fed.get("consumer_inbound")),
-                    trial_tenants=cast(Any, fed.get("trial_tenants")),
+                    trial_tenants=cast(str | None, fed.get("trial_tenants")),
                     allowed_trial_domains=cast(DomainList | None, fed.get("allowed_trial_domains")),
+                    customize_federation=cast(bool | None, fed.get("customize_federation")),
                     unclear=tuple(unclear),
                 )
             )
@@ -679,6 +711,10 @@ def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig |
                     enable_public_cloud_access=cast(bool | None, pol.get("public_cloud")),
                     enable_teams_consumer_access=cast(bool | None, pol.get("consumer")),
                     enable_teams_consumer_inbound=cast(bool | None, pol.get("consumer_inbound")),
+                    communication=cast(str | None, pol.get("communication")),
+                    allowed_external=cast(DomainList | None, pol.get("allowed_external")),
+                    blocked_external=cast(DomainList | None, pol.get("blocked_external")),
+                    unclear=tuple(policy_unclear),
                 )
             )
     if not federation and not policies:
@@ -767,6 +803,10 @@ def _covering(domain: str, listed: tuple[str, ...]) -> str | None:
     return None
 
 
+def _domains_of(listed: DomainList | None) -> tuple[str, ...]:
+    return () if listed is None else listed.domains
+
+
 def _names(domains: tuple[str, ...], limit: int = 12) -> str:
     shown = ", ".join(domains[:limit])
     return shown + (f" and {len(domains) - limit} more" if len(domains) > limit else "")
@@ -839,12 +879,16 @@ class _Judge:
         else:
             self.add("tenant_partner_not_allowed", domain=partner, names=_names(listed.domains))
 
-    def policy(self, policy: AccessPolicy) -> None:
+    def policy(self, policy: AccessPolicy, customized: bool | None) -> None:
         variant = "global" if policy.is_global else ""
         severity = "error" if policy.is_global else None
         name = policy.identity or "Global"
+        for setting, value in policy.unclear:
+            self.add("tenant_config_unclear", name=setting, detail=value)
         if self.org and policy.enable_federation_access is False:
             self.add("policy_federation_off", variant, severity, name=name)
+        elif self.org and customized is not False:
+            self.policy_domains(policy, name)
         if self.consumer:
             if policy.enable_teams_consumer_access is False:
                 detail = "EnableTeamsConsumerAccess"
@@ -854,6 +898,31 @@ class _Judge:
                 self.add("policy_consumer_off", variant, "warning", name=name, detail=detail)
             if self.contact == CONTACT_CONSUMER and policy.enable_public_cloud_access is False:
                 self.add("policy_public_cloud_off", name=name)
+
+    def policy_domains(self, policy: AccessPolicy, name: str) -> None:
+        """CommunicationWithExternalOrgs (applies when the tenant's CustomizeFederation is on)."""
+        partner, mode = self.partner, policy.communication
+        if mode == "block_all":
+            self.add("policy_partner_blocked", "block_all", name=name)
+        elif mode == "allow_specific" and policy.allowed_external is not None:
+            listed = policy.allowed_external
+            if partner is None:
+                self.add(
+                    "policy_partner_blocked",
+                    "allow_list",
+                    name=name,
+                    names=_names(listed.domains) or "none",
+                )
+            elif partner not in listed.domains and listed.complete:
+                self.add(
+                    "policy_partner_blocked",
+                    "not_allowed",
+                    name=name,
+                    domain=partner,
+                    names=_names(listed.domains) or "none",
+                )
+        elif mode == "block_specific" and partner in _domains_of(policy.blocked_external):
+            self.add("policy_partner_blocked", name=name, domain=partner or "")
 
     def conclusion(self, config: TenantConfig) -> None:
         """One "nothing here blocks it" line when the relevant settings were read and none does."""
@@ -888,8 +957,12 @@ def judge_tenant_config(
     judge = _Judge(load_texts(), _normalise_domain(partner), contact)
     for fed in config.federation:
         judge.settings(fed)
+    customized = next(
+        (f.customize_federation for f in config.federation if f.customize_federation is not None),
+        None,
+    )
     for policy in config.policies:
-        judge.policy(policy)
+        judge.policy(policy, customized)
     judge.conclusion(config)
     return tuple(sorted(judge.findings, key=lambda f: _ORDER.get(f.severity, 9)))
 

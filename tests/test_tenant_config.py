@@ -112,7 +112,8 @@ def test_several_policies_one_after_another() -> None:
     ]
     assert [p.enable_federation_access for p in config.policies] == [True, True, True, False]
     assert config.policies[2].enable_teams_consumer_access is False
-    assert "CommunicationWithExternalOrgs" in config.extra_properties
+    assert "FederatedBilateralChats" in config.extra_properties  # known to Teams, not to fedbot
+    assert config.policies[0].communication == "organization_default"
 
 
 def test_both_outputs_in_one_paste() -> None:
@@ -543,3 +544,54 @@ def test_wrapped_description_without_indentation() -> None:
     )
     config = parsed(text)
     assert [p.enable_federation_access for p in config.policies] == [True, True, True, False]
+
+
+# --- per-policy domain settings (CommunicationWithExternalOrgs, public preview) ------------------
+
+CUSTOM_POLICIES = """Identity : Global
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : OrganizationDefault
+
+Identity : Tag:SuppliersOnly
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : AllowSpecificExternalDomains
+AllowedExternalDomains : {contoso.com, northwind.com}
+
+Identity : Tag:NoPartners
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : BlockAllExternalDomains
+
+Identity : Tag:NotFabrikam
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : BlockSpecificExternalDomains
+BlockedExternalDomains : {fabrikam.com}
+"""
+
+
+def test_policy_domain_settings() -> None:
+    findings = judge_tenant_config(
+        parsed(CUSTOM_POLICIES), partner="fabrikam.com", contact="external_org"
+    )
+    assert [f.code for f in findings] == ["policy_partner_blocked"] * 3
+    assert "Tag:SuppliersOnly" in findings[0].message and "Tag:NoPartners" in findings[1].message
+    assert "Tag:NotFabrikam" in findings[2].message
+    allowed = judge_tenant_config(parsed(CUSTOM_POLICIES), partner="contoso.com", contact=None)
+    assert [f.code for f in allowed] == ["policy_partner_blocked"]  # only the block-all policy
+
+
+def test_policy_domain_settings_off_without_customize_federation() -> None:
+    text = paste("federation_ps7.json").replace(
+        '"BlockAllSubdomains": false', '"BlockAllSubdomains": false, "CustomizeFederation": false'
+    )
+    config = parsed(text + "\n" + CUSTOM_POLICIES)
+    found = [
+        f.code for f in judge_tenant_config(config, partner="contoso.com", contact="external_org")
+    ]
+    assert "policy_partner_blocked" not in found
+
+
+def test_unknown_enum_value_in_a_policy_is_unclear() -> None:
+    text = "Identity : Tag:X\nEnableFederationAccess : True\nCommunicationWithExternalOrgs : 3\n"
+    findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
+    assert findings[0].code == "tenant_config_unclear"
+    assert "CommunicationWithExternalOrgs" in findings[0].message
