@@ -317,11 +317,15 @@ def _name_pattern() -> re.Pattern[str]:
 
 def looks_like_tenant_config(text: str) -> bool:
     """True when ``text`` carries at least two of the settings these cmdlets print, as
-    ``Name : Value`` lines or JSON keys — cheap enough to run on every message."""
+    ``Name : Value`` lines or JSON keys, or a table with one of them as a column (``Select-Object``
+    of a few properties prints a table) — cheap enough to run on every message."""
+    text = text[:MAX_CONFIG_CHARS]
+    if "---" in text and any(_table_starts(text.split("\n"))):
+        return True
     if ":" not in text:
         return False
     seen: set[str] = set()
-    for match in _name_pattern().finditer(text, 0, min(len(text), MAX_CONFIG_CHARS)):
+    for match in _name_pattern().finditer(text):
         seen.add(match.group(1).lower())
         if len(seen) >= 2:
             return True
@@ -353,6 +357,50 @@ _PROMPT = re.compile(
 def _shown(line: str) -> str:
     line = " ".join(line.split())
     return line if len(line) <= MAX_LINE_SHOWN else line[: MAX_LINE_SHOWN - 1] + "…"
+
+
+_UNDERLINE = re.compile(r"^[ \t]*-{2,}(?:[ \t]+-{2,})*[ \t]*$")
+_HEADER_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,80}")
+
+
+def _table_starts(lines: list[str]) -> Iterator[int]:
+    """Indexes of table headers: property names over a line of dashes, one group per column,
+    at least one of them a setting fedbot knows."""
+    known = load_config_data().all_names
+    for index in range(1, len(lines)):
+        if not _UNDERLINE.match(lines[index]):
+            continue
+        words = lines[index - 1].split()
+        groups = lines[index].split()
+        if (
+            words
+            and len(words) == len(groups)
+            and all(_HEADER_WORD.fullmatch(w) for w in words)
+            and any(w.lower() in known and w.lower() != "identity" for w in words)
+        ):
+            yield index - 1
+
+
+def _table_records(lines: list[str]) -> list[_Raw]:
+    """Format-Table output (what ``Select-Object`` of up to four properties prints): a header,
+    a line of dashes marking each column's span, a row per object. The table's lines are blanked
+    in ``lines`` so the Format-List reader skips them."""
+    records: list[_Raw] = []
+    for header in list(_table_starts(lines)):
+        dashes = lines[header + 1]
+        spans = [m.span() for m in re.finditer(r"-+", dashes)]
+        names = lines[header].split()
+        lines[header] = lines[header + 1] = ""
+        row = header + 2
+        while row < len(lines) and lines[row].strip() and not _PROMPT.match(lines[row]):
+            text, raw = lines[row], _Raw()
+            for column, (name, (start, _)) in enumerate(zip(names, spans, strict=True)):
+                end = spans[column + 1][0] if column + 1 < len(spans) else len(text)
+                raw.values[name.lower()] = (name, text[start:end].strip(), row + 1, text)
+            records.append(raw)
+            lines[row] = ""
+            row += 1
+    return records
 
 
 def _format_list_records(lines: list[str]) -> list[_Raw]:
@@ -733,7 +781,9 @@ def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
         records = _json_records(text)
         form: Literal["list", "json"] = "json"
         if records is None:
-            records, form = _format_list_records(text.split("\n")), "list"
+            lines = text.split("\n")
+            tables = _table_records(lines) if "--" in text else []
+            records, form = tables + _format_list_records(lines), "list"
         config = _build(records, form)
         if config is None:
             raise _Unreadable("not_config", *_first_line(text))

@@ -273,6 +273,9 @@ _LINES = st.sampled_from(
         "}",
         "",
         "garbage ::: ===",
+        "Identity   EnableFederationAccess",
+        "--------   ----------------------",
+        "Global     False",
     ]
 )
 
@@ -288,7 +291,14 @@ def test_parser_never_raises_on_shuffled_output(lines: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["federation_long.txt", "policies.txt", "federation_ps5.json", "policies_ps7.json"]
+    "name",
+    [
+        "federation_long.txt",
+        "policies.txt",
+        "federation_ps5.json",
+        "policies_ps7.json",
+        "tables.txt",
+    ],
 )
 def test_looks_like_tenant_config(name: str) -> None:
     assert looks_like_tenant_config(paste(name))
@@ -595,3 +605,31 @@ def test_unknown_enum_value_in_a_policy_is_unclear() -> None:
     findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
     assert findings[0].code == "tenant_config_unclear"
     assert "CommunicationWithExternalOrgs" in findings[0].message
+
+
+# --- Format-Table (Select-Object of a few properties prints a table) ------------------------------
+
+
+def test_tables() -> None:
+    config = parsed(paste("tables.txt"))
+    assert [(p.identity, p.enable_federation_access) for p in config.policies] == [
+        ("Global", True),
+        ("Tag:FederationAndPICDefault", True),
+        ("Tag:NoFederationAndPIC", False),
+    ]
+    assert config.federation[0].trial_tenants == "blocked"
+    found = [f.code for f in judge_tenant_config(config, partner="x.com", contact="external_org")]
+    assert found == ["policy_federation_off", "tenant_trial_tenants_blocked"]
+
+
+def test_table_with_a_bad_value_names_the_line() -> None:
+    text = "AllowFederatedUsers AllowTeamsConsumer\n------------------- ------------------\n"
+    text += "              Fasle               True\n"
+    result = parse_tenant_config(text)
+    assert isinstance(result, ConfigUnreadable)
+    assert (result.reason, result.line) == ("bad_value", 3) and "Fasle" in result.message
+
+
+def test_table_of_other_things_is_not_a_config() -> None:
+    text = "Name    Status\n----    ------\nTeams   Running\n"
+    assert not looks_like_tenant_config(text)
