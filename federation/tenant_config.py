@@ -410,43 +410,46 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
     known = load_config_data().all_names
     records: list[_Raw] = []
     current = _Raw()
-    last: str | None = None  # property the previous line belonged to (for wrapped values)
+    value = _Value()  # the property being read (wrapped values are added to it)
     kinds: list[str] = []  # per line: "prop", "cont", "blank", "other"
     for number, line in enumerate(lines, 1):
         stripped = line.strip()
         if not stripped:
             kinds.append("blank")
-            last = None if not _open_brace(current, last) else last
+            if not value.open:
+                value = value.close(current)
             continue
-        if last is not None and _open_brace(current, last):
-            _append(current, last, stripped)
+        if value.open:
+            value.add(stripped)
             kinds.append("cont")
             continue
         match = _PROPERTY.match(line.rstrip())
         if match and not _PROMPT.match(line):
-            name, value = match.group(2), (match.group(3) or "").strip()
+            value.close(current)
+            name = match.group(2)
             key = name.lower()
             if current.values and (key in current.values or key == "identity"):
                 records.append(current)
                 current = _Raw()
-            current.values[key] = (name, value, number, line)
-            last = key
+            value = _Value(key, name, number, line, [(match.group(3) or "").strip()])
+            current.values[key] = (name, "", number, line)
             kinds.append("prop")
             continue
-        if last is not None and line[:1] in (" ", "\t") and kinds and kinds[-1] in ("prop", "cont"):
-            _append(current, last, stripped)
+        if value.key and line[:1] in (" ", "\t") and kinds[-1] in ("prop", "cont"):
+            value.add(stripped)
             kinds.append("cont")
             continue
         first = re.split(r"[\s:=]", stripped, maxsplit=1)[0].lower()
         if first in known and not _PROMPT.match(line):
             raise _Unreadable("garbled_line", number, _shown(line))
-        if last is not None and last not in known and kinds[-1] in ("prop", "cont"):
+        if value.key and value.key not in known and kinds[-1] in ("prop", "cont"):
             # free text (a Description, a new property) wrapped with its indentation lost
-            _append(current, last, " " + stripped)
+            value.add(" " + stripped)
             kinds.append("cont")
             continue
         kinds.append("other")
-        last = None
+        value = value.close(current)
+    value.close(current)
     if current.values:
         records.append(current)
     # A stray line between two property lines of one listing is garbled, not prose.
@@ -460,16 +463,33 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
     return records
 
 
-def _open_brace(record: _Raw, key: str | None) -> bool:
-    if key is None or key not in record.values:
-        return False
-    value = record.values[key][1]
-    return isinstance(value, str) and value.count("{") > value.count("}")
+@dataclass
+class _Value:
+    """A property's value while its wrapped lines are read (parts joined once: linear)."""
 
+    key: str = ""
+    name: str = ""
+    number: int = 0
+    line: str = ""
+    parts: list[str] = field(default_factory=list)
+    depth: int = 0  # "{" not yet closed
 
-def _append(record: _Raw, key: str, more: str) -> None:
-    name, value, number, line = record.values[key]
-    record.values[key] = (name, f"{value}{more}", number, line)
+    def __post_init__(self) -> None:
+        self.depth = sum(p.count("{") - p.count("}") for p in self.parts)
+
+    @property
+    def open(self) -> bool:
+        return bool(self.key) and self.depth > 0
+
+    def add(self, more: str) -> None:
+        self.parts.append(more)
+        self.depth += more.count("{") - more.count("}")
+
+    def close(self, record: _Raw) -> _Value:
+        """Store the value in ``record``; the next line belongs to no property."""
+        if self.key:
+            record.values[self.key] = (self.name, "".join(self.parts), self.number, self.line)
+        return _Value()
 
 
 # JSON --------------------------------------------------------------------------------------------
