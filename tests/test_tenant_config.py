@@ -4,6 +4,7 @@ pastes, and the findings judged against a partner and a contact type."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from importlib import resources
@@ -633,3 +634,40 @@ def test_table_with_a_bad_value_names_the_line() -> None:
 def test_table_of_other_things_is_not_a_config() -> None:
     text = "Name    Status\n----    ------\nTeams   Running\n"
     assert not looks_like_tenant_config(text)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        "Identity",
+        "AllowFederatedUsers",
+        "AllowedDomains",
+        "AllowedDomain",
+        "BlockedDomains",
+        "BlockAllSubdomains",
+        "ExternalAccessWithTrialTenants",
+        "EnableFederationAccess",
+        "CommunicationWithExternalOrgs",
+        "AllowedExternalDomains",
+        "Domain",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_KEYS, _JSON, max_size=6), min_size=1, max_size=3))
+def test_parser_and_judge_never_raise_on_any_json(objects: list[dict[str, Any]]) -> None:
+    result = parse_tenant_config(json.dumps(objects))
+    assert isinstance(result, TenantConfig | ConfigUnreadable)
+    if isinstance(result, TenantConfig):
+        for contact in ("external_org", "public_im", None):
+            for finding in judge_tenant_config(result, partner="a.example", contact=contact):
+                assert finding.message and finding.code in TENANT_CONFIG_CODES
+    else:
+        assert result.message.startswith("I couldn't read")
