@@ -961,11 +961,10 @@ class _Judge:
             self.policy_domains(policy, name)
         if self.consumer:
             if policy.enable_teams_consumer_access is False:
-                detail = "EnableTeamsConsumerAccess"
-                self.add("policy_consumer_off", variant, severity, name=name, detail=detail)
+                self.add("policy_consumer_off", variant, severity, name=name)
             elif policy.enable_teams_consumer_inbound is False:
-                detail = "EnableTeamsConsumerInbound"
-                self.add("policy_consumer_off", variant, "warning", name=name, detail=detail)
+                inbound = "global_inbound" if policy.is_global else "inbound"
+                self.add("policy_consumer_off", inbound, "warning", name=name)
             if self.contact == CONTACT_CONSUMER and policy.enable_public_cloud_access is False:
                 self.add("policy_public_cloud_off", name=name)
 
