@@ -172,6 +172,7 @@ class ConfigData:
     all_known: frozenset[str]
     allow_list_types: frozenset[str]
     unreadable: dict[str, str]
+    built_in_policies: frozenset[str] = frozenset()  # lower-case Identity
 
     @property
     def all_names(self) -> dict[str, str]:
@@ -288,6 +289,9 @@ def parse_config_data(data: object) -> ConfigData:
         all_known=_words(values.get("all_known_domains"), "values.all_known_domains"),
         allow_list_types=_words(values.get("allow_list_types"), "values.allow_list_types"),
         unreadable={k: " ".join(v.split()) for k, v in unreadable.items()},
+        built_in_policies=_words(
+            _mapping(root.get("policy"), "policy").get("built_in"), "policy.built_in"
+        ),
     )
 
 
@@ -949,9 +953,11 @@ class _Judge:
         else:
             self.add("tenant_partner_not_allowed", domain=partner, names=_names(listed.domains))
 
-    def policy(self, policy: AccessPolicy, customized: bool | None) -> None:
+    def policy(self, policy: AccessPolicy, customized: bool | None, built_in: bool) -> None:
+        """A policy's settings. Global applies to everyone without another policy (an error); a
+        built-in Tag: policy exists in every tenant whether or not anyone has it (information)."""
         variant = "global" if policy.is_global else ""
-        severity = "error" if policy.is_global else None
+        severity: Any = "error" if policy.is_global else "info" if built_in else None
         name = policy.identity or "Global"
         for setting, value in policy.unclear:
             self.add("tenant_config_unclear", name=setting, detail=value)
@@ -964,7 +970,9 @@ class _Judge:
                 self.add("policy_consumer_off", variant, severity, name=name)
             elif policy.enable_teams_consumer_inbound is False:
                 inbound = "global_inbound" if policy.is_global else "inbound"
-                self.add("policy_consumer_off", inbound, "warning", name=name)
+                self.add(
+                    "policy_consumer_off", inbound, "info" if built_in else "warning", name=name
+                )
             if self.contact == CONTACT_CONSUMER and policy.enable_public_cloud_access is False:
                 self.add("policy_public_cloud_off", name=name)
 
@@ -1010,7 +1018,9 @@ class _Judge:
                     self.add("tenant_config_ok", "any_domain", names=_names(blocked) or "none")
             if self.consumer and fed.allow_teams_consumer:
                 self.add("tenant_config_ok", "consumer")
-        if config.policies and not any(f.code == "tenant_config_ok" for f in self.findings):
+        if config.policies and not any(
+            f.code == "tenant_config_ok" or f.code.startswith("policy_") for f in self.findings
+        ):
             self.add("tenant_config_ok", "policies")
 
 
@@ -1030,8 +1040,9 @@ def judge_tenant_config(
         (f.customize_federation for f in config.federation if f.customize_federation is not None),
         None,
     )
+    built_in = load_config_data().built_in_policies
     for policy in config.policies:
-        judge.policy(policy, customized)
+        judge.policy(policy, customized, policy.identity.strip().lower() in built_in)
     judge.conclusion(config)
     return tuple(sorted(judge.findings, key=lambda f: _ORDER.get(f.severity, 9)))
 
