@@ -930,6 +930,9 @@ class _Judge:
                 self.add("tenant_partner_blocked", domain=partner)
             elif fed.block_all_subdomains and (parent := _covering(partner, blocked)):
                 self.add("tenant_partner_blocked", "subdomain", domain=partner, other=parent)
+            elif not fed.blocked_domains.complete:
+                shown = _names(blocked) or "none"
+                self.add("tenant_config_unclear", "blocked_hidden", domain=partner, names=shown)
         if fed.trial_tenants == "blocked":
             trial_ok = fed.allowed_trial_domains
             if partner is None or trial_ok is None or partner not in trial_ok.domains:
@@ -1011,7 +1014,8 @@ class _Judge:
             if self.org and fed.allow_federated_users and allowed is not None:
                 listed = allowed.listed.domains
                 if partner and (allowed.mode == "all_known" or partner in listed):
-                    if fed.blocked_domains is not None or allowed.mode == "list":
+                    blocked_known = fed.blocked_domains is not None and fed.blocked_domains.complete
+                    if blocked_known or allowed.mode == "list":
                         self.add("tenant_config_ok", domain=partner)
                 elif not partner and allowed.mode == "all_known":
                     blocked = fed.blocked_domains.domains if fed.blocked_domains else ()

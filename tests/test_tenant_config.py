@@ -675,3 +675,21 @@ def test_parser_and_judge_never_raise_on_any_json(objects: list[dict[str, Any]])
                 assert finding.message and finding.code in TENANT_CONFIG_CODES
     else:
         assert result.message.startswith("I couldn't read")
+
+
+def test_cut_off_blocked_list_is_no_verdict() -> None:
+    text = paste("federation_long.txt").replace(
+        "{Domain=fabrikam.com, Domain=contoso.net}",
+        "{Domain=fabrikam.com, Domain=contoso.net, Domain=a.com, Domain=b.com...}",
+    )
+    assert codes(text, "fabrikam.com", "external_org")[0] == "tenant_partner_blocked"
+    found = judge_tenant_config(parsed(text), partner="other.com", contact="external_org")
+    assert "tenant_config_ok" not in [f.code for f in found]
+    unclear = [f for f in found if f.code == "tenant_config_unclear"]
+    assert len(unclear) == 1 and "cut off" in unclear[0].message
+
+
+def test_property_names_in_any_case() -> None:
+    text = "identity : Global\nALLOWFEDERATEDUSERS : false\nallowteamsconsumer : TRUE\n"
+    (fed,) = parsed(text).federation
+    assert (fed.allow_federated_users, fed.allow_teams_consumer) == (False, True)
