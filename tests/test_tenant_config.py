@@ -23,6 +23,7 @@ from federation.tenant_config import (
     DomainList,
     TenantConfig,
     TenantConfigDataError,
+    cause_evidence,
     config_commands,
     judge_tenant_config,
     looks_like_tenant_config,
@@ -693,3 +694,34 @@ def test_property_names_in_any_case() -> None:
     text = "identity : Global\nALLOWFEDERATEDUSERS : false\nallowteamsconsumer : TRUE\n"
     (fed,) = parsed(text).federation
     assert (fed.allow_federated_users, fed.allow_teams_consumer) == (False, True)
+
+
+# --- evidence for the dialog: which of the article's causes the configuration speaks to ----------
+
+
+def test_cause_evidence() -> None:
+    text = paste("federation_wrapped.txt") + "\n" + paste("policies.txt")
+    config = parsed(text)
+    blocked = judge_tenant_config(config, partner="fabrikam.com", contact="external_org")
+    assert cause_evidence(config, blocked, partner="fabrikam.com") == {
+        "domain_permissions": "confirmed",
+        "external_access_disabled": "cleared",
+        "public_im_disabled": "cleared",
+    }
+    allowed = judge_tenant_config(config, partner="contoso.com", contact="external_org")
+    evidence = cause_evidence(config, allowed, partner="contoso.com")
+    assert evidence["domain_permissions"] == "own_side_ok"
+    off = parsed(paste("federation_short.txt"))
+    findings = judge_tenant_config(off, partner=None, contact=None)
+    assert cause_evidence(off, findings, partner=None) == {
+        "external_access_disabled": "confirmed",
+        "public_im_disabled": "confirmed",
+    }
+
+
+def test_cause_ids_exist_in_the_article() -> None:
+    from federation.tenant_config import load_config_data
+    from knowledge.loader import load_knowledge
+
+    causes = load_knowledge("").causes
+    assert set(load_config_data().causes.values()) <= set(causes)
