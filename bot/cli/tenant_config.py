@@ -65,6 +65,8 @@ def read_config(name: str) -> TenantConfig | str:
     """The parsed configuration, or the reason it cannot be used (for stderr)."""
     try:
         if name == "-":
+            if sys.stdin.isatty():
+                print("Paste the configuration, then press Ctrl-D.", file=sys.stderr)
             buffer = getattr(sys.stdin, "buffer", None)
             raw = buffer.read(MAX_FILE_BYTES) if buffer is not None else sys.stdin.read().encode()
         else:
