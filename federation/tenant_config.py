@@ -372,7 +372,8 @@ class _Unreadable(Exception):
         self.reason, self.line, self.text, self.values = reason, line, text, values
 
 
-_PROPERTY = re.compile(r"^([ \t]{0,4})([A-Za-z][A-Za-z0-9_]{0,80})[ \t]*:(?:[ \t]?(.*))?$")
+# Indented up to 16 columns: pastes inside quoted or indented code blocks.
+_PROPERTY = re.compile(r"^([ \t]{0,16})([A-Za-z][A-Za-z0-9_]{0,80})[ \t]*:(?:[ \t]?(.*))?$")
 _PROMPT = re.compile(
     r"^\s*(?:PS\b.*>|>\s|#\s|\$\w+\s*=|```|~~~|(?:Get|Set|Connect|Import)-\w)", re.IGNORECASE
 )
@@ -448,6 +449,8 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
             kinds.append("cont")
             continue
         match = _PROPERTY.match(line.rstrip())
+        if match and value.key and len(match.group(1)) > value.indent + 2:
+            match = None  # indented deeper than the property: its wrapped value
         if match and not _PROMPT.match(line):
             value.close(current)
             name = match.group(2)
@@ -456,10 +459,12 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
                 records.append(current)
                 current = _Raw()
             value = _Value(key, name, number, line, [(match.group(3) or "").strip()])
+            value.indent = len(match.group(1))
             current.values[key] = (name, "", number, line)
             kinds.append("prop")
             continue
-        if value.key and line[:1] in (" ", "\t") and kinds[-1] in ("prop", "cont"):
+        indent = len(line) - len(line.lstrip())
+        if value.key and indent > value.indent and kinds[-1] in ("prop", "cont"):
             value.add(stripped)
             kinds.append("cont")
             continue
@@ -497,6 +502,7 @@ class _Value:
     line: str = ""
     parts: list[str] = field(default_factory=list)
     depth: int = 0  # "{" not yet closed
+    indent: int = 0  # the property line's indentation
 
     def __post_init__(self) -> None:
         self.depth = sum(p.count("{") - p.count("}") for p in self.parts)
@@ -856,6 +862,9 @@ _HTML_BREAK = re.compile(r"(?i)<br\s*/?>|</(?:p|div|pre|li|tr)>")
 _HTML_TAG = re.compile(r"(?i)</?[a-z][a-z0-9]{0,20}(?:\s[^<>]{0,500})?/?>")
 
 
+_QUOTE = re.compile(r"(?m)^[ \t]*>[ \t]?")
+
+
 def _plain(text: str) -> str:
     """The paste as the console printed it: line ends unified, invisible characters gone, chat
     markup (Slack links and entities, Teams HTML) undone."""
@@ -866,7 +875,11 @@ def _plain(text: str) -> str:
             text = _HTML_TAG.sub("", _HTML_BREAK.sub("\n", text))
     if "&" in text:
         text = html.unescape(text)
-    return _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and sum(line.lstrip().startswith(">") for line in lines) * 2 > len(lines):
+        text = _QUOTE.sub("", text)  # quoted as a whole (e-mail or chat "> " quoting)
+    return text
 
 
 def _first_line(text: str) -> tuple[int, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -725,3 +726,16 @@ def test_cause_ids_exist_in_the_article() -> None:
 
     causes = load_knowledge("").causes
     assert set(load_config_data().causes.values()) <= set(causes)
+
+
+def test_indented_code_block() -> None:
+    text = "Here it is:\n\n" + textwrap.indent(paste("federation_wrapped.txt"), " " * 8)
+    (fed,) = parsed(text).federation
+    assert fed.allowed_domains is not None
+    assert "treyresearch.net" in fed.allowed_domains.listed.domains
+    assert fed.trial_tenants == "allowed"
+
+
+def test_quoted_paste() -> None:
+    text = "".join(f"> {line}\n" for line in paste("policies.txt").splitlines())
+    assert len(parsed(text).policies) == 4
