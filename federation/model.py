@@ -41,6 +41,29 @@ FINDING_CODES: frozenset[str] = frozenset(
         "cross_cloud",
     }
 )
+# Findings from a pasted tenant configuration (federation/tenant_config.py), same shape as the DNS
+# check's; part of FINDING_CODES.
+TENANT_CONFIG_CODES: frozenset[str] = frozenset(
+    {
+        "tenant_config_ok",
+        "tenant_config_unclear",
+        "tenant_federation_off",
+        "tenant_allow_list_empty",
+        "tenant_partner_not_allowed",
+        "tenant_allow_list_only",
+        "tenant_allow_list_hidden",
+        "tenant_partner_blocked",
+        "tenant_consumer_off",
+        "tenant_consumer_inbound_off",
+        "tenant_trial_tenants_blocked",
+        "tenant_public_users_deprecated",
+        "policy_federation_off",
+        "policy_partner_blocked",
+        "policy_consumer_off",
+        "policy_public_cloud_off",
+    }
+)
+FINDING_CODES = FINDING_CODES | TENANT_CONFIG_CODES
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ import textwrap
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli import tenant_config as tenant_cli
 from bot.config import Settings
 from federation.batch import LineOutcome, Summary, check_list, read_list, summarise
 from federation.checker import FederationChecker
 from federation.model import CheckReport, CheckResult, Finding, InvalidDomain
 from federation.serialize import invalid_dict, pair_dict, report_dict, result_dict
+from federation.tenant_config import TenantConfig
 from federation.texts import load_texts
 
 EXIT_CODES = {"ok": 0, "problem": 1, "invalid": 2, "dns_error": 3}
@@ -54,6 +56,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--concurrency", type=int, default=50, metavar="N", help="with --file: checks in flight"
     )
+    tenant_cli.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -63,6 +66,18 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    config: TenantConfig | None = None
+    if args.contact is not None and args.tenant_config is None:
+        return _fail("--contact needs --tenant-config")
+    if args.tenant_config is not None:
+        if args.tenant_config == "-" and args.file == "-":
+            return _fail("--file and --tenant-config cannot both read standard input")
+        read = tenant_cli.read_config(args.tenant_config)
+        if isinstance(read, str):
+            return _fail(read)
+        config = read
+        if args.file is None and not args.inputs:
+            return _print_judged(tenant_cli.judge(config, args, None), args.json)
     if args.file is None and not 1 <= len(args.inputs) <= 2:
         return _fail("give one or two domains or addresses, or --file LIST")
     if args.file is not None and args.inputs:
@@ -87,12 +102,28 @@ def run(args: argparse.Namespace) -> int:
             EXIT_CODES["dns_error"],
         )
     if args.file is not None:
-        return _run_file(args, checker)
+        return _run_file(args, checker, config)
     outcome = asyncio.run(checker.check_inputs(*args.inputs))
     if isinstance(outcome, list):
         return _print_invalid(outcome, args.json)
-    print(json.dumps(report_dict(outcome), indent=2) if args.json else format_report(outcome))
-    return EXIT_CODES[outcome.status]
+    if config is None:
+        print(json.dumps(report_dict(outcome), indent=2) if args.json else format_report(outcome))
+        return EXIT_CODES[outcome.status]
+    # The configuration is the asker's tenant; the partner is the (second) domain checked.
+    judged = tenant_cli.judge(config, args, outcome.results[-1].domain)
+    if args.json:
+        body = {**report_dict(outcome), "tenant_config": tenant_cli.judged_dict(judged)}
+        print(json.dumps(body, indent=2))
+    else:
+        print(format_report(outcome) + "\n\n" + format_judged(judged))
+    return tenant_cli.exit_code(EXIT_CODES[outcome.status], judged, EXIT_CODES["problem"])
+
+
+def _print_judged(judged: tenant_cli.Judged, as_json: bool) -> int:
+    print(
+        json.dumps(tenant_cli.judged_dict(judged), indent=2) if as_json else format_judged(judged)
+    )
+    return EXIT_CODES[judged.status]
 
 
 def _print_invalid(invalid: list[InvalidDomain], as_json: bool) -> int:
@@ -108,7 +139,13 @@ def _print_invalid(invalid: list[InvalidDomain], as_json: bool) -> int:
 
 
 def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,  # keep cmdlet names (Set-CsTenant...) whole
+    )
 
 
 def format_finding(finding: Finding, indent: str = "  ") -> str:
@@ -132,6 +169,11 @@ def format_result(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+def format_judged(judged: tenant_cli.Judged) -> str:
+    """The tenant configuration's findings, in the report's style."""
+    return "\n".join([tenant_cli.heading(judged), *map(format_finding, judged.findings)])
+
+
 def format_report(report: CheckReport) -> str:
     parts = [format_result(r) for r in report.results]
     if report.pair is not None:
@@ -151,7 +193,9 @@ def _read_list_file(name: str) -> str:
     return Path(name).read_text(encoding="utf-8", errors="replace")
 
 
-def _run_file(args: argparse.Namespace, checker: FederationChecker) -> int:
+def _run_file(
+    args: argparse.Namespace, checker: FederationChecker, config: TenantConfig | None = None
+) -> int:
     try:
         entries = read_list(_read_list_file(args.file))
     except OSError as exc:
@@ -160,13 +204,23 @@ def _run_file(args: argparse.Namespace, checker: FederationChecker) -> int:
         return _fail(f"{args.file}: no domains in it (blank lines and # comments are skipped)")
     outcomes = asyncio.run(_check_with_progress(checker, entries, args.concurrency))
     summary = summarise(outcomes)
+    tenant = None
+    if config is not None:  # each line's domain is a partner to judge the configuration against
+        tenant = {
+            o.line: tenant_cli.judge(config, args, o.result.domain)
+            for o in outcomes
+            if not isinstance(o.result, InvalidDomain)
+        }
     if args.json:
-        print(json.dumps(file_json(outcomes, summary), indent=2))
+        print(json.dumps(file_json(outcomes, summary, tenant), indent=2))
     elif args.csv:
-        sys.stdout.write(file_csv(outcomes))
+        sys.stdout.write(file_csv(outcomes, tenant))
     else:
-        print(format_summary(outcomes, summary))
-    return EXIT_CODES[summary.exit_status]
+        print(format_summary(outcomes, summary, tenant))
+    code = EXIT_CODES[summary.exit_status]
+    if tenant and any(j.status == "problem" for j in tenant.values()):
+        return EXIT_CODES["problem"]
+    return code
 
 
 async def _check_with_progress(
@@ -183,13 +237,20 @@ async def _check_with_progress(
         )
 
 
-def file_json(outcomes: list[LineOutcome], summary: Summary) -> dict[str, Any]:
+TenantByLine = dict[int, tenant_cli.Judged]
+
+
+def file_json(
+    outcomes: list[LineOutcome], summary: Summary, tenant: TenantByLine | None = None
+) -> dict[str, Any]:
     results, invalid = [], []
     for o in outcomes:
         if isinstance(o.result, InvalidDomain):
             invalid.append({"line": o.line, **invalid_dict(o.result)})
         else:
             results.append({"line": o.line, **result_dict(o.result)})
+            if tenant is not None and o.line in tenant:
+                results[-1]["tenant_config"] = tenant_cli.judged_dict(tenant[o.line])
     return {
         "results": results,
         "pair": pair_dict(None),
@@ -205,22 +266,30 @@ def file_json(outcomes: list[LineOutcome], summary: Summary) -> dict[str, Any]:
 CSV_COLUMNS = ("line", "input", "domain", "status", "cloud", "findings", "federation_srv", "detail")
 
 
-def file_csv(outcomes: list[LineOutcome]) -> str:
+def file_csv(outcomes: list[LineOutcome], tenant: TenantByLine | None = None) -> str:
+    """One row per line; with a tenant configuration, a last column of its finding codes."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS if tenant is None else (*CSV_COLUMNS, "tenant_config"))
     for o in outcomes:
+        extra = [] if tenant is None else [_tenant_codes(tenant.get(o.line))]
         if isinstance(o.result, InvalidDomain):
-            writer.writerow([o.line, o.input, "", "invalid", "", "", "", o.result.reason])
+            writer.writerow([o.line, o.input, "", "invalid", "", "", "", o.result.reason, *extra])
             continue
         r = o.result
         srv = " | ".join(x.value for x in r.records if x.rtype == "SRV" and "_sipfed" in x.name)
         serious = [f.message for f in r.findings if f.severity in ("error", "warning")]
         codes = ";".join(f.code for f in r.findings)
         writer.writerow(
-            [o.line, o.input, r.domain, r.status, r.cloud, codes, srv, " ".join(serious)]
+            [o.line, o.input, r.domain, r.status, r.cloud, codes, srv, " ".join(serious), *extra]
         )
     return out.getvalue()
+
+
+def _tenant_codes(judged: tenant_cli.Judged | None) -> str:
+    if judged is None:
+        return ""
+    return ";".join(f.code for f in judged.findings if f.severity in ("error", "warning"))
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
@@ -231,7 +300,9 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def format_summary(outcomes: list[LineOutcome], summary: Summary) -> str:
+def format_summary(
+    outcomes: list[LineOutcome], summary: Summary, tenant: TenantByLine | None = None
+) -> str:
     counts = ", ".join(f"{n} {status}" for status, n in summary.by_status.items())
     lines = [f"Checked {summary.total} lines: {counts}", ""]
     lines += _table([("status", "count"), *((s, str(n)) for s, n in summary.by_status.items())])
@@ -250,4 +321,20 @@ def format_summary(outcomes: list[LineOutcome], summary: Summary) -> str:
                 )
                 rows.append((str(o.line), o.input[:60], o.status, o.result.cloud, codes))
         lines += _table(rows)
+    if tenant is not None:
+        lines += ["", _tenant_summary(outcomes, tenant)]
     return "\n".join(lines)
+
+
+def _tenant_summary(outcomes: list[LineOutcome], tenant: TenantByLine) -> str:
+    """Which lines' domains the tenant configuration blocks (or keeps from chatting)."""
+    source = next(iter(tenant.values())).source if tenant else ""
+    blocked = [(o, tenant[o.line]) for o in outcomes if o.line in tenant]
+    blocked = [(o, j) for o, j in blocked if j.status == "problem"]
+    if not blocked:
+        return f"Tenant configuration ({source}): nothing in it blocks these domains."
+    rows: list[tuple[str, ...]] = [("line", "input", "tenant configuration")]
+    rows += [(str(o.line), o.input[:60], _tenant_codes(j).replace(";", ", ")) for o, j in blocked]
+    return "\n".join(
+        [f"Tenant configuration ({source}): {len(blocked)} lines blocked:", *_table(rows)]
+    )

@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from bot.cli import tenant_config
 from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.model import Knowledge, Option
 from knowledge.triage import MAX_TRIAGE_CHARS, Triage, triage
@@ -64,11 +65,20 @@ def run(args: argparse.Namespace) -> int:
             print("Paste the error message, then press Ctrl-D.", file=sys.stderr)
         text = read_stdin(sys.stdin)
     found = triage(text, kb)
+    config = tenant_config.pasted(text)  # a pasted tenant configuration is judged, not matched
     if args.json:
-        print(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        body = found.to_json()
+        if config is not None:
+            body["tenant_config"] = tenant_config.pasted_dict(config)
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    elif config is not None and not found.recognized:
+        print(tenant_config.render_pasted(config))
     else:
-        print(render(found, kb))
-    return EXIT_RECOGNISED if found.recognized else EXIT_NOT_RECOGNISED
+        report = render(found, kb)
+        print(report if config is None else f"{report}\n\n{tenant_config.render_pasted(config)}")
+    if found.recognized or (config is not None and config.unreadable is None):
+        return EXIT_RECOGNISED
+    return EXIT_NOT_RECOGNISED
 
 
 def _label(options: tuple[Option, ...], ident: str | None) -> str | None:

@@ -1,0 +1,199 @@
+"""``fedbot check --tenant-config FILE`` end to end: the configuration's findings next to the live
+DNS check (loopback DNS server), in text, JSON and CSV, with the exit status of a found problem."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.dnsserver import DnsTestServer
+
+CONFIGS = Path(__file__).parent / "tenant_config"
+# contoso.example is blocked; everything else is allowed.
+BLOCKING = """Identity                                    : Global
+AllowedDomains                              : AllowAllKnownDomains
+BlockedDomains                              : {Domain=contoso.example}
+AllowFederatedUsers                         : True
+AllowTeamsConsumer                          : False
+"""
+
+
+def run(
+    capsys: pytest.CaptureFixture[str], server: DnsTestServer, *args: str
+) -> tuple[int, str, str]:
+    code = main(["check", *args, "--dns-server", server.address, "--timeout", "1"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def blocking(tmp_path: Path) -> Path:
+    path = tmp_path / "federation.txt"
+    path.write_text(BLOCKING, encoding="utf-8")
+    return path
+
+
+def test_blocked_partner_is_a_problem_despite_fine_dns(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, blocking: Path
+) -> None:
+    code, out, _ = run(capsys, dns_server, "contoso.example", "--tenant-config", str(blocking))
+    assert code == 1
+    assert "contoso.example — OK" in out  # the DNS is fine ...
+    assert f"tenant configuration ({blocking}) against contoso.example — PROBLEM" in out
+    assert "tenant_partner_blocked" in out  # ... the configuration is not
+    assert "tenant_consumer_off" in out  # no --contact: both kinds judged
+
+
+def test_contact_type_narrows_the_findings(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, blocking: Path
+) -> None:
+    args = ("gcchigh.example", "--tenant-config", str(blocking), "--contact", "external_org")
+    code, out, _ = run(capsys, dns_server, *args)
+    assert code == 0
+    assert "— OK" in out and "tenant_config_ok" in out and "tenant_consumer_off" not in out
+
+
+def test_json_carries_the_configuration(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, blocking: Path
+) -> None:
+    args = ("you.example", "contoso.example", "--tenant-config", str(blocking), "--json")
+    code, out, _ = run(capsys, dns_server, *args)
+    body = json.loads(out)
+    assert code == 1
+    assert set(body) == {"results", "pair", "tenant_config"}
+    tenant = body["tenant_config"]
+    assert tenant["partner"] == "contoso.example"  # of two domains, the second is the partner
+    assert tenant["status"] == "problem" and tenant["contact"] is None
+    assert tenant["findings"][0] == {
+        "code": "tenant_partner_blocked",
+        "severity": "error",
+        "message": tenant["findings"][0]["message"],
+    }
+
+
+def test_problem_in_dns_and_fine_configuration(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "ps7.json"
+    path.write_text(
+        (CONFIGS / "federation_ps7.json").read_text().replace("contoso.com", "wrongport.example")
+    )
+    args = ("wrongport.example", "--tenant-config", str(path), "--contact", "external_org")
+    code, out, _ = run(capsys, dns_server, *args)
+    assert code == 1 and "federation_srv_wrong_port" in out and "tenant_config_ok" in out
+
+
+def test_configuration_alone_needs_no_domain(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer
+) -> None:
+    code, out, _ = run(capsys, dns_server, "--tenant-config", str(CONFIGS / "federation_short.txt"))
+    assert code == 1
+    assert "tenant_federation_off" in out and not dns_server.queries
+
+
+def test_unreadable_configuration_is_invalid_input(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "garbled.txt"
+    path.write_text("Identity : Global\nAllowFederatedUsers : perhaps\n")
+    code, out, err = run(capsys, dns_server, "contoso.example", "--tenant-config", str(path))
+    assert code == 2 and out == ""
+    assert "line 2" in err and "I couldn't read" in err
+    assert not dns_server.queries, "nothing is looked up for an unreadable configuration"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["contoso.example", "--tenant-config", "/nonexistent/x.txt"], "cannot read"),
+        (["contoso.example", "--contact", "public_im"], "--contact needs --tenant-config"),
+        (["--file", "-", "--tenant-config", "-"], "standard input"),
+    ],
+)
+def test_usage_errors(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, args: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, dns_server, *args)
+    assert code == 2 and message in err
+
+
+def test_utf16_file_from_windows_powershell(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "out.txt"
+    path.write_bytes(BLOCKING.replace("\n", "\r\n").encode("utf-16"))  # with a byte-order mark
+    code, out, _ = run(capsys, dns_server, "contoso.example", "--tenant-config", str(path))
+    assert code == 1 and "tenant_partner_blocked" in out
+
+
+def test_file_list_judged_line_by_line(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer, tmp_path: Path, blocking: Path
+) -> None:
+    listing = tmp_path / "partners.txt"
+    listing.write_text("contoso.example\ngcchigh.example\n192.0.2.1\n")
+    base = ("--file", str(listing), "--tenant-config", str(blocking), "--contact", "external_org")
+    code, out, _ = run(capsys, dns_server, *base)
+    assert code == 1
+    assert "1 lines blocked" in out and "tenant_partner_blocked" in out.split("blocked:")[1]
+    code, out, _ = run(capsys, dns_server, *base, "--csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 1
+    assert [r["tenant_config"] for r in rows] == ["tenant_partner_blocked", "", ""]
+    code, out, _ = run(capsys, dns_server, *base, "--json")
+    results = json.loads(out)["results"]
+    assert [r["tenant_config"]["status"] for r in results] == ["problem", "ok"]
+
+
+def test_stdin_through_the_real_command(dns_server: DnsTestServer) -> None:
+    """The installed entry point reading the configuration from a pipe."""
+    command = [sys.executable, "-m", "bot", "check", "contoso.example", "--tenant-config", "-"]
+    command += ["--dns-server", dns_server.address, "--timeout", "1", "--json"]
+    done = subprocess.run(command, input=BLOCKING, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert (
+        json.loads(done.stdout)["tenant_config"]["findings"][0]["code"] == "tenant_partner_blocked"
+    )
+
+
+# -- fedbot triage on a pasted configuration ------------------------------------------------------
+
+
+def triage(capsys: pytest.CaptureFixture[str], text: str, *args: str) -> tuple[int, str]:
+    code = main(["triage", *args, text])
+    return code, capsys.readouterr().out
+
+
+def test_triage_prints_the_configuration_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, (CONFIGS / "federation_short.txt").read_text())
+    assert code == 0
+    assert "Not recognised" not in out
+    assert "tenant_federation_off" in out and "tenant_consumer_off" in out
+
+
+def test_triage_json_carries_the_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, (CONFIGS / "policies_ps7.json").read_text(), "--json")
+    body = json.loads(out)
+    assert code == 0
+    assert body["tenant_config"]["status"] == "problem"
+    assert body["tenant_config"]["findings"][0]["code"] == "policy_federation_off"
+
+
+def test_triage_unreadable_configuration_names_the_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = "Identity : Global\nAllowFederatedUsers : perhaps\nAllowTeamsConsumer : True\n"
+    code, out = triage(capsys, text)
+    assert code == 1 and "line 2" in out and "I couldn't read" in out
+
+
+def test_triage_ordinary_text_has_no_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = triage(capsys, "hello, AllowFederatedUsers is on I think", "--json")
+    assert code == 1
+    assert "tenant_config" not in json.loads(out)

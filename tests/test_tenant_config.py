@@ -1,0 +1,741 @@
+"""The pasted tenant configuration on real-shaped output: Format-List (long and short padding,
+wrapped and truncated values, several policies) and ConvertTo-Json (PowerShell 5 and 7), garbled
+pastes, and the findings judged against a partner and a contact type."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from federation.model import FINDING_CODES, TENANT_CONFIG_CODES
+from federation.tenant_config import (
+    AllowedDomains,
+    ConfigUnreadable,
+    DomainList,
+    TenantConfig,
+    TenantConfigDataError,
+    cause_evidence,
+    config_commands,
+    judge_tenant_config,
+    looks_like_tenant_config,
+    parse_config_data,
+    parse_tenant_config,
+)
+
+HERE = Path(__file__).parent / "tenant_config"
+
+
+def paste(name: str) -> str:
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def parsed(text: str) -> TenantConfig:
+    config = parse_tenant_config(text)
+    assert isinstance(config, TenantConfig), config
+    return config
+
+
+def codes(text: str, partner: str | None, contact: str | None) -> list[str]:
+    return [f.code for f in judge_tenant_config(parsed(text), partner=partner, contact=contact)]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_long_padding_with_prompt_and_new_properties() -> None:
+    config = parsed(paste("federation_long.txt"))
+    assert config.form == "list" and not config.policies
+    (fed,) = config.federation
+    assert fed.identity == "Global"
+    assert fed.allow_federated_users is True
+    assert fed.allowed_domains == AllowedDomains("all_known")
+    assert fed.blocked_domains == DomainList(("fabrikam.com", "contoso.net"))
+    assert fed.allow_public_users is None  # printed blank since Skype's retirement
+    assert (fed.allow_teams_consumer, fed.allow_teams_consumer_inbound) == (True, False)
+    assert fed.block_all_subdomains is True
+    assert fed.trial_tenants == "blocked"
+    assert fed.allowed_trial_domains == DomainList()
+    # newer module versions add properties: tolerated, named
+    assert "DomainBlockingForMDOAdminsInTeams" in config.extra_properties
+
+
+def test_short_padding() -> None:
+    (fed,) = parsed(paste("federation_short.txt")).federation
+    assert fed.allow_federated_users is False
+    assert fed.allow_public_users is True
+    assert fed.blocked_domains == DomainList()
+
+
+def test_wrapped_list_is_joined() -> None:
+    (fed,) = parsed(paste("federation_wrapped.txt")).federation
+    assert fed.allowed_domains is not None and fed.allowed_domains.mode == "list"
+    assert fed.allowed_domains.listed == DomainList(
+        ("contoso.com", "northwind.com", "adatum.com", "treyresearch.net", "litware.com")
+    )
+    assert fed.trial_tenants == "allowed"
+
+
+def test_wrapped_list_without_indentation_is_joined() -> None:
+    text = paste("federation_wrapped.txt").replace("    ", "")
+    (fed,) = parsed(text).federation
+    assert fed.allowed_domains is not None
+    assert "treyresearch.net" in fed.allowed_domains.listed.domains
+
+
+def test_truncated_list_is_incomplete() -> None:
+    (fed,) = parsed(paste("federation_truncated.txt")).federation
+    assert fed.allowed_domains is not None
+    listed = fed.allowed_domains.listed
+    assert listed.domains[-1] == "litware.com" and not listed.complete
+
+
+def test_type_name_instead_of_list() -> None:
+    (fed,) = parsed(paste("federation_type_name.txt")).federation
+    assert fed.allowed_domains == AllowedDomains("list", DomainList((), complete=False))
+
+
+def test_several_policies_one_after_another() -> None:
+    config = parsed(paste("policies.txt"))
+    assert not config.federation
+    assert [p.identity for p in config.policies] == [
+        "Global",
+        "Tag:FederationAndPICDefault",
+        "Tag:FederationOnly",
+        "Tag:NoFederationAndPIC",
+    ]
+    assert [p.enable_federation_access for p in config.policies] == [True, True, True, False]
+    assert config.policies[2].enable_teams_consumer_access is False
+    assert "FederatedBilateralChats" in config.extra_properties  # known to Teams, not to fedbot
+    assert config.policies[0].communication == "organization_default"
+
+
+def test_both_outputs_in_one_paste() -> None:
+    config = parsed(paste("federation_short.txt") + "\n\n" + paste("policies.txt"))
+    assert len(config.federation) == 1 and len(config.policies) == 4
+
+
+def test_objects_without_blank_lines_between_them() -> None:
+    text = "\n".join(line for line in paste("policies.txt").splitlines() if line.strip())
+    assert len(parsed(text).policies) == 4
+
+
+def test_chat_client_doubles_every_newline() -> None:
+    text = paste("policies.txt").replace("\n", "\n\n")
+    assert len(parsed(text).policies) == 4
+
+
+@pytest.mark.parametrize(
+    ("spelling", "value"),
+    [
+        ("True", True),
+        ("true", True),
+        ("$true", True),
+        ("TRUE", True),
+        ("$False", False),
+        ("0", False),
+    ],
+)
+def test_boolean_spellings(spelling: str, value: bool) -> None:
+    (fed,) = parsed(f"Identity : Global\nAllowFederatedUsers : {spelling}\n").federation
+    assert fed.allow_federated_users is value
+
+
+def test_windows_line_endings_and_code_fence() -> None:
+    text = "```\r\n" + paste("federation_short.txt").replace("\n", "\r\n") + "```\r\n"
+    (fed,) = parsed(text).federation
+    assert fed.allow_federated_users is False
+
+
+def test_prose_around_the_output_is_skipped() -> None:
+    text = "Here is our config, what is wrong?\n\n" + paste("federation_short.txt") + "\nthanks!"
+    assert parsed(text).federation[0].allow_teams_consumer is False
+
+
+def test_json_from_powershell_5() -> None:
+    config = parsed(paste("federation_ps5.json"))
+    (fed,) = config.federation
+    assert config.form == "json"
+    assert fed.allowed_domains == AllowedDomains("all_known")  # {} is AllowAllKnownDomains
+    assert fed.blocked_domains == DomainList(("fabrikam.com",))
+    assert fed.allow_public_users is None
+    assert fed.trial_tenants is None  # the enum as a number: not guessed
+    assert fed.unclear == (("ExternalAccessWithTrialTenants", "0"),)
+
+
+def test_json_from_powershell_7() -> None:
+    (fed,) = parsed(paste("federation_ps7.json")).federation
+    assert fed.allowed_domains == AllowedDomains(
+        "list", DomainList(("contoso.com", "northwind.com"))
+    )
+    assert fed.trial_tenants == "blocked"
+    assert fed.allow_teams_consumer is False
+
+
+def test_json_array_of_policies_and_two_documents() -> None:
+    text = paste("federation_ps7.json") + "\nPS> Get-CsExternalAccessPolicy | ConvertTo-Json\n"
+    config = parsed(text + paste("policies_ps7.json"))
+    assert len(config.federation) == 1
+    assert [p.identity for p in config.policies] == ["Global", "Tag:Partners"]
+
+
+def test_json_powershell_5_value_wrapper() -> None:
+    text = '{"value": [{"Identity": "Global", "EnableFederationAccess": "False"}], "Count": 1}'
+    (policy,) = parsed(text).policies
+    assert policy.enable_federation_access is False
+
+
+def test_json_list_items_stringified_by_depth_limit() -> None:
+    text = (
+        '{"Identity": "Global", "AllowFederatedUsers": true, "AllowedDomains": {"AllowedDomain":'
+        ' ["Domain=contoso.com", "@{Domain=northwind.com}"]}, "BlockedDomains": ["x.com"]}'
+    )
+    (fed,) = parsed(text).federation
+    assert fed.allowed_domains is not None
+    assert fed.allowed_domains.listed == DomainList(("contoso.com", "northwind.com"))
+    assert fed.blocked_domains == DomainList(("x.com",))
+
+
+# --- unreadable ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "line"),
+    [
+        ("Identity : Global\nAllowFederatedUsers : Maybe\n", "bad_value", 2),
+        (
+            "Identity : Global\nAllowFederatedUsers  True\nAllowTeamsConsumer : True",
+            "garbled_line",
+            2,
+        ),
+        (
+            "Identity : Global\nAllowFederatedUsers : True\n#@!%^&\nAllowTeamsConsumer : True",
+            "garbled_line",
+            3,
+        ),
+        ('{\n  "Identity": "Global",\n  "AllowFederatedUsers": tru\n}', "bad_json", 3),
+        ('{\n  "Identity": "Global",\n  "AllowFederatedUsers": "yes please"\n}', "bad_value", 3),
+        ("our users can't chat with fabrikam, any idea?", "not_config", 1),
+        ("", "not_config", 0),
+    ],
+)
+def test_unreadable_names_the_line(text: str, reason: str, line: int) -> None:
+    result = parse_tenant_config(text)
+    assert isinstance(result, ConfigUnreadable), result
+    assert (result.reason, result.line) == (reason, line)
+    assert result.message.startswith("I couldn't read")
+    if line:
+        assert f"line {line}" in result.message or reason == "not_config"
+
+
+def test_unreadable_quotes_the_offending_line() -> None:
+    text = paste("federation_short.txt").replace(
+        "AllowFederatedUsers : False", "AllowFederatedUsers = no"
+    )
+    result = parse_tenant_config(text)
+    assert isinstance(result, ConfigUnreadable)
+    assert (result.reason, result.line) == ("garbled_line", 4)
+    assert result.text == "AllowFederatedUsers = no" and result.text in result.message
+
+
+def test_too_long() -> None:
+    result = parse_tenant_config("AllowFederatedUsers : True\n" * 30000)
+    assert isinstance(result, ConfigUnreadable) and result.reason == "too_long"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_parser_never_raises_on_any_text(text: str) -> None:
+    result = parse_tenant_config(text)
+    assert isinstance(result, TenantConfig | ConfigUnreadable)
+    if isinstance(result, TenantConfig):
+        for finding in judge_tenant_config(result, partner="fabrikam.com", contact=None):
+            assert finding.code in TENANT_CONFIG_CODES
+
+
+_LINES = st.sampled_from(
+    [
+        "Identity : Global",
+        "AllowFederatedUsers : True",
+        "AllowFederatedUsers : False",
+        "AllowedDomains : AllowAllKnownDomains",
+        "AllowedDomains : {Domain=a.com,",
+        "  Domain=b.com}",
+        "BlockedDomains : {Domain=fabrikam.com}",
+        "EnableFederationAccess : False",
+        '{"AllowFederatedUsers": true',
+        "}",
+        "",
+        "garbage ::: ===",
+        "Identity   EnableFederationAccess",
+        "--------   ----------------------",
+        "Global     False",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=20))
+def test_parser_never_raises_on_shuffled_output(lines: list[str]) -> None:
+    result = parse_tenant_config("\n".join(lines))
+    assert isinstance(result, TenantConfig | ConfigUnreadable)
+
+
+# --- recognising --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "federation_long.txt",
+        "policies.txt",
+        "federation_ps5.json",
+        "policies_ps7.json",
+        "tables.txt",
+    ],
+)
+def test_looks_like_tenant_config(name: str) -> None:
+    assert looks_like_tenant_config(paste(name))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AllowFederatedUsers is False in our tenant, is that the problem?",
+        'ms-diagnostics: 1047;reason="Failed to complete TLS negotiation"',
+        "Set-CsTenantFederationConfiguration -AllowFederatedUsers $true",
+        "",
+    ],
+)
+def test_prose_is_not_a_config(text: str) -> None:
+    assert not looks_like_tenant_config(text)
+
+
+def test_commands_to_ask_for() -> None:
+    federation, policy = config_commands()
+    assert federation.startswith("Get-CsTenantFederationConfiguration")
+    assert policy.startswith("Get-CsExternalAccessPolicy")
+
+
+# --- judging ------------------------------------------------------------------------------------
+
+
+def test_codes_are_registered() -> None:
+    assert TENANT_CONFIG_CODES <= FINDING_CODES
+
+
+def test_federation_off() -> None:
+    found = codes(paste("federation_short.txt"), "fabrikam.com", "external_org")
+    assert found[0] == "tenant_federation_off"
+    assert "tenant_consumer_off" not in found  # not the contact type asked about
+
+
+def test_consumer_blocked() -> None:
+    found = codes(paste("federation_short.txt"), None, "public_im")
+    assert "tenant_consumer_off" in found and "tenant_federation_off" not in found
+    assert "tenant_public_users_deprecated" in found
+
+
+def test_consumer_inbound_only() -> None:
+    found = codes(paste("federation_long.txt"), None, "public_im")
+    assert found == ["tenant_consumer_inbound_off"]
+
+
+def test_partner_blocked_and_subdomain() -> None:
+    text = paste("federation_long.txt")
+    assert codes(text, "fabrikam.com", "external_org")[0] == "tenant_partner_blocked"
+    findings = judge_tenant_config(parsed(text), partner="eu.contoso.net", contact="external_org")
+    assert (
+        findings[0].code == "tenant_partner_blocked" and "BlockAllSubdomains" in findings[0].message
+    )
+    # without BlockAllSubdomains a subdomain is not blocked
+    unblocked = text.replace(
+        "BlockAllSubdomains                          : True", "BlockAllSubdomains : False"
+    )
+    assert "tenant_partner_blocked" not in codes(unblocked, "eu.contoso.net", "external_org")
+    # a look-alike is not a subdomain
+    assert "tenant_partner_blocked" not in codes(text, "notfabrikam.com", "external_org")
+
+
+def test_partner_addressed_by_email_and_case() -> None:
+    found = codes(paste("federation_long.txt"), "Joe@FABRIKAM.com.", "external_org")
+    assert found[0] == "tenant_partner_blocked"
+
+
+def test_allow_list_lacks_partner() -> None:
+    text = paste("federation_wrapped.txt")
+    findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
+    assert findings[0].code == "tenant_partner_not_allowed" and findings[0].severity == "error"
+    assert "treyresearch.net" in findings[0].message
+    assert codes(text, "treyresearch.net", "external_org") == [
+        "tenant_allow_list_only",
+        "tenant_config_ok",
+    ]
+
+
+def test_blank_allow_list_blocks_everyone() -> None:
+    found = codes(paste("federation_blank_allow_list.txt"), "fabrikam.com", "external_org")
+    assert found == ["tenant_allow_list_empty"]
+
+
+def test_truncated_or_hidden_list_is_no_verdict() -> None:
+    for name in ("federation_truncated.txt", "federation_type_name.txt"):
+        findings = judge_tenant_config(
+            parsed(paste(name)), partner="fabrikam.com", contact="external_org"
+        )
+        assert [f.code for f in findings] == ["tenant_allow_list_hidden"], name
+        assert findings[0].severity == "info"  # cannot tell: not a problem found
+    # a visible entry still counts
+    assert "tenant_allow_list_only" in codes(
+        paste("federation_truncated.txt"), "contoso.com", "external_org"
+    )
+
+
+def test_blocked_list_ignored_in_allow_list_mode() -> None:
+    text = paste("federation_wrapped.txt").replace(
+        "BlockedDomains                              : {}", "BlockedDomains : {Domain=contoso.com}"
+    )
+    assert "tenant_partner_blocked" not in codes(text, "contoso.com", "external_org")
+
+
+def test_trial_tenants() -> None:
+    text = paste("federation_long.txt")
+    assert "tenant_trial_tenants_blocked" in codes(text, "other.example", "external_org")
+    allowed = text.replace(
+        "AllowedTrialTenantDomains                   : {}",
+        "AllowedTrialTenantDomains : {other.example}",
+    )
+    assert "tenant_trial_tenants_blocked" not in codes(allowed, "other.example", "external_org")
+    assert "tenant_trial_tenants_blocked" not in codes(text, "other.example", "public_im")
+
+
+def test_nothing_blocks_the_partner() -> None:
+    text = paste("federation_ps7.json").replace(
+        '"AllowTeamsConsumer": false', '"AllowTeamsConsumer": true'
+    )
+    found = codes(text, "contoso.com", "external_org")
+    assert found[-1] == "tenant_config_ok"
+    assert "tenant_trial_tenants_blocked" in found
+
+
+def test_json_enum_number_is_unclear_not_a_verdict() -> None:
+    findings = judge_tenant_config(
+        parsed(paste("federation_ps5.json")), partner="northwind.com", contact="external_org"
+    )
+    assert [f.code for f in findings] == ["tenant_config_unclear", "tenant_config_ok"]
+    assert "ExternalAccessWithTrialTenants" in findings[0].message
+
+
+def test_policies() -> None:
+    config = parsed(paste("policies.txt"))
+    org = judge_tenant_config(config, partner="fabrikam.com", contact="external_org")
+    # a built-in policy exists in every tenant, assigned or not: information, not a problem
+    assert [(f.code, f.severity) for f in org] == [("policy_federation_off", "info")]
+    assert "Tag:NoFederationAndPIC" in org[0].message
+    custom = parsed(paste("policies.txt").replace("Tag:NoFederationAndPIC", "Tag:Contractors"))
+    found = judge_tenant_config(custom, partner="fabrikam.com", contact="external_org")
+    assert [(f.code, f.severity) for f in found] == [("policy_federation_off", "warning")]
+    consumer = [f.code for f in judge_tenant_config(config, partner=None, contact="public_im")]
+    assert consumer.count("policy_consumer_off") == 2
+    assert "policy_public_cloud_off" in consumer
+
+
+def test_global_policy_is_an_error() -> None:
+    findings = judge_tenant_config(
+        parsed(paste("policies_ps7.json")), partner="fabrikam.com", contact="external_org"
+    )
+    assert (findings[0].code, findings[0].severity) == ("policy_federation_off", "error")
+    assert "Global" in findings[0].message
+
+
+def test_unknown_contact_judges_both() -> None:
+    found = codes(paste("federation_short.txt"), "fabrikam.com", None)
+    assert {"tenant_federation_off", "tenant_consumer_off"} <= set(found)
+
+
+def test_settings_not_in_the_paste_are_not_judged() -> None:
+    assert (
+        codes("Identity : Global\nAllowTeamsConsumer : True\n", "fabrikam.com", "external_org")
+        == []
+    )
+
+
+def test_findings_are_worded() -> None:
+    for name in sorted(p.name for p in HERE.iterdir()):
+        config = parsed(paste(name))
+        for contact in ("external_org", "public_im", None):
+            for partner in ("fabrikam.com", None):
+                for finding in judge_tenant_config(config, partner=partner, contact=contact):
+                    assert finding.message and "{" not in finding.message.replace("@{", "")
+
+
+# --- the expanded allow list, and the data file --------------------------------------------------
+
+
+def test_expanded_allow_list_is_read() -> None:
+    text = (
+        "PS> Get-CsTenantFederationConfiguration | Select-Object -ExpandProperty AllowedDomains\n\n"
+    )
+    text += "AllowedDomain : {Domain=contoso.com, Domain=northwind.com}\n"
+    assert codes(text, "fabrikam.com", "external_org") == ["tenant_partner_not_allowed"]
+    as_json = '{"AllowedDomain": [{"Domain": "contoso.com"}, {"Domain": "fabrikam.com"}]}'
+    assert codes(as_json, "fabrikam.com", "external_org") == ["tenant_allow_list_only"]
+
+
+def _data() -> dict[str, Any]:
+    path = resources.files("knowledge") / "data" / "tenant_config.yaml"
+    return cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda d: d["federation"]["fields"].pop("consumer"), "federation.fields"),
+        (
+            lambda d: d["policy"]["fields"]["federation"].__setitem__("type", "int"),
+            "policy.fields.federation",
+        ),
+        (lambda d: d["policy"]["known"].__setitem__("AllowFederatedUsers", "bool"), "policy"),
+        (lambda d: d["values"].__setitem__("false", ["true"]), "values"),
+        (
+            lambda d: d["unreadable"].__setitem__("bad_value", "line {lineno}"),
+            "unreadable.bad_value",
+        ),
+        (lambda d: d["unreadable"].pop("too_long"), "unreadable"),
+        (lambda d: d.__setitem__("surprise", 1), "(top)"),
+    ],
+)
+def test_data_validation_names_the_key(mutate: Callable[[Any], object], where: str) -> None:
+    data = _data()
+    mutate(data)
+    with pytest.raises(TenantConfigDataError, match=r"tenant_config\.yaml: " + re.escape(where)):
+        parse_config_data(data)
+
+
+def test_data_cites_sources() -> None:
+    sources = _data()["source"]
+    assert sources and all(s.startswith("https://") for s in sources)
+
+
+# --- as chat platforms deliver a paste ------------------------------------------------------------
+
+
+def test_slack_links_and_entities() -> None:
+    text = paste("federation_long.txt").replace(
+        "Domain=fabrikam.com", "Domain=<http://fabrikam.com|fabrikam.com>"
+    )
+    text = text.replace("PS C:\\Users\\admin>", "PS C:\\Users\\admin&gt;")
+    (fed,) = parsed(text).federation
+    assert fed.blocked_domains == DomainList(("fabrikam.com", "contoso.net"))
+
+
+def test_teams_html_message() -> None:
+    lines = paste("federation_short.txt").splitlines()
+    text = (
+        "<div>" + "".join(f"<p>{line.replace(' ', '&nbsp;', 1)}</p>" for line in lines) + "</div>"
+    )
+    (fed,) = parsed(text).federation
+    assert fed.allow_federated_users is False and fed.allow_teams_consumer is False
+
+
+def test_invisible_characters_and_non_breaking_spaces() -> None:
+    text = paste("federation_short.txt").replace(" : ", "\u00a0:\u200b ")
+    assert parsed(text).federation[0].allow_federated_users is False
+
+
+def test_wrapped_description_without_indentation() -> None:
+    text = paste("policies.txt").replace(
+        "Identity                                          : Tag:FederationOnly\n"
+        "Description                                       :\n",
+        "Identity : Tag:FederationOnly\nDescription : Users who may talk to partner\n"
+        "organisations but not to personal accounts\n",
+    )
+    config = parsed(text)
+    assert [p.enable_federation_access for p in config.policies] == [True, True, True, False]
+
+
+# --- per-policy domain settings (CommunicationWithExternalOrgs, public preview) ------------------
+
+CUSTOM_POLICIES = """Identity : Global
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : OrganizationDefault
+
+Identity : Tag:SuppliersOnly
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : AllowSpecificExternalDomains
+AllowedExternalDomains : {contoso.com, northwind.com}
+
+Identity : Tag:NoPartners
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : BlockAllExternalDomains
+
+Identity : Tag:NotFabrikam
+EnableFederationAccess : True
+CommunicationWithExternalOrgs : BlockSpecificExternalDomains
+BlockedExternalDomains : {fabrikam.com}
+"""
+
+
+def test_policy_domain_settings() -> None:
+    findings = judge_tenant_config(
+        parsed(CUSTOM_POLICIES), partner="fabrikam.com", contact="external_org"
+    )
+    assert [f.code for f in findings] == ["policy_partner_blocked"] * 3
+    assert "Tag:SuppliersOnly" in findings[0].message and "Tag:NoPartners" in findings[1].message
+    assert "Tag:NotFabrikam" in findings[2].message
+    allowed = judge_tenant_config(parsed(CUSTOM_POLICIES), partner="contoso.com", contact=None)
+    assert [f.code for f in allowed] == ["policy_partner_blocked"]  # only the block-all policy
+
+
+def test_policy_domain_settings_off_without_customize_federation() -> None:
+    text = paste("federation_ps7.json").replace(
+        '"BlockAllSubdomains": false', '"BlockAllSubdomains": false, "CustomizeFederation": false'
+    )
+    config = parsed(text + "\n" + CUSTOM_POLICIES)
+    found = [
+        f.code for f in judge_tenant_config(config, partner="contoso.com", contact="external_org")
+    ]
+    assert "policy_partner_blocked" not in found
+
+
+def test_unknown_enum_value_in_a_policy_is_unclear() -> None:
+    text = "Identity : Tag:X\nEnableFederationAccess : True\nCommunicationWithExternalOrgs : 3\n"
+    findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
+    assert findings[0].code == "tenant_config_unclear"
+    assert "CommunicationWithExternalOrgs" in findings[0].message
+
+
+# --- Format-Table (Select-Object of a few properties prints a table) ------------------------------
+
+
+def test_tables() -> None:
+    config = parsed(paste("tables.txt"))
+    assert [(p.identity, p.enable_federation_access) for p in config.policies] == [
+        ("Global", True),
+        ("Tag:FederationAndPICDefault", True),
+        ("Tag:NoFederationAndPIC", False),
+    ]
+    assert config.federation[0].trial_tenants == "blocked"
+    found = [f.code for f in judge_tenant_config(config, partner="x.com", contact="external_org")]
+    assert sorted(found) == ["policy_federation_off", "tenant_trial_tenants_blocked"]
+
+
+def test_table_with_a_bad_value_names_the_line() -> None:
+    text = "AllowFederatedUsers AllowTeamsConsumer\n------------------- ------------------\n"
+    text += "              Fasle               True\n"
+    result = parse_tenant_config(text)
+    assert isinstance(result, ConfigUnreadable)
+    assert (result.reason, result.line) == ("bad_value", 3) and "Fasle" in result.message
+
+
+def test_table_of_other_things_is_not_a_config() -> None:
+    text = "Name    Status\n----    ------\nTeams   Running\n"
+    assert not looks_like_tenant_config(text)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+_KEYS = st.sampled_from(
+    [
+        "Identity",
+        "AllowFederatedUsers",
+        "AllowedDomains",
+        "AllowedDomain",
+        "BlockedDomains",
+        "BlockAllSubdomains",
+        "ExternalAccessWithTrialTenants",
+        "EnableFederationAccess",
+        "CommunicationWithExternalOrgs",
+        "AllowedExternalDomains",
+        "Domain",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_KEYS, _JSON, max_size=6), min_size=1, max_size=3))
+def test_parser_and_judge_never_raise_on_any_json(objects: list[dict[str, Any]]) -> None:
+    result = parse_tenant_config(json.dumps(objects))
+    assert isinstance(result, TenantConfig | ConfigUnreadable)
+    if isinstance(result, TenantConfig):
+        for contact in ("external_org", "public_im", None):
+            for finding in judge_tenant_config(result, partner="a.example", contact=contact):
+                assert finding.message and finding.code in TENANT_CONFIG_CODES
+    else:
+        assert result.message.startswith("I couldn't read")
+
+
+def test_cut_off_blocked_list_is_no_verdict() -> None:
+    text = paste("federation_long.txt").replace(
+        "{Domain=fabrikam.com, Domain=contoso.net}",
+        "{Domain=fabrikam.com, Domain=contoso.net, Domain=a.com, Domain=b.com...}",
+    )
+    assert codes(text, "fabrikam.com", "external_org")[0] == "tenant_partner_blocked"
+    found = judge_tenant_config(parsed(text), partner="other.com", contact="external_org")
+    assert "tenant_config_ok" not in [f.code for f in found]
+    unclear = [f for f in found if f.code == "tenant_config_unclear"]
+    assert len(unclear) == 1 and "cut off" in unclear[0].message
+
+
+def test_property_names_in_any_case() -> None:
+    text = "identity : Global\nALLOWFEDERATEDUSERS : false\nallowteamsconsumer : TRUE\n"
+    (fed,) = parsed(text).federation
+    assert (fed.allow_federated_users, fed.allow_teams_consumer) == (False, True)
+
+
+# --- evidence for the dialog: which of the article's causes the configuration speaks to ----------
+
+
+def test_cause_evidence() -> None:
+    text = paste("federation_wrapped.txt") + "\n" + paste("policies.txt")
+    config = parsed(text)
+    blocked = judge_tenant_config(config, partner="fabrikam.com", contact="external_org")
+    assert cause_evidence(config, blocked, partner="fabrikam.com") == {
+        "domain_permissions": "confirmed",
+        "external_access_disabled": "cleared",
+        "public_im_disabled": "cleared",
+    }
+    allowed = judge_tenant_config(config, partner="contoso.com", contact="external_org")
+    evidence = cause_evidence(config, allowed, partner="contoso.com")
+    assert evidence["domain_permissions"] == "own_side_ok"
+    off = parsed(paste("federation_short.txt"))
+    findings = judge_tenant_config(off, partner=None, contact=None)
+    assert cause_evidence(off, findings, partner=None) == {
+        "external_access_disabled": "confirmed",
+        "public_im_disabled": "confirmed",
+    }
+
+
+def test_cause_ids_exist_in_the_article() -> None:
+    from federation.tenant_config import load_config_data
+    from knowledge.loader import load_knowledge
+
+    causes = load_knowledge("").causes
+    assert set(load_config_data().causes.values()) <= set(causes)
+
+
+def test_indented_code_block() -> None:
+    text = "Here it is:\n\n" + textwrap.indent(paste("federation_wrapped.txt"), " " * 8)
+    (fed,) = parsed(text).federation
+    assert fed.allowed_domains is not None
+    assert "treyresearch.net" in fed.allowed_domains.listed.domains
+    assert fed.trial_tenants == "allowed"
+
+
+def test_quoted_paste() -> None:
+    text = "".join(f"> {line}\n" for line in paste("policies.txt").splitlines())
+    assert len(parsed(text).policies) == 4
