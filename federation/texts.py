@@ -47,6 +47,8 @@ INVALID_CODES = frozenset(
         "numeric_tld",
         "bad_hyphen",
         "bad_idn",
+        "several_domains",
+        "wildcard",
     }
 )
 _SEVERITIES = frozenset(get_args(Severity))
