@@ -115,14 +115,11 @@ class FederationChecker:
                     *(query(n, t, deadline) for n, t in when_srv_missing(domain))
                 )
                 more.update(existence=existence, misplaced=tuple(misplaced))
-            signin_srv, sip, lyncdiscover = await informational
-            return Collected(
-                input_text or domain, domain, srv, signin_srv, sip, lyncdiscover, **more
-            )
+            more.update(zip(roles, await informational, strict=True))
+            return Collected(input_text or domain, domain, srv, **more)
 
-        informational = asyncio.gather(
-            *(query(n, t, deadline) for role, (n, t) in planned.items() if role != "srv")
-        )
+        roles = [role for role in planned if role != "srv"]
+        informational = asyncio.gather(*(query(*planned[role], deadline) for role in roles))
         collected = await srv_then_second_round()
         result = judge(collected, self.texts)
         ttl = min((self.cache.ttl_for(a) for a in _answers(collected)), default=0.0)
@@ -136,8 +133,9 @@ class FederationChecker:
 def _answers(collected: Collected) -> Iterator[Answer]:
     """Every answer a judged result rests on."""
     yield from (collected.srv, collected.signin_srv, collected.sip, collected.lyncdiscover)
-    if collected.existence is not None:
-        yield collected.existence
+    for optional in (collected.existence, collected.mx, collected.wildcard):
+        if optional is not None:
+            yield optional
     yield from collected.misplaced
     for addresses in collected.target_addresses.values():
         yield from addresses

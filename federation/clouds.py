@@ -42,6 +42,28 @@ MICROSOFT_SUFFIXES: tuple[tuple[str, Cloud], ...] = (
     ("live.com", "microsoft_account"),
 )
 
+# Exchange Online's inbound mail hosts per cloud: the tenant's cloud as its MX record shows it.
+# GCC uses the worldwide hosts; GCC High and DoD share office365.us.
+MX_SUFFIXES: tuple[tuple[str, Cloud], ...] = (
+    ("mail.protection.outlook.com", "commercial"),
+    ("mail.protection.office365.us", "gcc_high"),
+    ("mail.protection.partner.outlook.cn", "china"),
+    ("mail.protection.outlook.cn", "china"),
+    ("mail.protection.outlook.de", "germany"),
+)
+# Clouds that one MX suffix cannot tell apart.
+SAME_MX_CLOUD: dict[Cloud, Cloud] = {"dod": "gcc_high"}
+
+
+def mx_cloud(host: str) -> Cloud | None:
+    """The Microsoft 365 cloud an MX host belongs to, or None for any other mail host."""
+    host = normalise_host(host)
+    for suffix, cloud in MX_SUFFIXES:
+        if host.endswith("." + suffix):
+            return cloud
+    return None
+
+
 MICROSOFT_365_CLOUDS: frozenset[Cloud] = frozenset(
     {"commercial", "gcc_high", "dod", "china", "germany"}
 )

@@ -11,9 +11,11 @@ from federation.clouds import (
     EXPECTED_TARGET,
     FEDERATION_PORT,
     MICROSOFT_365_CLOUDS,
+    SAME_MX_CLOUD,
     TargetClass,
     classify_target,
     microsoft_cloud,
+    mx_cloud,
     normalise_host,
 )
 from federation.model import (
@@ -24,7 +26,7 @@ from federation.model import (
     Record,
     Status,
 )
-from federation.resolver import NEGATIVE_OUTCOMES, Answer
+from federation.resolver import DEAD_PREFIX, NEGATIVE_OUTCOMES, Answer
 from federation.texts import Texts
 
 DNS_CODES = frozenset({"dns_timeout", "dns_servfail"})
@@ -32,6 +34,9 @@ FEDERATION_SRV = "_sipfederationtls._tcp."
 SIGNIN_SRV = "_sip._tls."
 # Near-miss names admins create when service and protocol are typed wrongly (facts §5.2).
 MISPLACED_PREFIXES = ("_sipfederationtls.", "sipfederationtls._tcp.")
+# A name nobody creates: if it has an address, the domain has a wildcard record, and answers for
+# sip./lyncdiscover. may be the wildcard's rather than Skype for Business records.
+WILDCARD_PROBE = "fedbot-wildcard-probe."
 
 
 def federation_name(domain: str) -> str:
@@ -52,6 +57,8 @@ class Collected:
     lyncdiscover: Answer
     existence: Answer | None = None
     misplaced: tuple[Answer, ...] = ()
+    mx: Answer | None = None
+    wildcard: Answer | None = None
     target_addresses: dict[str, tuple[Answer, ...]] = field(default_factory=dict)
 
 
@@ -72,6 +79,8 @@ def first_round(domain: str) -> dict[str, tuple[str, str]]:
         "signin_srv": (SIGNIN_SRV + domain, "SRV"),
         "sip": ("sip." + domain, "A"),
         "lyncdiscover": ("lyncdiscover." + domain, "A"),
+        "mx": (domain, "MX"),
+        "wildcard": (WILDCARD_PROBE + domain, "A"),
     }
 
 
@@ -109,6 +118,35 @@ def _cname_at(answer: Answer) -> str | None:
         if record.name.lower().rstrip(".") == owner:
             return normalise_host(record.value)
     return None
+
+
+def _chain_end(answer: Answer) -> str:
+    """The name a CNAME chain in ``answer`` ends at (the queried name when there is none)."""
+    name, seen = answer.name.lower().rstrip("."), set()
+    links = {normalise_host(r.name): normalise_host(r.value) for r in answer.of_type("CNAME")}
+    while name in links and name not in seen:
+        seen.add(name)
+        name = links[name]
+    return name
+
+
+def mx_clouds(answer: Answer | None) -> tuple[Cloud, ...]:
+    """The Microsoft 365 clouds the MX records point to, best preference first, unique."""
+    if answer is None or answer.outcome != "answer":
+        return ()
+    hosts = []
+    for record in answer.of_type("MX"):
+        parts = record.value.split()
+        if len(parts) == 2 and parts[0].isdigit():
+            hosts.append((int(parts[0]), parts[1]))
+    clouds = (mx_cloud(h) for _, h in sorted(hosts))
+    return tuple(dict.fromkeys(c for c in clouds if c is not None))
+
+
+def _addresses(answer: Answer | None) -> frozenset[str]:
+    if answer is None or answer.outcome != "answer":
+        return frozenset()
+    return frozenset(r.value for r in answer.of_type("A") + answer.of_type("AAAA"))
 
 
 def _absent(answer: Answer) -> bool:
@@ -168,8 +206,14 @@ class _Judgement:
         records = srv_records(c.srv)
         if cname is not None:
             intended = classify_target(cname, c.domain)
-            self.add("federation_srv_cname", name=name, target=cname, expected=intended.expected)
-            if not records:
+            if records:
+                # Resolvers follow the alias, so partners see the record: a warning, not "missing".
+                end = _chain_end(c.srv)
+                self.add("federation_srv_cname", "chain", "warning", name=name, target=end)
+            else:
+                self.add(
+                    "federation_srv_cname", name=name, target=cname, expected=intended.expected
+                )
                 return False
         if not records:
             return self.missing(name)
@@ -186,7 +230,9 @@ class _Judgement:
             # NODATA: the name exists with other records only (a TXT holding "100 1 5061 ...", or a
             # wildcard): the record was made as the wrong type, or the host can't make SRV records.
             variant = "other_type" if self.c.srv.outcome == "nodata" else ""
-            self.add("federation_srv_missing", variant, name=name, expected=DEFAULT_TARGET)
+            clouds = mx_clouds(self.c.mx)
+            expected = EXPECTED_TARGET.get(clouds[0], DEFAULT_TARGET) if clouds else DEFAULT_TARGET
+            self.add("federation_srv_missing", variant, name=name, expected=expected)
         return False
 
     def judge_records(self, name: str, records: tuple[SrvRecord, ...]) -> bool:
@@ -201,13 +247,25 @@ class _Judgement:
         before = len(self.findings)
         places = {classes[s.target].cloud for s in records}
         if len(places) > 1:
-            targets = ", ".join(f"{s.target} port {s.port}" for s in records)
+            targets = ", ".join(f"{s.target} (priority {s.priority})" for s in records)
             expected = next(
                 (t.expected for t in classes.values() if t.kind != "on_premises"), best.expected
             )
-            self.add("federation_srv_conflicting", name=name, targets=targets, expected=expected)
+            # Partners try the lowest priority number first: an old Edge there wins over Microsoft.
+            preferred = live[0].priority < max(s.priority for s in live)
+            variant = "stale_preferred" if preferred and best.kind == "on_premises" else ""
+            self.add(
+                "federation_srv_conflicting",
+                variant,
+                name=name,
+                targets=targets,
+                target=live[0].target,
+                expected=expected,
+            )
+        top = live[0].priority
         for srv in live:
-            self.judge_target(name, srv, classes[srv.target])
+            self.judge_target(name, srv, classes[srv.target], backup=srv.priority > top)
+        self.tenant_cloud(name, best)
         if len(self.findings) == before:
             variant = "on_premises" if best.kind == "on_premises" else ""
             self.add(
@@ -221,7 +279,26 @@ class _Judgement:
             return True
         return False
 
-    def judge_target(self, name: str, srv: SrvRecord, kind: TargetClass) -> None:
+    def tenant_cloud(self, name: str, best: TargetClass) -> None:
+        """The tenant's cloud as its MX shows it against the cloud federation points to."""
+        if best.cloud not in MICROSOFT_365_CLOUDS:
+            return
+        clouds = mx_clouds(self.c.mx)
+        mine = SAME_MX_CLOUD.get(best.cloud, best.cloud)
+        if not clouds or mine in clouds:
+            return
+        self.add(
+            "tenant_cloud_mismatch",
+            name=name,
+            domain=self.c.domain,
+            cloud=self.texts.cloud_label(best.cloud),
+            other_cloud=self.texts.cloud_label(clouds[0]),
+            expected=EXPECTED_TARGET.get(clouds[0], DEFAULT_TARGET),
+        )
+
+    def judge_target(
+        self, name: str, srv: SrvRecord, kind: TargetClass, *, backup: bool = False
+    ) -> None:
         if kind.kind == "zone_appended":
             self.add(
                 "federation_srv_wrong_target",
@@ -241,17 +318,33 @@ class _Judgement:
             self.keep(answer.records)
         if kind.kind not in ("on_premises", "zone_appended") or not addresses:
             return
+        alias = next((t for a in addresses if (t := _cname_at(a)) is not None), None)
+        if alias is not None and kind.kind == "on_premises":
+            # RFC 2782: the target must be a name with A/AAAA records, not an alias.
+            self.add("federation_srv_target_alias", name=name, target=srv.target, other=alias)
         if any(a.outcome == "answer" for a in addresses):
             return
         failed = [a for a in addresses if a.failed]
         if failed:
             self.dns_failure(failed[0], srv.target)
         elif kind.kind == "on_premises":
-            self.add("federation_srv_target_unresolvable", name=name, target=srv.target)
+            variant, severity = ("backup", "warning") if backup else ("", None)
+            self.add(
+                "federation_srv_target_unresolvable",
+                variant,
+                severity,
+                name=name,
+                target=srv.target,
+            )
 
     def dns_failure(self, answer: Answer, name: str) -> None:
         code = "dns_timeout" if answer.outcome == "timeout" else "dns_servfail"
-        self.add(code, name=name, detail=answer.detail or answer.outcome)
+        variant = "refused" if answer.detail.startswith("REFUSED") else ""
+        if "DNSSEC" in answer.detail.upper():
+            variant = "dnssec"
+        if answer.detail.startswith(DEAD_PREFIX):
+            variant = "resolver_dead"
+        self.add(code, variant, name=name, detail=answer.detail or answer.outcome)
 
     # -- information: legacy records and hybrid markers ---------------------------------------
 
@@ -281,6 +374,11 @@ class _Judgement:
     def lyncdiscover(self) -> None:
         answer = self.c.lyncdiscover
         if answer.failed or _absent(answer):
+            return
+        wildcard = _addresses(self.c.wildcard)
+        if wildcard and _cname_at(answer) is None and _addresses(answer) <= wildcard:
+            # The domain's wildcard answered, not a lyncdiscover record: nothing about Skype.
+            self.add("dns_wildcard", domain=self.c.domain, names=answer.name)
             return
         target = _cname_at(answer)
         if target is None:

@@ -39,6 +39,9 @@ FINDING_CODES: frozenset[str] = frozenset(
         "legacy_records_absent",
         "lyncdiscover_on_premises",
         "cross_cloud",
+        "federation_srv_target_alias",
+        "tenant_cloud_mismatch",
+        "dns_wildcard",
     }
 )
 

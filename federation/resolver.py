@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import dns.asyncquery
+import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
@@ -29,6 +30,8 @@ NEGATIVE_OUTCOMES: frozenset[Outcome] = frozenset({"nodata", "nxdomain"})
 FAILED_OUTCOMES: frozenset[Outcome] = frozenset({"servfail", "timeout", "error"})
 
 DEFAULT_PORT = 53
+# Detail of an answer given without asking, because the servers are known not to answer.
+DEAD_PREFIX = "not asked:"
 EDNS_PAYLOAD = 1232
 
 
@@ -241,6 +244,9 @@ def _answer_from(
         return Answer(name, rdtype, "nxdomain", records, negative_ttl=_negative_ttl(response))
     if rcode != dns.rcode.NOERROR:
         detail = f"{dns.rcode.to_text(rcode)} from {server}"
+        for ede in response.extended_errors():  # RFC 8914, e.g. DNSSEC Bogus
+            reason = dns.edns.EDECode.to_text(ede.code).replace("_", " ")
+            detail += f"; {reason}" + (f": {ede.text}" if ede.text else "")
         return Answer(name, rdtype, "servfail", records, detail=detail)
     if any(r.rtype == rdtype for r in records):
         return Answer(name, rdtype, "answer", records)

@@ -78,6 +78,36 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
     "timeout.example": ("dns_error", "none", {"dns_timeout"}, {"federation_srv_missing"}),
     "truncated.example": ("ok", "commercial", {"federation_srv_ok"}, set()),
     "notfound.example": ("problem", "none", {"domain_not_found"}, {"federation_srv_missing"}),
+    # Issue 8 §4: DNS as resolvers see it.
+    "alias.example": ("problem", "on_premises", {"federation_srv_target_alias"}, set()),
+    "chain.example": (
+        "problem",
+        "commercial",
+        {"federation_srv_cname", "federation_srv_ok"},
+        {"federation_srv_missing"},
+    ),
+    "stalefirst.example": (
+        "problem",
+        "on_premises",
+        {"federation_srv_conflicting", "federation_srv_target_unresolvable"},
+        {"federation_srv_ok"},
+    ),
+    "backup.example": (
+        "problem",
+        "on_premises",
+        {"federation_srv_target_unresolvable"},
+        {"federation_srv_conflicting"},
+    ),
+    "mxgcc.example": ("problem", "commercial", {"tenant_cloud_mismatch"}, {"federation_srv_ok"}),
+    "mxnosrv.example": ("problem", "none", {"federation_srv_missing"}, set()),
+    "wildcard.example": (
+        "ok",
+        "commercial",
+        {"federation_srv_ok", "dns_wildcard"},
+        {"lyncdiscover_on_premises"},
+    ),
+    "refused.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
+    "bogus.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
 }
 
 
@@ -231,3 +261,37 @@ _sipfederationtls._tcp 3600 IN SRV 100 1 5061 sipfed.online.lync.com.
     assert report.results[0].domain == "xn--bcher-kva.example"
     assert report.results[0].status == "ok"
     assert "_sipfederationtls._tcp.xn--bcher-kva.example" in server.names("SRV")
+
+
+def _message(report: CheckReport, code: str) -> tuple[str, str]:
+    finding = next(f for f in report.results[0].findings if f.code == code)
+    return finding.severity, finding.message
+
+
+async def test_dns_as_resolvers_see_it(
+    checker: FederationChecker, dns_server: DnsTestServer
+) -> None:
+    severity, text = _message(await checker.check("alias.example"), "federation_srv_target_alias")
+    assert severity == "warning" and "edge.alias.example" in text and "RFC 2782" in text
+    severity, text = _message(await checker.check("chain.example"), "federation_srv_cname")
+    assert severity == "warning" and "provider.chain.example" in text
+    severity, text = _message(
+        await checker.check("stalefirst.example"), "federation_srv_conflicting"
+    )
+    assert "oldedge.stalefirst.example" in text and "first" in text
+    severity, text = _message(
+        await checker.check("backup.example"), "federation_srv_target_unresolvable"
+    )
+    assert severity == "warning" and "edge2.backup.example" in text
+    severity, text = _message(await checker.check("mxgcc.example"), "tenant_cloud_mismatch")
+    assert "GCC High" in text and "sipfed.online.gov.skypeforbusiness.us" in text
+    _, text = _message(await checker.check("mxnosrv.example"), "federation_srv_missing")
+    assert "sipfed.online.partner.lync.cn" in text
+    _, text = _message(await checker.check("refused.example"), "dns_servfail")
+    assert "refuses" in text and "--dns-server" in text
+    _, text = _message(await checker.check("bogus.example"), "dns_servfail")
+    assert "DNSSEC" in text and "signature expired" in text and "not a missing record" in text
+    dns_server.clear()
+    await checker.check("truncated.example")
+    transports = {q.transport for q in dns_server.queries if q.name.startswith("_sipfed")}
+    assert transports == {"udp", "tcp"}
