@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from federation.cache import ExpiringLru
-from federation.domains import parse_domain
+from federation.domains import parse_domain, parse_domains
 from federation.judge import (
     Collected,
     first_round,
@@ -81,12 +81,25 @@ class FederationChecker:
         return CheckReport(tuple(results), pair)
 
     async def check_inputs(self, *inputs: str) -> CheckReport | list[InvalidDomain]:
-        """Parse what the user typed first; return the refusals if any input is not a domain."""
-        parsed = [parse_domain(text) for text in inputs]
-        invalid = [p for p in parsed if isinstance(p, InvalidDomain)]
+        """Parse what the user typed first; return the refusals if any input is not a domain.
+        One input naming two domains (``"joe@a.com ann@b.com"``) is checked as that pair; more
+        than two domains in all are refused, never cut down to some of them."""
+        pairs: list[tuple[str, str]] = []
+        invalid: list[InvalidDomain] = []
+        for text in inputs:
+            parsed = parse_domains(text)
+            if isinstance(parsed, InvalidDomain):
+                invalid.append(parsed)
+            else:
+                pairs += [(text, d) for d in parsed]
         if invalid:
             return invalid
-        return await self.check(*(p for p in parsed if isinstance(p, str)), inputs=inputs)
+        domains = list(dict.fromkeys(d for _, d in pairs))
+        if len(domains) > 2:
+            refused = parse_domain(" ".join(domains))
+            return [refused] if isinstance(refused, InvalidDomain) else []
+        typed = [next(t for t, d in pairs if d == domain) for domain in domains]
+        return await self.check(*domains, inputs=typed)
 
     async def check_domain(self, domain: str, deadline: float, input_text: str = "") -> CheckResult:
         """One domain against an absolute ``time.monotonic()`` deadline."""

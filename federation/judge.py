@@ -4,7 +4,7 @@ results become a :class:`PairVerdict`. No DNS, no clock — the same answers giv
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from federation.clouds import (
     DEFAULT_TARGET,
@@ -200,6 +200,7 @@ class _Judgement:
             self.add("domain_not_found", domain=c.domain)
             return None
         if c.srv.failed:
+            self.cloud = "unknown"  # a DNS failure is never read as "no record" or a cloud
             self.dns_failure(c.srv, name)
             return None
         cname = _cname_at(c.srv)
@@ -416,7 +417,22 @@ def _srv_ok(result: CheckResult) -> bool:
 
 
 def judge_pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
-    """How two organisations' federation setups fit together (facts §2)."""
+    """How two organisations' federation setups fit together (facts §2), and whose side needs
+    fixing (``at_fault``)."""
+    verdict = _pair(first, second, texts)
+    if verdict.status == "dns_error":
+        failed = tuple(r.domain for r in (first, second) if r.status == "dns_error")
+        return replace(verdict, at_fault=failed)
+    named = " ".join(f.message for f in verdict.findings if f.severity in ("error", "warning"))
+    at_fault = tuple(
+        r.domain
+        for r in (first, second)
+        if r.status == "problem" or (r.domain in named and not _srv_ok(r))
+    )
+    return replace(verdict, at_fault=at_fault)
+
+
+def _pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
     if "dns_error" in (first.status, second.status):
         return PairVerdict("unknown", "dns_error")
     clouds = {first.cloud, second.cloud}

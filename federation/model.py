@@ -19,7 +19,9 @@ Cloud = Literal[
     "microsoft_account",
     "on_premises",
     "none",
+    "unknown",
 ]
+"""``none``: no federation record; ``unknown``: DNS did not answer, so no cloud is known."""
 Severity = Literal["ok", "info", "warning", "error"]
 
 FINDING_CODES: frozenset[str] = frozenset(
@@ -90,6 +92,8 @@ class PairVerdict:
     relation: Literal["same_cloud", "cross_cloud", "server_partner", "unknown"]
     status: Status
     findings: tuple[Finding, ...] = ()
+    at_fault: tuple[str, ...] = ()
+    """The domain(s) whose side needs fixing (or, for ``dns_error``, whose answers are missing)."""
 
 
 @dataclass(frozen=True)

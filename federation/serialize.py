@@ -32,6 +32,7 @@ def pair_dict(pair: PairVerdict | None) -> dict[str, Any] | None:
         "relation": pair.relation,
         "status": pair.status,
         "findings": [finding_dict(f) for f in pair.findings],
+        "at_fault": list(pair.at_fault),
     }
 
 

@@ -53,6 +53,20 @@ def test_readable_report(capsys: pytest.CaptureFixture[str], dns_server: DnsTest
     assert "federation_srv_wrong_port" in out and "5061" in out
     assert "100 1 443 sipfed.online.lync.com." in out
     assert "pair: same_cloud" in out
+    assert "to fix: wrongport.example" in out
+
+
+def test_pasted_pair_in_one_argument(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer
+) -> None:
+    code, out, _ = run(capsys, dns_server, "joe@contoso.example; ann@timeout.example", "--json")
+    assert code == 3
+    body = json.loads(out)
+    assert [r["domain"] for r in body["results"]] == ["contoso.example", "timeout.example"]
+    assert body["results"][1]["cloud"] == "unknown"
+    assert body["pair"]["at_fault"] == ["timeout.example"]
+    code, _, err = run(capsys, dns_server, "*.contoso.example")
+    assert code == 2 and "wildcard" in err
 
 
 def test_json_shape(capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer) -> None:

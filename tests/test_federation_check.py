@@ -74,8 +74,8 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
     "nounderscore.example": ("problem", "none", {"federation_srv_misplaced"}, set()),
     "disabled.example": ("problem", "none", {"federation_srv_disabled"}, {"federation_srv_ok"}),
     "conflicting.example": ("problem", "on_premises", {"federation_srv_conflicting"}, set()),
-    "servfail.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
-    "timeout.example": ("dns_error", "none", {"dns_timeout"}, {"federation_srv_missing"}),
+    "servfail.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
+    "timeout.example": ("dns_error", "unknown", {"dns_timeout"}, {"federation_srv_missing"}),
     "truncated.example": ("ok", "commercial", {"federation_srv_ok"}, set()),
     "notfound.example": ("problem", "none", {"domain_not_found"}, {"federation_srv_missing"}),
     # Issue 8 §4: DNS as resolvers see it.
@@ -106,8 +106,8 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
         {"federation_srv_ok", "dns_wildcard"},
         {"lyncdiscover_on_premises"},
     ),
-    "refused.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
-    "bogus.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
+    "refused.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
+    "bogus.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
 }
 
 
@@ -143,6 +143,7 @@ def test_every_code_and_cloud_is_covered() -> None:
         "microsoft_account",
         "on_premises",
         "none",
+        "unknown",
     }
 
 
@@ -212,6 +213,42 @@ async def test_pairs(
     assert report.pair is not None
     assert (report.pair.relation, report.pair.status) == (relation, status), report.pair
     assert {f.code for f in report.pair.findings} == codes
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "status", "at_fault"),
+    [
+        ("contoso.example", "teamsonly.example", "ok", ()),
+        ("contoso.example", "wrongport.example", "problem", ("wrongport.example",)),
+        ("nosrv.example", "contoso.example", "problem", ("nosrv.example",)),
+        ("onprem.example", "nosrv.example", "problem", ("nosrv.example",)),
+        ("dod.example", "wrongport.example", "problem", ("wrongport.example",)),
+        ("contoso.example", "timeout.example", "dns_error", ("timeout.example",)),
+    ],
+)
+async def test_pair_says_which_side_has_the_problem(
+    checker: FederationChecker, first: str, second: str, status: str, at_fault: tuple[str, ...]
+) -> None:
+    report = await checker.check(first, second)
+    assert report.pair is not None
+    assert (report.status, report.pair.at_fault) == (status, at_fault)
+
+
+async def test_dns_failure_is_never_a_cloud_verdict(checker: FederationChecker) -> None:
+    report = await checker.check("contoso.example", "timeout.example")
+    failed = report.results[1]
+    assert (failed.status, failed.cloud) == ("dns_error", "unknown")
+    assert report.pair is not None and report.pair.relation == "unknown"
+    assert not any(f.code == "cross_cloud" for f in report.pair.findings)
+
+
+async def test_one_argument_naming_two_domains_checks_both(checker: FederationChecker) -> None:
+    report = await checker.check_inputs("joe@contoso.example, ann@wrongport.example")
+    assert isinstance(report, CheckReport)
+    assert [r.domain for r in report.results] == ["contoso.example", "wrongport.example"]
+    assert report.pair is not None and report.pair.at_fault == ("wrongport.example",)
+    refused = await checker.check_inputs("a@contoso.example b@gcchigh.example", "dod.example")
+    assert isinstance(refused, list) and refused[0].extra["code"] == "several_domains"
 
 
 async def test_cross_cloud_message_says_text_only_and_both_sides(

@@ -137,6 +137,11 @@ def format_report(report: CheckReport) -> str:
     if report.pair is not None:
         pair = report.pair
         lines = [f"pair: {pair.relation} — {pair.status.upper()}"]
+        if pair.at_fault:
+            side = " and ".join(pair.at_fault)
+            lines[0] += (
+                f" — {'no DNS answer for' if pair.status == 'dns_error' else 'to fix:'} {side}"
+            )
         lines += [format_finding(f) for f in pair.findings]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
