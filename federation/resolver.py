@@ -32,6 +32,9 @@ FAILED_OUTCOMES: frozenset[Outcome] = frozenset({"servfail", "timeout", "error"}
 DEFAULT_PORT = 53
 # Detail of an answer given without asking, because the servers are known not to answer.
 DEAD_PREFIX = "not asked:"
+# Servers are taken for dead after unanswered queries about this many different zones in a row
+# (one broken domain's name servers make only one zone go silent).
+DEAD_AFTER_ZONES = 3
 EDNS_PAYLOAD = 1232
 
 
@@ -146,18 +149,51 @@ class DnsClient:
         *,
         cache: AnswerCache | None = None,
         attempt_timeout: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.servers = tuple(servers)
+        self.clock = clock  # paces the probes of servers taken for dead
         self.cache = cache if cache is not None else AnswerCache()
         self.attempt_timeout = attempt_timeout
         self.sent = 0
         self._inflight: dict[tuple[str, str], asyncio.Task[Answer]] = {}
+        self._silent_zones: set[str] = set()
+        self._next_probe = 0.0
+
+    @property
+    def dead(self) -> bool:
+        """True once the servers left queries about several zones in a row unanswered (and
+        nothing since has answered): further queries fail at once instead of waiting, except
+        one probe per ``attempt_timeout`` that notices when they come back."""
+        return len(self._silent_zones) >= DEAD_AFTER_ZONES
+
+    def _dead_answer(self, name: str, rdtype: str) -> Answer | None:
+        if not self.dead:
+            return None
+        now = self.clock()
+        if now >= self._next_probe:
+            self._next_probe = now + self.attempt_timeout
+            return None
+        servers = ", ".join(str(s) for s in self.servers)
+        detail = f"{DEAD_PREFIX} {servers} answered none of the last queries"
+        return Answer(name, rdtype, "timeout", detail=detail)
+
+    def _heard(self, name: str, answered: bool) -> None:
+        if answered:
+            self._silent_zones.clear()
+        elif not self.dead:
+            self._silent_zones.add(".".join(name.split(".")[-2:]))
+            if self.dead:
+                self._next_probe = self.clock() + self.attempt_timeout
 
     async def query(self, name: str, rdtype: str, deadline: float) -> Answer:
         key = (name.lower().rstrip("."), rdtype.upper())
         cached = self.cache.get(key)
         if cached is not None:
             return cached
+        given_up = self._dead_answer(*key)
+        if given_up is not None:
+            return given_up
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.create_task(self._resolve(key[0], key[1], deadline))
@@ -223,11 +259,13 @@ class DnsClient:
                 query, server.host, timeout=timeout, port=server.port, ignore_unexpected=True
             )
         except dns.exception.Timeout:
+            self._heard(name, answered=False)
             return Answer(name, rdtype, "timeout", detail=f"no answer from {server}")
         except (OSError, EOFError, dns.exception.DNSException) as exc:
             return Answer(name, rdtype, "error", detail=f"{server}: {exc or type(exc).__name__}")
         except Exception as exc:  # a malformed answer must stay data, never escape as a crash
             return Answer(name, rdtype, "error", detail=f"{server}: {type(exc).__name__}: {exc}")
+        self._heard(name, answered=True)
         return _answer_from(response, name, rdtype, server)
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,17 @@ def test_console_entry_point(dns_server: DnsTestServer) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"][0]["status"] == "ok"
+
+
+def test_file_with_a_dead_resolver_says_so_once(
+    capsys: pytest.CaptureFixture[str],
+    make_dns_server: Callable[..., DnsTestServer],
+    tmp_path: Path,
+) -> None:
+    server = make_dns_server(mode="timeout")
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"d{i}.example\n" for i in range(30)))
+    code, _, err = run(capsys, server, "--file", str(listing), "--concurrency", "2")
+    assert code == 3
+    assert err.count("does not answer at all") == 1
+    assert len(server.names("SRV")) < 30

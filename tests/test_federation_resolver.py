@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from federation.batch import ListEntry, check_list
 from federation.checker import FederationChecker
-from federation.model import CheckReport
+from federation.model import CheckReport, CheckResult
 from federation.resolver import (
     Answer,
     AnswerCache,
@@ -223,3 +224,38 @@ def test_failures_are_not_cached() -> None:
     cache.put(("a", "A"), Answer("a", "A", "timeout"))
     cache.put(("b", "A"), Answer("b", "A", "servfail"))
     assert len(cache) == 0
+
+
+async def test_dead_resolver_is_recognised_once_and_not_waited_for(
+    make_dns_server: MakeServer,
+) -> None:
+    server = make_dns_server(mode="timeout")
+    checker = FederationChecker([server.address], timeout=0.3, attempt_timeout=0.1)
+    entries = [ListEntry(i, f"d{i}.example") for i in range(1, 41)]
+    outcomes = await check_list(checker, entries, concurrency=3)
+    assert {o.status for o in outcomes} == {"dns_error"}
+    assert checker.client.dead
+    # 40 domains x 7 queries x retries if each waited; once known dead, only probes go out.
+    assert len(server.names("SRV")) < 40
+    last = outcomes[-1].result
+    assert isinstance(last, CheckResult) and last.cloud == "unknown"
+    assert "does not answer at all" in last.findings[0].message
+
+
+async def test_dead_resolver_is_probed_and_noticed_when_back(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(mode="timeout")
+    now = [0.0]
+    client = DnsClient(
+        [parse_nameserver(server.address)], attempt_timeout=0.1, clock=lambda: now[0]
+    )
+    for zone in ("a", "b", "c"):
+        await client.query(f"{zone}.example", "SOA", time.monotonic() + 0.15)
+    assert client.dead
+    server.clear()
+    skipped = await client.query("contoso.example", "SOA", time.monotonic() + 0.1)
+    assert skipped.outcome == "timeout" and skipped.detail.startswith("not asked:")
+    assert server.queries == []  # not waited for: nothing was sent
+    server.mode = "normal"
+    now[0] = 1.0  # a probe is due
+    probe = await client.query("contoso.example", "SOA", time.monotonic() + 1)
+    assert probe.outcome == "answer" and not client.dead

@@ -165,6 +165,13 @@ def _run_file(args: argparse.Namespace, checker: FederationChecker) -> int:
         return _fail(f"{args.file}: no domains in it (blank lines and # comments are skipped)")
     outcomes = asyncio.run(_check_with_progress(checker, entries, args.concurrency))
     summary = summarise(outcomes)
+    if checker.client.dead:
+        servers = ", ".join(str(s) for s in checker.servers)
+        _fail(
+            f"the DNS server ({servers}) does not answer at all; later domains were not waited "
+            "for. Check the DNS settings or give a working server with --dns-server.",
+            EXIT_CODES["dns_error"],
+        )
     if args.json:
         print(json.dumps(file_json(outcomes, summary), indent=2))
     elif args.csv:
