@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from federation.cache import ExpiringLru
+from cachetools import TLRUCache
+
 from federation.domains import parse_domain, parse_domains
 from federation.judge import (
     Collected,
@@ -26,6 +27,7 @@ from federation.resolver import (
     AnswerCache,
     DnsClient,
     Nameserver,
+    answer_ttl,
     parse_nameserver,
     system_nameservers,
 )
@@ -59,8 +61,13 @@ class FederationChecker:
             nameservers = system_nameservers(resolv_conf)
         self.timeout = timeout
         self.cache = AnswerCache(cache_size, negative_ttl=negative_ttl, clock=clock)
-        self.results: ExpiringLru[str, CheckResult] = ExpiringLru(cache_size, clock)
+        self.negative_ttl = negative_ttl
+        self.results: TLRUCache[str, tuple[CheckResult, float]] = TLRUCache(
+            maxsize=max(cache_size, 1), ttu=_expires, timer=clock
+        )
         self.client = DnsClient(nameservers, cache=self.cache, attempt_timeout=attempt_timeout)
+        # One answer cache (dnspython's interface over cachetools) and one result cache, both
+        # cachetools TLRU caches: bounded, LRU, each entry expiring by its own TTL.
         self.texts = texts or load_texts()
 
     @property
@@ -105,7 +112,7 @@ class FederationChecker:
         """One domain against an absolute ``time.monotonic()`` deadline."""
         known = self.results.get(domain)
         if known is not None:
-            return replace(known, input=input_text or domain)
+            return replace(known[0], input=input_text or domain)
         query = self.client.query
         planned = first_round(domain)
 
@@ -135,12 +142,20 @@ class FederationChecker:
         informational = asyncio.gather(*(query(*planned[role], deadline) for role in roles))
         collected = await srv_then_second_round()
         result = judge(collected, self.texts)
-        ttl = min((self.cache.ttl_for(a) for a in _answers(collected)), default=0.0)
-        self.results.put(domain, result, ttl)
+        ttl = min(
+            (answer_ttl(a, negative_ttl=self.negative_ttl) for a in _answers(collected)),
+            default=0.0,
+        )
+        if ttl > 0:
+            self.results[domain] = (result, ttl)
         return result
 
     async def close(self) -> None:
         """Nothing to release (sockets are per query); kept so callers can treat checkers alike."""
+
+
+def _expires(_domain: str, entry: tuple[CheckResult, float], now: float) -> float:
+    return now + entry[1]
 
 
 def _answers(collected: Collected) -> Iterator[Answer]:
