@@ -20,6 +20,7 @@ from federation.judge import (
     needs_targets,
     srv_targets,
     when_srv_missing,
+    wildcard_probe,
 )
 from federation.model import CheckReport, CheckResult, InvalidDomain
 from federation.resolver import (
@@ -136,6 +137,9 @@ class FederationChecker:
                 )
                 more.update(existence=existence, misplaced=tuple(misplaced))
             more.update(zip(roles, await informational, strict=True))
+            probe = wildcard_probe(domain, more["lyncdiscover"])
+            if probe is not None:
+                more["wildcard"] = await query(*probe, deadline)
             return Collected(input_text or domain, domain, srv, **more)
 
         roles = [role for role in planned if role != "srv"]

@@ -80,8 +80,15 @@ def first_round(domain: str) -> dict[str, tuple[str, str]]:
         "sip": ("sip." + domain, "A"),
         "lyncdiscover": ("lyncdiscover." + domain, "A"),
         "mx": (domain, "MX"),
-        "wildcard": (WILDCARD_PROBE + domain, "A"),
     }
+
+
+def wildcard_probe(domain: str, lyncdiscover: Answer) -> tuple[str, str] | None:
+    """Asked only when lyncdiscover has an address of its own (no CNAME): is that the domain's
+    wildcard record answering rather than an on-premises server?"""
+    if lyncdiscover.outcome != "answer" or _cname_at(lyncdiscover) is not None:
+        return None
+    return (WILDCARD_PROBE + domain, "A")
 
 
 def when_srv_missing(domain: str) -> tuple[tuple[str, str], ...]:
