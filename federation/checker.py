@@ -137,7 +137,7 @@ class FederationChecker:
                 )
                 more.update(existence=existence, misplaced=tuple(misplaced))
             more.update(zip(roles, await informational, strict=True))
-            probe = wildcard_probe(domain, more["lyncdiscover"])
+            probe = wildcard_probe(domain, srv, more["lyncdiscover"])
             if probe is not None:
                 more["wildcard"] = await query(*probe, deadline)
             return Collected(input_text or domain, domain, srv, **more)

@@ -83,12 +83,19 @@ def first_round(domain: str) -> dict[str, tuple[str, str]]:
     }
 
 
-def wildcard_probe(domain: str, lyncdiscover: Answer) -> tuple[str, str] | None:
-    """Asked only when lyncdiscover has an address of its own (no CNAME): is that the domain's
-    wildcard record answering rather than an on-premises server?"""
-    if lyncdiscover.outcome != "answer" or _cname_at(lyncdiscover) is not None:
-        return None
-    return (WILDCARD_PROBE + domain, "A")
+def wildcard_probe(domain: str, srv: Answer, lyncdiscover: Answer) -> tuple[str, str] | None:
+    """Asked only when a wildcard could be what answered: the SRV name exists without an SRV
+    record, or lyncdiscover points somewhere that is not Microsoft's."""
+    target = _cname_at(lyncdiscover)
+    foreign = lyncdiscover.outcome == "answer" and (target is None or not microsoft_cloud(target))
+    if srv.outcome == "nodata" or foreign:
+        return (WILDCARD_PROBE + domain, "A")
+    return None
+
+
+def _wildcard_exists(probe: Answer | None) -> bool:
+    """The probe name, which nobody creates, exists: the domain has a wildcard record."""
+    return probe is not None and probe.outcome in ("answer", "nodata")
 
 
 def when_srv_missing(domain: str) -> tuple[tuple[str, str], ...]:
@@ -218,6 +225,9 @@ class _Judgement:
                 # Resolvers follow the alias, so partners see the record: a warning, not "missing".
                 end = _chain_end(c.srv)
                 self.add("federation_srv_cname", "chain", "warning", name=name, target=end)
+            elif c.wildcard is not None and _cname_at(c.wildcard) == cname:
+                self.add("federation_srv_missing", "wildcard", name=name, expected=DEFAULT_TARGET)
+                return False
             else:
                 self.add(
                     "federation_srv_cname", name=name, target=cname, expected=intended.expected
@@ -238,6 +248,8 @@ class _Judgement:
             # NODATA: the name exists with other records only (a TXT holding "100 1 5061 ...", or a
             # wildcard): the record was made as the wrong type, or the host can't make SRV records.
             variant = "other_type" if self.c.srv.outcome == "nodata" else ""
+            if variant and _wildcard_exists(self.c.wildcard):
+                variant = "wildcard"
             clouds = mx_clouds(self.c.mx)
             expected = EXPECTED_TARGET.get(clouds[0], DEFAULT_TARGET) if clouds else DEFAULT_TARGET
             self.add("federation_srv_missing", variant, name=name, expected=expected)
@@ -384,7 +396,11 @@ class _Judgement:
         if answer.failed or _absent(answer):
             return
         wildcard = _addresses(self.c.wildcard)
-        if wildcard and _cname_at(answer) is None and _addresses(answer) <= wildcard:
+        same_alias = _cname_at(answer) is not None and _cname_at(answer) == (
+            _cname_at(self.c.wildcard) if self.c.wildcard is not None else None
+        )
+        same_address = _cname_at(answer) is None and _addresses(answer) <= wildcard
+        if wildcard and (same_alias or same_address):
             # The domain's wildcard answered, not a lyncdiscover record: nothing about Skype.
             self.add("dns_wildcard", domain=self.c.domain, names=answer.name)
             return

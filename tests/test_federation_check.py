@@ -106,6 +106,12 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
         {"federation_srv_ok", "dns_wildcard"},
         {"lyncdiscover_on_premises"},
     ),
+    "wildcname.example": (
+        "problem",
+        "none",
+        {"federation_srv_missing"},
+        {"federation_srv_cname", "lyncdiscover_on_premises"},
+    ),
     "refused.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
     "bogus.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
 }
@@ -324,6 +330,8 @@ async def test_dns_as_resolvers_see_it(
     assert "GCC High" in text and "sipfed.online.gov.skypeforbusiness.us" in text
     _, text = _message(await checker.check("mxnosrv.example"), "federation_srv_missing")
     assert "sipfed.online.partner.lync.cn" in text
+    _, text = _message(await checker.check("wildcname.example"), "federation_srv_missing")
+    assert "wildcard" in text and "explicitly" in text
     _, text = _message(await checker.check("refused.example"), "dns_servfail")
     assert "refuses" in text and "--dns-server" in text
     _, text = _message(await checker.check("bogus.example"), "dns_servfail")
