@@ -41,4 +41,11 @@ def report_dict(report: CheckReport) -> dict[str, Any]:
 
 
 def invalid_dict(invalid: InvalidDomain) -> dict[str, Any]:
-    return {"input": invalid.input, "reason": invalid.reason, "code": invalid.extra.get("code", "")}
+    body: dict[str, Any] = {
+        "input": invalid.input,
+        "reason": invalid.reason,
+        "code": invalid.extra.get("code", ""),
+    }
+    if invalid.extra.get("domains"):  # several domains in one text: each, to check separately
+        body["domains"] = invalid.extra["domains"].split(",")
+    return body

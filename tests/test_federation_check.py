@@ -340,3 +340,12 @@ async def test_dns_as_resolvers_see_it(
     await checker.check("truncated.example")
     transports = {q.transport for q in dns_server.queries if q.name.startswith("_sipfed")}
     assert transports == {"udp", "tcp"}
+
+
+async def test_fedcheck_card_summary_names_the_side_to_fix(checker: FederationChecker) -> None:
+    from dialogs.cards import check_card
+    from knowledge.loader import load_knowledge
+
+    card = check_card(load_knowledge(), await checker.check("contoso.example", "nosrv.example"))
+    assert "nosrv.example" in card.summary and "contoso.example" not in card.summary
+    assert "contoso.example" in card.title
