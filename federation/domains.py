@@ -32,6 +32,10 @@ _INVISIBLE = dict.fromkeys(
     [0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
 )
 _SPACES = dict.fromkeys([0x00A0, 0x2007, 0x202F, 0x3000], " ")
+# Full stops of other scripts (IDNA treats them as dots) and typographic quotes.
+_LOOKALIKES = {0x3002: ".", 0xFF0E: ".", 0xFF61: ".", **dict.fromkeys(map(ord, "“”„‘’‚«»‹›"), '"')}
+# Slack's link markup: <mailto:joe@contoso.com|joe@contoso.com>, <https://contoso.com|contoso.com>
+_SLACK_LINK = re.compile(r"<([^<>|\s]+)\|[^<>]*>")
 # Teams deep links name people in ``users=`` (comma separated), e.g.
 # https://teams.microsoft.com/l/chat/0/0?users=joe@contoso.com or msteams:/l/chat/0/0?users=...
 _DEEP_LINK = re.compile(
@@ -49,7 +53,8 @@ def _invalid(text: str, code: str, **values: str) -> InvalidDomain:
 
 def clean_text(text: str) -> str:
     """``text`` without invisible characters, with no-break spaces as plain spaces."""
-    return text.translate(_INVISIBLE).translate(_SPACES)
+    cleaned = text.translate(_INVISIBLE).translate(_SPACES).translate(_LOOKALIKES)
+    return _SLACK_LINK.sub(r"<\1>", cleaned)
 
 
 def _deep_link_users(text: str) -> list[str] | None:
@@ -124,8 +129,8 @@ def parse_domains(text: str) -> list[str] | InvalidDomain:
         return _invalid(text[:80] + "…", "input_too_long", length=str(len(text)))
     cleaned = clean_text(text)
     candidates = _candidates(cleaned)
-    if not candidates:  # a deep link that names nobody
-        return _invalid(text, "empty")
+    if not candidates:  # a deep link that names nobody (a meeting link carries a tenant ID)
+        return _invalid(text, "teams_link")
     domains: list[str] = []
     for candidate in candidates:
         parsed = _parse_one(text if len(candidates) == 1 else candidate, candidate)

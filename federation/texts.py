@@ -49,6 +49,7 @@ INVALID_CODES = frozenset(
         "bad_idn",
         "several_domains",
         "wildcard",
+        "teams_link",
     }
 )
 _SEVERITIES = frozenset(get_args(Severity))

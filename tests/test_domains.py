@@ -140,6 +140,12 @@ def test_extract_address(text: str, address: str | None) -> None:
         ("\u202bjoe@contoso.com\u202c", "contoso.com"),
         ("joe@contoso.com, ann@contoso.com", "contoso.com"),
         ("Joe Smith <joe@contoso.com>", "contoso.com"),
+        ("<mailto:joe@contoso.com|joe@contoso.com>", "contoso.com"),
+        ("<https://contoso.com|contoso.com>", "contoso.com"),
+        ("\u201ccontoso.com\u201d", "contoso.com"),
+        ("contoso\u3002com", "contoso.com"),
+        ("sip:joe@contoso.com;user=phone", "contoso.com"),
+        ("<sip:joe@contoso.com>;tag=abc", "contoso.com"),
     ],
 )
 def test_pasted_forms(text: str, domain: str) -> None:
@@ -176,7 +182,14 @@ def test_wildcard_is_said_so(text: str) -> None:
     assert "wildcard" in refused.reason and "contoso.com" in refused.reason
 
 
-def test_deep_link_without_an_address_is_refused() -> None:
-    refused = parse_domain("https://teams.microsoft.com/l/chat/0/0?users=28:abc-123")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://teams.microsoft.com/l/chat/0/0?users=28:abc-123",
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%7d",
+    ],
+)
+def test_teams_link_without_an_address_is_refused(text: str) -> None:
+    refused = parse_domain(text)
     assert isinstance(refused, InvalidDomain)
-    assert refused.extra["code"] == "empty"
+    assert refused.extra["code"] == "teams_link" and "address" in refused.reason
