@@ -10,6 +10,7 @@ from federation.clouds import (
     DEFAULT_TARGET,
     EXPECTED_TARGET,
     FEDERATION_PORT,
+    FEDERATION_TARGETS,
     MICROSOFT_365_CLOUDS,
     SAME_MX_CLOUD,
     TargetClass,
@@ -262,6 +263,10 @@ class _Judgement:
         if not live:
             self.add("federation_srv_disabled", name=name, domain=c.domain, expected=DEFAULT_TARGET)
             return False
+        for srv in live:  # an own name aliased to Microsoft's edge belongs to that edge's cloud
+            edge = self.aliased_edge(srv.target, classes[srv.target])
+            if edge is not None:
+                classes[srv.target] = TargetClass("on_premises", FEDERATION_TARGETS[edge], edge)
         best = classes[live[0].target]
         self.cloud = best.cloud
         before = len(self.findings)
@@ -298,6 +303,16 @@ class _Judgement:
             )
             return True
         return False
+
+    def aliased_edge(self, target: str, kind: TargetClass) -> str | None:
+        """The Microsoft federation edge an own target name is a CNAME to, if it is one."""
+        if kind.kind != "on_premises":
+            return None
+        for answer in self.c.target_addresses.get(target, ()):
+            end = _chain_end(answer)
+            if end in FEDERATION_TARGETS:
+                return end
+        return None
 
     def tenant_cloud(self, name: str, best: TargetClass) -> None:
         """The tenant's cloud as its MX shows it against the cloud federation points to."""
@@ -341,7 +356,18 @@ class _Judgement:
         alias = next((t for a in addresses if (t := _cname_at(a)) is not None), None)
         if alias is not None and kind.kind == "on_premises":
             # RFC 2782: the target must be a name with A/AAAA records, not an alias.
-            self.add("federation_srv_target_alias", name=name, target=srv.target, other=alias)
+            if kind.expected in FEDERATION_TARGETS:  # an own name aliased to Microsoft's edge
+                self.add(
+                    "federation_srv_target_alias",
+                    "microsoft",
+                    "error",
+                    name=name,
+                    target=srv.target,
+                    other=alias,
+                    expected=kind.expected,
+                )
+            else:
+                self.add("federation_srv_target_alias", name=name, target=srv.target, other=alias)
         if any(a.outcome == "answer" for a in addresses):
             return
         failed = [a for a in addresses if a.failed]

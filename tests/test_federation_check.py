@@ -80,6 +80,12 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
     "notfound.example": ("problem", "none", {"domain_not_found"}, {"federation_srv_missing"}),
     # Issue 8 §4: DNS as resolvers see it.
     "alias.example": ("problem", "on_premises", {"federation_srv_target_alias"}, set()),
+    "aliasedge.example": (
+        "problem",
+        "commercial",
+        {"federation_srv_target_alias"},
+        {"federation_srv_ok", "federation_srv_conflicting"},
+    ),
     "chain.example": (
         "problem",
         "commercial",
@@ -316,6 +322,10 @@ async def test_dns_as_resolvers_see_it(
 ) -> None:
     severity, text = _message(await checker.check("alias.example"), "federation_srv_target_alias")
     assert severity == "warning" and "edge.alias.example" in text and "RFC 2782" in text
+    severity, text = _message(
+        await checker.check("aliasedge.example"), "federation_srv_target_alias"
+    )
+    assert severity == "error" and "certificate" in text and "sipfed.online.lync.com" in text
     severity, text = _message(await checker.check("chain.example"), "federation_srv_cname")
     assert severity == "warning" and "provider.chain.example" in text
     severity, text = _message(
