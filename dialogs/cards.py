@@ -152,10 +152,12 @@ def check_card(kb: Knowledge, report: CheckReport) -> CheckCard:
     """The fedcheck answer: the report, its verdict in words, and a button to troubleshoot on."""
     domains = ", ".join(r.domain for r in report.results)
     first = report.results[0].domain if report.results else ""
+    # For a pair the summary names the side that needs fixing (or whose DNS did not answer).
+    side = ", ".join(report.pair.at_fault) if report.pair and report.pair.at_fault else domains
     return CheckCard(
         title=kb.message("fedcheck.title", domain=domains),
         report=report,
-        summary=kb.message(f"fedcheck.summary.{report.status}", domain=domains),
+        summary=kb.message(f"fedcheck.summary.{report.status}", domain=side),
         start=start_choice(kb, "", first),
     )
 

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from federation.cache import ExpiringLru
-from federation.domains import parse_domain
+from cachetools import TLRUCache
+
+from federation.domains import parse_domain, parse_domains
 from federation.judge import (
     Collected,
     first_round,
@@ -19,6 +20,7 @@ from federation.judge import (
     needs_targets,
     srv_targets,
     when_srv_missing,
+    wildcard_probe,
 )
 from federation.model import CheckReport, CheckResult, InvalidDomain
 from federation.resolver import (
@@ -26,6 +28,7 @@ from federation.resolver import (
     AnswerCache,
     DnsClient,
     Nameserver,
+    answer_ttl,
     parse_nameserver,
     system_nameservers,
 )
@@ -59,8 +62,13 @@ class FederationChecker:
             nameservers = system_nameservers(resolv_conf)
         self.timeout = timeout
         self.cache = AnswerCache(cache_size, negative_ttl=negative_ttl, clock=clock)
-        self.results: ExpiringLru[str, CheckResult] = ExpiringLru(cache_size, clock)
+        self.negative_ttl = negative_ttl
+        self.results: TLRUCache[str, tuple[CheckResult, float]] = TLRUCache(
+            maxsize=max(cache_size, 1), ttu=_expires, timer=clock
+        )
         self.client = DnsClient(nameservers, cache=self.cache, attempt_timeout=attempt_timeout)
+        # One answer cache (dnspython's interface over cachetools) and one result cache, both
+        # cachetools TLRU caches: bounded, LRU, each entry expiring by its own TTL.
         self.texts = texts or load_texts()
 
     @property
@@ -81,18 +89,31 @@ class FederationChecker:
         return CheckReport(tuple(results), pair)
 
     async def check_inputs(self, *inputs: str) -> CheckReport | list[InvalidDomain]:
-        """Parse what the user typed first; return the refusals if any input is not a domain."""
-        parsed = [parse_domain(text) for text in inputs]
-        invalid = [p for p in parsed if isinstance(p, InvalidDomain)]
+        """Parse what the user typed first; return the refusals if any input is not a domain.
+        One input naming two domains (``"joe@a.com ann@b.com"``) is checked as that pair; more
+        than two domains in all are refused, never cut down to some of them."""
+        pairs: list[tuple[str, str]] = []
+        invalid: list[InvalidDomain] = []
+        for text in inputs:
+            parsed = parse_domains(text)
+            if isinstance(parsed, InvalidDomain):
+                invalid.append(parsed)
+            else:
+                pairs += [(text, d) for d in parsed]
         if invalid:
             return invalid
-        return await self.check(*(p for p in parsed if isinstance(p, str)), inputs=inputs)
+        domains = list(dict.fromkeys(d for _, d in pairs))
+        if len(domains) > 2:
+            refused = parse_domain(" ".join(domains))
+            return [refused] if isinstance(refused, InvalidDomain) else []
+        typed = [next(t for t, d in pairs if d == domain) for domain in domains]
+        return await self.check(*domains, inputs=typed)
 
     async def check_domain(self, domain: str, deadline: float, input_text: str = "") -> CheckResult:
         """One domain against an absolute ``time.monotonic()`` deadline."""
         known = self.results.get(domain)
         if known is not None:
-            return replace(known, input=input_text or domain)
+            return replace(known[0], input=input_text or domain)
         query = self.client.query
         planned = first_round(domain)
 
@@ -115,29 +136,38 @@ class FederationChecker:
                     *(query(n, t, deadline) for n, t in when_srv_missing(domain))
                 )
                 more.update(existence=existence, misplaced=tuple(misplaced))
-            signin_srv, sip, lyncdiscover = await informational
-            return Collected(
-                input_text or domain, domain, srv, signin_srv, sip, lyncdiscover, **more
-            )
+            more.update(zip(roles, await informational, strict=True))
+            probe = wildcard_probe(domain, srv, more["lyncdiscover"])
+            if probe is not None:
+                more["wildcard"] = await query(*probe, deadline)
+            return Collected(input_text or domain, domain, srv, **more)
 
-        informational = asyncio.gather(
-            *(query(n, t, deadline) for role, (n, t) in planned.items() if role != "srv")
-        )
+        roles = [role for role in planned if role != "srv"]
+        informational = asyncio.gather(*(query(*planned[role], deadline) for role in roles))
         collected = await srv_then_second_round()
         result = judge(collected, self.texts)
-        ttl = min((self.cache.ttl_for(a) for a in _answers(collected)), default=0.0)
-        self.results.put(domain, result, ttl)
+        ttl = min(
+            (answer_ttl(a, negative_ttl=self.negative_ttl) for a in _answers(collected)),
+            default=0.0,
+        )
+        if ttl > 0:
+            self.results[domain] = (result, ttl)
         return result
 
     async def close(self) -> None:
         """Nothing to release (sockets are per query); kept so callers can treat checkers alike."""
 
 
+def _expires(_domain: str, entry: tuple[CheckResult, float], now: float) -> float:
+    return now + entry[1]
+
+
 def _answers(collected: Collected) -> Iterator[Answer]:
     """Every answer a judged result rests on."""
     yield from (collected.srv, collected.signin_srv, collected.sip, collected.lyncdiscover)
-    if collected.existence is not None:
-        yield collected.existence
+    for optional in (collected.existence, collected.mx, collected.wildcard):
+        if optional is not None:
+            yield optional
     yield from collected.misplaced
     for addresses in collected.target_addresses.values():
         yield from addresses

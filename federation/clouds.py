@@ -33,6 +33,28 @@ MICROSOFT_SUFFIXES: tuple[tuple[str, Cloud], ...] = tuple(
 
 MICROSOFT_365_CLOUDS: frozenset[Cloud] = frozenset(_cloud(c) for c in _FACTS.microsoft_365)
 
+# Exchange Online's inbound mail hosts per cloud: the tenant's cloud as its MX record shows it.
+# GCC uses the worldwide hosts; GCC High and DoD share office365.us.
+MX_SUFFIXES: tuple[tuple[str, Cloud], ...] = (
+    ("mail.protection.outlook.com", "commercial"),
+    ("mail.protection.office365.us", "gcc_high"),
+    ("mail.protection.partner.outlook.cn", "china"),
+    ("mail.protection.outlook.cn", "china"),
+    ("mail.protection.outlook.de", "germany"),
+)
+# Clouds that one MX suffix cannot tell apart.
+SAME_MX_CLOUD: dict[Cloud, Cloud] = {"dod": "gcc_high"}
+
+
+def mx_cloud(host: str) -> Cloud | None:
+    """The Microsoft 365 cloud an MX host belongs to, or None for any other mail host."""
+    host = normalise_host(host)
+    for suffix, cloud in MX_SUFFIXES:
+        if host.endswith("." + suffix):
+            return cloud
+    return None
+
+
 TargetKind = Literal[
     "federation_edge", "microsoft_other", "zone_appended", "disabled", "on_premises"
 ]

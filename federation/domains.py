@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import idna
 
@@ -26,6 +26,21 @@ _SURROUNDING = " \t\r\n\"'`<>(){},;!?*"
 _BAD_CHARS = re.compile(r"[^a-z0-9.\-]")
 # The article's message glues the address to the next word: "joe@contoso.combecause the ...".
 _GLUED_BECAUSE = re.compile(r"^(.*\.[a-z]{2,})because$", re.IGNORECASE)
+# Invisible characters that ride along with copied text: zero-width, BOM, soft hyphen, direction
+# marks and isolates are dropped; no-break and narrow spaces become spaces.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0xFEFF]
+)
+_SPACES = dict.fromkeys([0x00A0, 0x2007, 0x202F, 0x3000], " ")
+# Full stops of other scripts (IDNA treats them as dots) and typographic quotes.
+_LOOKALIKES = {0x3002: ".", 0xFF0E: ".", 0xFF61: ".", **dict.fromkeys(map(ord, "“”„‘’‚«»‹›"), '"')}
+# Slack's link markup: <mailto:joe@contoso.com|joe@contoso.com>, <https://contoso.com|contoso.com>
+_SLACK_LINK = re.compile(r"<([^<>|\s]+)\|[^<>]*>")
+# Teams deep links name people in ``users=`` (comma separated), e.g.
+# https://teams.microsoft.com/l/chat/0/0?users=joe@contoso.com or msteams:/l/chat/0/0?users=...
+_DEEP_LINK = re.compile(
+    r"^(?:https?://teams\.(?:microsoft|live|cloud\.microsoft)\.[a-z.]+|msteams:)/l/", re.I
+)
 _ADDRESS = re.compile(
     r"(?:sips?:|mailto:)?([^\s<>\"'(),;:\[\]@]{1,64})@([^\s<>\"'(),;:\[\]@/?#]{1,300})"
 )
@@ -34,6 +49,39 @@ _ADDRESS = re.compile(
 def _invalid(text: str, code: str, **values: str) -> InvalidDomain:
     reason = load_texts().invalid_reason(code, **values)
     return InvalidDomain(input=text, reason=reason, extra={"code": code, **values})
+
+
+def clean_text(text: str) -> str:
+    """``text`` without invisible characters, with no-break spaces as plain spaces."""
+    cleaned = text.translate(_INVISIBLE).translate(_SPACES).translate(_LOOKALIKES)
+    return _SLACK_LINK.sub(r"<\1>", cleaned)
+
+
+def _deep_link_users(text: str) -> list[str] | None:
+    """The people a Teams deep link names (``users=``), or None when ``text`` is no deep link."""
+    value = text.strip().strip(_SURROUNDING)
+    if not _DEEP_LINK.match(value):
+        return None
+    try:
+        query = parse_qs(urlsplit(value).query)
+    except ValueError:
+        return []
+    users = [u for v in query.get("users", []) for u in unquote(v).split(",")]
+    return [u.strip() for u in users if "@" in u]
+
+
+def _candidates(text: str) -> list[str]:
+    """The separate things named in ``text``: a deep link's users, every address, or the words
+    that look like domains (``a.com b.com``, ``a.com, b.com``, ``a@x.com; b@y.com``)."""
+    users = _deep_link_users(text)
+    if users is not None:
+        return users
+    addresses = [m.group(0) for m in _ADDRESS.finditer(text)]
+    if addresses:
+        return addresses
+    words = [w for w in re.split(r"[\s,;]+", text) if w and "=" not in w]
+    dotted = [w for w in words if "." in w.strip(_SURROUNDING + ".")]
+    return dotted if len(dotted) > 1 else [text]
 
 
 def _host_part(text: str) -> str:
@@ -71,13 +119,59 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def parse_domain(text: str) -> str | InvalidDomain:
-    """The DNS domain in ``text`` (lower case, punycode, no trailing dot), or why there is none."""
+def parse_domains(text: str) -> list[str] | InvalidDomain:
+    """Every distinct domain ``text`` names (two pasted addresses, a deep link to a group chat),
+    in order; or why the text names none. Callers that take one domain use :func:`parse_domain`,
+    which refuses several rather than silently picking one."""
     if not isinstance(text, str):
         return _invalid(repr(text), "empty")
     if len(text) > MAX_INPUT:
         return _invalid(text[:80] + "…", "input_too_long", length=str(len(text)))
-    host = _host_part(text)
+    cleaned = clean_text(text)
+    candidates = _candidates(cleaned)
+    if not candidates:  # a deep link that names nobody (a meeting link carries a tenant ID)
+        return _invalid(text, "teams_link")
+    domains: list[str] = []
+    for candidate in candidates:
+        parsed = _parse_one(text if len(candidates) == 1 else candidate, candidate)
+        if isinstance(parsed, InvalidDomain):
+            return parsed
+        if parsed not in domains:
+            domains.append(parsed)
+    return domains
+
+
+def parse_domain(text: str) -> str | InvalidDomain:
+    """The DNS domain in ``text`` (lower case, punycode, no trailing dot), or why there is none.
+    Text naming several domains is refused (code ``several_domains``; ``extra["domains"]`` lists
+    them, comma separated), never reduced to one of them."""
+    parsed = parse_domains(text)
+    if isinstance(parsed, InvalidDomain):
+        return parsed
+    if len(parsed) > 1:
+        names = ", ".join(parsed)
+        return InvalidDomain(
+            input=text,
+            reason=load_texts().invalid_reason("several_domains", names=names),
+            extra={"code": "several_domains", "names": names, "domains": ",".join(parsed)},
+        )
+    return parsed[0]
+
+
+def _parse_one(text: str, cleaned: str) -> str | InvalidDomain:
+    """One candidate (``cleaned``) as a domain; refusals quote ``text``."""
+    stripped = cleaned.strip().strip(_SURROUNDING.replace("*", ""))
+    if "@" in stripped:
+        stripped = stripped.rsplit("@", 1)[1]
+    if stripped.startswith("*."):
+        rest = parse_domain(stripped[2:])
+        domain = rest if isinstance(rest, str) else stripped[2:]
+        return InvalidDomain(
+            input=text,
+            reason=load_texts().invalid_reason("wildcard", host=stripped, domain=domain),
+            extra={"code": "wildcard", "host": stripped, "domain": domain},
+        )
+    host = _host_part(cleaned)
     if not host:
         return _invalid(text, "empty")
     if _is_ip(host):
@@ -135,7 +229,7 @@ def extract_address(text: str) -> str | None:
     """The first ``user@domain`` address in ``text``, normalised (domain as by parse_domain)."""
     if not isinstance(text, str):
         return None
-    for match in _ADDRESS.finditer(text[: MAX_INPUT * 64]):
+    for match in _ADDRESS.finditer(clean_text(text[: MAX_INPUT * 64])):
         user, rest = match.group(1), _GLUED_BECAUSE.sub(r"\1", match.group(2))
         domain = parse_domain(rest)
         if isinstance(domain, str):

@@ -4,16 +4,19 @@ results become a :class:`PairVerdict`. No DNS, no clock — the same answers giv
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from federation.clouds import (
     DEFAULT_TARGET,
     EXPECTED_TARGET,
     FEDERATION_PORT,
+    FEDERATION_TARGETS,
     MICROSOFT_365_CLOUDS,
+    SAME_MX_CLOUD,
     TargetClass,
     classify_target,
     microsoft_cloud,
+    mx_cloud,
     normalise_host,
 )
 from federation.model import (
@@ -25,7 +28,7 @@ from federation.model import (
     Severity,
     Status,
 )
-from federation.resolver import NEGATIVE_OUTCOMES, Answer
+from federation.resolver import DEAD_PREFIX, NEGATIVE_OUTCOMES, Answer
 from federation.texts import Texts
 
 DNS_CODES = frozenset({"dns_timeout", "dns_servfail"})
@@ -33,6 +36,9 @@ FEDERATION_SRV = "_sipfederationtls._tcp."
 SIGNIN_SRV = "_sip._tls."
 # Near-miss names admins create when service and protocol are typed wrongly (facts §5.2).
 MISPLACED_PREFIXES = ("_sipfederationtls.", "sipfederationtls._tcp.")
+# A name nobody creates: if it has an address, the domain has a wildcard record, and answers for
+# sip./lyncdiscover. may be the wildcard's rather than Skype for Business records.
+WILDCARD_PROBE = "fedbot-wildcard-probe."
 
 
 def federation_name(domain: str) -> str:
@@ -53,6 +59,8 @@ class Collected:
     lyncdiscover: Answer
     existence: Answer | None = None
     misplaced: tuple[Answer, ...] = ()
+    mx: Answer | None = None
+    wildcard: Answer | None = None
     target_addresses: dict[str, tuple[Answer, ...]] = field(default_factory=dict)
 
 
@@ -73,7 +81,23 @@ def first_round(domain: str) -> dict[str, tuple[str, str]]:
         "signin_srv": (SIGNIN_SRV + domain, "SRV"),
         "sip": ("sip." + domain, "A"),
         "lyncdiscover": ("lyncdiscover." + domain, "A"),
+        "mx": (domain, "MX"),
     }
+
+
+def wildcard_probe(domain: str, srv: Answer, lyncdiscover: Answer) -> tuple[str, str] | None:
+    """Asked only when a wildcard could be what answered: the SRV name exists without an SRV
+    record, or lyncdiscover points somewhere that is not Microsoft's."""
+    target = _cname_at(lyncdiscover)
+    foreign = lyncdiscover.outcome == "answer" and (target is None or not microsoft_cloud(target))
+    if srv.outcome == "nodata" or foreign:
+        return (WILDCARD_PROBE + domain, "A")
+    return None
+
+
+def _wildcard_exists(probe: Answer | None) -> bool:
+    """The probe name, which nobody creates, exists: the domain has a wildcard record."""
+    return probe is not None and probe.outcome in ("answer", "nodata")
 
 
 def when_srv_missing(domain: str) -> tuple[tuple[str, str], ...]:
@@ -110,6 +134,35 @@ def _cname_at(answer: Answer) -> str | None:
         if record.name.lower().rstrip(".") == owner:
             return normalise_host(record.value)
     return None
+
+
+def _chain_end(answer: Answer) -> str:
+    """The name a CNAME chain in ``answer`` ends at (the queried name when there is none)."""
+    name, seen = answer.name.lower().rstrip("."), set()
+    links = {normalise_host(r.name): normalise_host(r.value) for r in answer.of_type("CNAME")}
+    while name in links and name not in seen:
+        seen.add(name)
+        name = links[name]
+    return name
+
+
+def mx_clouds(answer: Answer | None) -> tuple[Cloud, ...]:
+    """The Microsoft 365 clouds the MX records point to, best preference first, unique."""
+    if answer is None or answer.outcome != "answer":
+        return ()
+    hosts = []
+    for record in answer.of_type("MX"):
+        parts = record.value.split()
+        if len(parts) == 2 and parts[0].isdigit():
+            hosts.append((int(parts[0]), parts[1]))
+    clouds = (mx_cloud(h) for _, h in sorted(hosts))
+    return tuple(dict.fromkeys(c for c in clouds if c is not None))
+
+
+def _addresses(answer: Answer | None) -> frozenset[str]:
+    if answer is None or answer.outcome != "answer":
+        return frozenset()
+    return frozenset(r.value for r in answer.of_type("A") + answer.of_type("AAAA"))
 
 
 def _absent(answer: Answer) -> bool:
@@ -165,14 +218,24 @@ class _Judgement:
             self.add("domain_not_found", domain=c.domain)
             return None
         if c.srv.failed:
+            self.cloud = "unknown"  # a DNS failure is never read as "no record" or a cloud
             self.dns_failure(c.srv, name)
             return None
         cname = _cname_at(c.srv)
         records = srv_records(c.srv)
         if cname is not None:
             intended = classify_target(cname, c.domain)
-            self.add("federation_srv_cname", name=name, target=cname, expected=intended.expected)
-            if not records:
+            if records:
+                # Resolvers follow the alias, so partners see the record: a warning, not "missing".
+                end = _chain_end(c.srv)
+                self.add("federation_srv_cname", "chain", "warning", name=name, target=end)
+            elif c.wildcard is not None and _cname_at(c.wildcard) == cname:
+                self.add("federation_srv_missing", "wildcard", name=name, expected=DEFAULT_TARGET)
+                return False
+            else:
+                self.add(
+                    "federation_srv_cname", name=name, target=cname, expected=intended.expected
+                )
                 return False
         if not records:
             return self.missing(name)
@@ -189,7 +252,11 @@ class _Judgement:
             # NODATA: the name exists with other records only (a TXT holding "100 1 5061 ...", or a
             # wildcard): the record was made as the wrong type, or the host can't make SRV records.
             variant = "other_type" if self.c.srv.outcome == "nodata" else ""
-            self.add("federation_srv_missing", variant, name=name, expected=DEFAULT_TARGET)
+            if variant and _wildcard_exists(self.c.wildcard):
+                variant = "wildcard"
+            clouds = mx_clouds(self.c.mx)
+            expected = EXPECTED_TARGET.get(clouds[0], DEFAULT_TARGET) if clouds else DEFAULT_TARGET
+            self.add("federation_srv_missing", variant, name=name, expected=expected)
         return False
 
     def judge_records(self, name: str, records: tuple[SrvRecord, ...]) -> bool:
@@ -199,18 +266,34 @@ class _Judgement:
         if not live:
             self.add("federation_srv_disabled", name=name, domain=c.domain, expected=DEFAULT_TARGET)
             return False
+        for srv in live:  # an own name aliased to Microsoft's edge belongs to that edge's cloud
+            edge = self.aliased_edge(srv.target, classes[srv.target])
+            if edge is not None:
+                classes[srv.target] = TargetClass("on_premises", FEDERATION_TARGETS[edge], edge)
         best = classes[live[0].target]
         self.cloud = best.cloud
         before = len(self.findings)
         places = {classes[s.target].cloud for s in records}
         if len(places) > 1:
-            targets = ", ".join(f"{s.target} port {s.port}" for s in records)
+            targets = ", ".join(f"{s.target} (priority {s.priority})" for s in records)
             expected = next(
                 (t.expected for t in classes.values() if t.kind != "on_premises"), best.expected
             )
-            self.add("federation_srv_conflicting", name=name, targets=targets, expected=expected)
+            # Partners try the lowest priority number first: an old Edge there wins over Microsoft.
+            preferred = live[0].priority < max(s.priority for s in live)
+            variant = "stale_preferred" if preferred and best.kind == "on_premises" else ""
+            self.add(
+                "federation_srv_conflicting",
+                variant,
+                name=name,
+                targets=targets,
+                target=live[0].target,
+                expected=expected,
+            )
+        top = live[0].priority
         for srv in live:
-            self.judge_target(name, srv, classes[srv.target])
+            self.judge_target(name, srv, classes[srv.target], backup=srv.priority > top)
+        self.tenant_cloud(name, best)
         if len(self.findings) == before:
             variant = "on_premises" if best.kind == "on_premises" else ""
             self.add(
@@ -224,7 +307,36 @@ class _Judgement:
             return True
         return False
 
-    def judge_target(self, name: str, srv: SrvRecord, kind: TargetClass) -> None:
+    def aliased_edge(self, target: str, kind: TargetClass) -> str | None:
+        """The Microsoft federation edge an own target name is a CNAME to, if it is one."""
+        if kind.kind != "on_premises":
+            return None
+        for answer in self.c.target_addresses.get(target, ()):
+            end = _chain_end(answer)
+            if end in FEDERATION_TARGETS:
+                return end
+        return None
+
+    def tenant_cloud(self, name: str, best: TargetClass) -> None:
+        """The tenant's cloud as its MX shows it against the cloud federation points to."""
+        if best.cloud not in MICROSOFT_365_CLOUDS:
+            return
+        clouds = mx_clouds(self.c.mx)
+        mine = SAME_MX_CLOUD.get(best.cloud, best.cloud)
+        if not clouds or mine in clouds:
+            return
+        self.add(
+            "tenant_cloud_mismatch",
+            name=name,
+            domain=self.c.domain,
+            cloud=self.texts.cloud_label(best.cloud),
+            other_cloud=self.texts.cloud_label(clouds[0]),
+            expected=EXPECTED_TARGET.get(clouds[0], DEFAULT_TARGET),
+        )
+
+    def judge_target(
+        self, name: str, srv: SrvRecord, kind: TargetClass, *, backup: bool = False
+    ) -> None:
         if kind.kind == "zone_appended":
             self.add(
                 "federation_srv_wrong_target",
@@ -244,17 +356,44 @@ class _Judgement:
             self.keep(answer.records)
         if kind.kind not in ("on_premises", "zone_appended") or not addresses:
             return
+        alias = next((t for a in addresses if (t := _cname_at(a)) is not None), None)
+        if alias is not None and kind.kind == "on_premises":
+            # RFC 2782: the target must be a name with A/AAAA records, not an alias.
+            if kind.expected in FEDERATION_TARGETS:  # an own name aliased to Microsoft's edge
+                self.add(
+                    "federation_srv_target_alias",
+                    "microsoft",
+                    "error",
+                    name=name,
+                    target=srv.target,
+                    other=alias,
+                    expected=kind.expected,
+                )
+            else:
+                self.add("federation_srv_target_alias", name=name, target=srv.target, other=alias)
         if any(a.outcome == "answer" for a in addresses):
             return
         failed = [a for a in addresses if a.failed]
         if failed:
             self.dns_failure(failed[0], srv.target)
         elif kind.kind == "on_premises":
-            self.add("federation_srv_target_unresolvable", name=name, target=srv.target)
+            variant, severity = ("backup", "warning") if backup else ("", None)
+            self.add(
+                "federation_srv_target_unresolvable",
+                variant,
+                severity,
+                name=name,
+                target=srv.target,
+            )
 
     def dns_failure(self, answer: Answer, name: str) -> None:
         code = "dns_timeout" if answer.outcome == "timeout" else "dns_servfail"
-        self.add(code, name=name, detail=answer.detail or answer.outcome)
+        variant = "refused" if answer.detail.startswith("REFUSED") else ""
+        if "DNSSEC" in answer.detail.upper():
+            variant = "dnssec"
+        if answer.detail.startswith(DEAD_PREFIX):
+            variant = "resolver_dead"
+        self.add(code, variant, name=name, detail=answer.detail or answer.outcome)
 
     # -- information: legacy records and hybrid markers ---------------------------------------
 
@@ -284,6 +423,15 @@ class _Judgement:
     def lyncdiscover(self) -> None:
         answer = self.c.lyncdiscover
         if answer.failed or _absent(answer):
+            return
+        wildcard = _addresses(self.c.wildcard)
+        same_alias = _cname_at(answer) is not None and _cname_at(answer) == (
+            _cname_at(self.c.wildcard) if self.c.wildcard is not None else None
+        )
+        same_address = _cname_at(answer) is None and _addresses(answer) <= wildcard
+        if wildcard and (same_alias or same_address):
+            # The domain's wildcard answered, not a lyncdiscover record: nothing about Skype.
+            self.add("dns_wildcard", domain=self.c.domain, names=answer.name)
             return
         target = _cname_at(answer)
         if target is None:
@@ -321,7 +469,22 @@ def _srv_ok(result: CheckResult) -> bool:
 
 
 def judge_pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
-    """How two organisations' federation setups fit together (facts §2)."""
+    """How two organisations' federation setups fit together (facts §2), and whose side needs
+    fixing (``at_fault``)."""
+    verdict = _pair(first, second, texts)
+    if verdict.status == "dns_error":
+        failed = tuple(r.domain for r in (first, second) if r.status == "dns_error")
+        return replace(verdict, at_fault=failed)
+    named = " ".join(f.message for f in verdict.findings if f.severity in ("error", "warning"))
+    at_fault = tuple(
+        r.domain
+        for r in (first, second)
+        if r.status == "problem" or (r.domain in named and not _srv_ok(r))
+    )
+    return replace(verdict, at_fault=at_fault)
+
+
+def _pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
     if "dns_error" in (first.status, second.status):
         return PairVerdict("unknown", "dns_error")
     clouds = {first.cloud, second.cloud}

@@ -19,7 +19,9 @@ Cloud = Literal[
     "microsoft_account",
     "on_premises",
     "none",
+    "unknown",
 ]
+"""``none``: no federation record; ``unknown``: DNS did not answer, so no cloud is known."""
 Severity = Literal["ok", "info", "warning", "error"]
 
 FINDING_CODES: frozenset[str] = frozenset(
@@ -39,6 +41,9 @@ FINDING_CODES: frozenset[str] = frozenset(
         "legacy_records_absent",
         "lyncdiscover_on_premises",
         "cross_cloud",
+        "federation_srv_target_alias",
+        "tenant_cloud_mismatch",
+        "dns_wildcard",
     }
 )
 # Findings from a pasted tenant configuration (federation/tenant_config.py), same shape as the DNS
@@ -110,6 +115,8 @@ class PairVerdict:
     relation: Literal["same_cloud", "cross_cloud", "server_partner", "unknown"]
     status: Status
     findings: tuple[Finding, ...] = ()
+    at_fault: tuple[str, ...] = ()
+    """The domain(s) whose side needs fixing (or, for ``dns_error``, whose answers are missing)."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def pair_dict(pair: PairVerdict | None) -> dict[str, Any] | None:
         "relation": pair.relation,
         "status": pair.status,
         "findings": [finding_dict(f) for f in pair.findings],
+        "at_fault": list(pair.at_fault),
     }
 
 
@@ -40,4 +41,11 @@ def report_dict(report: CheckReport) -> dict[str, Any]:
 
 
 def invalid_dict(invalid: InvalidDomain) -> dict[str, Any]:
-    return {"input": invalid.input, "reason": invalid.reason, "code": invalid.extra.get("code", "")}
+    body: dict[str, Any] = {
+        "input": invalid.input,
+        "reason": invalid.reason,
+        "code": invalid.extra.get("code", ""),
+    }
+    if invalid.extra.get("domains"):  # several domains in one text: each, to check separately
+        body["domains"] = invalid.extra["domains"].split(",")
+    return body

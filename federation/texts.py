@@ -47,6 +47,9 @@ INVALID_CODES = frozenset(
         "numeric_tld",
         "bad_hyphen",
         "bad_idn",
+        "several_domains",
+        "wildcard",
+        "teams_link",
     }
 )
 _CLOUDS = frozenset(get_args(Cloud))

@@ -7,7 +7,12 @@ recorded. Behaviour can be changed for the whole server or per name suffix:
 - ``delay_ms``: answer every query after this many milliseconds (timers, not threads);
 - mode ``"timeout"``: never answer (UDP and TCP);
 - mode ``"servfail"``: answer SERVFAIL;
-- mode ``"truncate"``: UDP answers carry only the TC bit, so clients must retry over TCP.
+- mode ``"truncate"``: UDP answers carry only the TC bit, so clients must retry over TCP;
+- mode ``"refused"``: answer REFUSED (a resolver that serves only its own network);
+- mode ``"dnssec_bogus"``: SERVFAIL with the Extended DNS Error "DNSSEC Bogus" (RFC 8914).
+
+Wildcard owners (``*.zone``) answer for names that do not exist below their parent (RFC 4592,
+simplified to the closest existing ancestor).
 
 Usage::
 
@@ -34,16 +39,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dnslib import QTYPE, RCODE, RR, DNSRecord
+from dnslib import EDNS0, QTYPE, RCODE, RR, DNSRecord, EDNSOption
 
 ZONES_DIR = Path(__file__).parent / "zones"
-Mode = Literal["normal", "timeout", "servfail", "truncate"]
+Mode = Literal["normal", "timeout", "servfail", "truncate", "refused", "dnssec_bogus"]
 # Suffixes with special behaviour in the fixture zones (see tests/zones/README.md).
 FIXTURE_MODES: dict[str, Mode] = {
     "servfail.example": "servfail",
     "timeout.example": "timeout",
     "truncated.example": "truncate",
+    "refused.example": "refused",
+    "bogus.example": "dnssec_bogus",
 }
+EDE_DNSSEC_BOGUS = 6
 
 
 @dataclass(frozen=True)
@@ -94,12 +102,14 @@ class ZoneData:
         answer: list[RR] = []
         name = qname
         for _ in range(8):
+            rrs = self.records.get(name, [])
             if name not in self.names:
+                rrs = self.wildcard(name)
+            if name not in self.names and not rrs:
                 if answer and self.zone_of(name) is None:
                     return RCODE.NOERROR, answer, []  # chain leaves the served data
                 soa = self.soa(name)
                 return RCODE.NXDOMAIN, answer, [soa] if soa else []
-            rrs = self.records.get(name, [])
             matching = [r for r in rrs if r.rtype == qtype]
             if matching:
                 return RCODE.NOERROR, answer + matching, []
@@ -111,6 +121,16 @@ class ZoneData:
             soa = self.soa(name)
             return RCODE.NOERROR, answer, [soa] if soa else []
         return RCODE.SERVFAIL, [], []
+
+    def wildcard(self, name: str) -> list[RR]:
+        """Records a wildcard at the closest existing ancestor synthesises for ``name``."""
+        labels = name.split(".")
+        for i in range(1, len(labels)):
+            parent = ".".join(labels[i:])
+            if parent in self.names:
+                found = self.records.get("*." + parent, [])
+                return [RR(name, r.rtype, r.rclass, r.ttl, r.rdata) for r in found]
+        return []
 
 
 def load_zones(zones_dir: Path | None = None, zone_text: str = "") -> ZoneData:
@@ -170,8 +190,11 @@ class DnsTestServer:
         if mode == "timeout":
             return None
         reply = request.reply()
-        if mode == "servfail":
-            reply.header.rcode = RCODE.SERVFAIL
+        if mode in ("servfail", "refused", "dnssec_bogus"):
+            reply.header.rcode = RCODE.REFUSED if mode == "refused" else RCODE.SERVFAIL
+            if mode == "dnssec_bogus":
+                ede = struct.pack("!H", EDE_DNSSEC_BOGUS) + b"signature expired"
+                reply.add_ar(EDNS0(opts=[EDNSOption(15, ede)]))
             return reply.pack()
         if mode == "truncate" and transport == "udp":
             reply.header.tc = 1

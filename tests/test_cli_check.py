@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def test_readable_report(capsys: pytest.CaptureFixture[str], dns_server: DnsTest
     assert "federation_srv_wrong_port" in out and "5061" in out
     assert "100 1 443 sipfed.online.lync.com." in out
     assert "pair: same_cloud" in out
+    assert "to fix: wrongport.example" in out
+
+
+def test_pasted_pair_in_one_argument(
+    capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer
+) -> None:
+    code, out, _ = run(capsys, dns_server, "joe@contoso.example; ann@timeout.example", "--json")
+    assert code == 3
+    body = json.loads(out)
+    assert [r["domain"] for r in body["results"]] == ["contoso.example", "timeout.example"]
+    assert body["results"][1]["cloud"] == "unknown"
+    assert body["pair"]["at_fault"] == ["timeout.example"]
+    code, _, err = run(capsys, dns_server, "*.contoso.example")
+    assert code == 2 and "wildcard" in err
 
 
 def test_json_shape(capsys: pytest.CaptureFixture[str], dns_server: DnsTestServer) -> None:
@@ -244,3 +259,17 @@ def test_console_entry_point(dns_server: DnsTestServer) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"][0]["status"] == "ok"
+
+
+def test_file_with_a_dead_resolver_says_so_once(
+    capsys: pytest.CaptureFixture[str],
+    make_dns_server: Callable[..., DnsTestServer],
+    tmp_path: Path,
+) -> None:
+    server = make_dns_server(mode="timeout")
+    listing = tmp_path / "list.txt"
+    listing.write_text("".join(f"d{i}.example\n" for i in range(30)))
+    code, _, err = run(capsys, server, "--file", str(listing), "--concurrency", "2")
+    assert code == 3
+    assert err.count("does not answer at all") == 1
+    assert len(server.names("SRV")) < 30

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from federation.domains import extract_address, parse_domain
+from federation.domains import extract_address, parse_domain, parse_domains
 from federation.model import InvalidDomain
 
 
@@ -119,3 +119,77 @@ def test_extract_address_never_raises(text: str) -> None:
 )
 def test_extract_address(text: str, address: str | None) -> None:
     assert extract_address(text) == address
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("https://teams.microsoft.com/l/chat/0/0?users=joe@contoso.com", "contoso.com"),
+        (
+            "https://teams.microsoft.com/l/chat/0/0?users=joe%40contoso.com&message=hi",
+            "contoso.com",
+        ),
+        ("msteams:/l/chat/0/0?users=joe@contoso.com", "contoso.com"),
+        ("sip:joe@contoso.com;transport=tls", "contoso.com"),
+        ("sip:joe@contoso.com;transport=tls;maddr=192.0.2.1", "contoso.com"),
+        ("\u200bjoe@contoso.com\u200b", "contoso.com"),
+        ("\ufeffcontoso.com", "contoso.com"),
+        ("\u00a0contoso.com\u00a0", "contoso.com"),
+        ("con\u200btoso.com", "contoso.com"),
+        ("\u200fcontoso.com\u200e", "contoso.com"),
+        ("\u202bjoe@contoso.com\u202c", "contoso.com"),
+        ("joe@contoso.com, ann@contoso.com", "contoso.com"),
+        ("Joe Smith <joe@contoso.com>", "contoso.com"),
+        ("<mailto:joe@contoso.com|joe@contoso.com>", "contoso.com"),
+        ("<https://contoso.com|contoso.com>", "contoso.com"),
+        ("\u201ccontoso.com\u201d", "contoso.com"),
+        ("contoso\u3002com", "contoso.com"),
+        ("sip:joe@contoso.com;user=phone", "contoso.com"),
+        ("<sip:joe@contoso.com>;tag=abc", "contoso.com"),
+    ],
+)
+def test_pasted_forms(text: str, domain: str) -> None:
+    assert parse_domain(text) == domain
+
+
+@pytest.mark.parametrize(
+    ("text", "domains"),
+    [
+        ("joe@contoso.com ann@fabrikam.com", ["contoso.com", "fabrikam.com"]),
+        ("joe@contoso.com;ann@fabrikam.com", ["contoso.com", "fabrikam.com"]),
+        ("contoso.com, fabrikam.com", ["contoso.com", "fabrikam.com"]),
+        ("contoso.com fabrikam.com", ["contoso.com", "fabrikam.com"]),
+        (
+            "https://teams.microsoft.com/l/chat/0/0?users=joe@contoso.com,ann@fabrikam.com",
+            ["contoso.com", "fabrikam.com"],
+        ),
+    ],
+)
+def test_two_domains_in_one_text_are_refused_naming_both(text: str, domains: list[str]) -> None:
+    refused = parse_domain(text)
+    assert isinstance(refused, InvalidDomain)
+    assert refused.extra["code"] == "several_domains"
+    assert refused.extra["domains"] == ",".join(domains)
+    assert all(d in refused.reason for d in domains)
+    assert parse_domains(text) == domains
+
+
+@pytest.mark.parametrize("text", ["*.contoso.com", "joe@*.contoso.com", " *.contoso.com. "])
+def test_wildcard_is_said_so(text: str) -> None:
+    refused = parse_domain(text)
+    assert isinstance(refused, InvalidDomain)
+    assert refused.extra["code"] == "wildcard"
+    assert "wildcard" in refused.reason and "contoso.com" in refused.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://teams.microsoft.com/l/chat/0/0?users=28:abc-123",
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%7d",
+    ],
+)
+def test_teams_link_without_an_address_is_refused(text: str) -> None:
+    refused = parse_domain(text)
+    assert isinstance(refused, InvalidDomain)
+    assert refused.extra["code"] == "teams_link" and "address" in refused.reason

@@ -74,10 +74,52 @@ CASES: dict[str, tuple[str, str, set[str], set[str]]] = {
     "nounderscore.example": ("problem", "none", {"federation_srv_misplaced"}, set()),
     "disabled.example": ("problem", "none", {"federation_srv_disabled"}, {"federation_srv_ok"}),
     "conflicting.example": ("problem", "on_premises", {"federation_srv_conflicting"}, set()),
-    "servfail.example": ("dns_error", "none", {"dns_servfail"}, {"federation_srv_missing"}),
-    "timeout.example": ("dns_error", "none", {"dns_timeout"}, {"federation_srv_missing"}),
+    "servfail.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
+    "timeout.example": ("dns_error", "unknown", {"dns_timeout"}, {"federation_srv_missing"}),
     "truncated.example": ("ok", "commercial", {"federation_srv_ok"}, set()),
     "notfound.example": ("problem", "none", {"domain_not_found"}, {"federation_srv_missing"}),
+    # Issue 8 §4: DNS as resolvers see it.
+    "alias.example": ("problem", "on_premises", {"federation_srv_target_alias"}, set()),
+    "aliasedge.example": (
+        "problem",
+        "commercial",
+        {"federation_srv_target_alias"},
+        {"federation_srv_ok", "federation_srv_conflicting"},
+    ),
+    "chain.example": (
+        "problem",
+        "commercial",
+        {"federation_srv_cname", "federation_srv_ok"},
+        {"federation_srv_missing"},
+    ),
+    "stalefirst.example": (
+        "problem",
+        "on_premises",
+        {"federation_srv_conflicting", "federation_srv_target_unresolvable"},
+        {"federation_srv_ok"},
+    ),
+    "backup.example": (
+        "problem",
+        "on_premises",
+        {"federation_srv_target_unresolvable"},
+        {"federation_srv_conflicting"},
+    ),
+    "mxgcc.example": ("problem", "commercial", {"tenant_cloud_mismatch"}, {"federation_srv_ok"}),
+    "mxnosrv.example": ("problem", "none", {"federation_srv_missing"}, set()),
+    "wildcard.example": (
+        "ok",
+        "commercial",
+        {"federation_srv_ok", "dns_wildcard"},
+        {"lyncdiscover_on_premises"},
+    ),
+    "wildcname.example": (
+        "problem",
+        "none",
+        {"federation_srv_missing"},
+        {"federation_srv_cname", "lyncdiscover_on_premises"},
+    ),
+    "refused.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
+    "bogus.example": ("dns_error", "unknown", {"dns_servfail"}, {"federation_srv_missing"}),
 }
 
 
@@ -114,6 +156,7 @@ def test_every_code_and_cloud_is_covered() -> None:
         "microsoft_account",
         "on_premises",
         "none",
+        "unknown",
     }
 
 
@@ -185,6 +228,42 @@ async def test_pairs(
     assert {f.code for f in report.pair.findings} == codes
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "status", "at_fault"),
+    [
+        ("contoso.example", "teamsonly.example", "ok", ()),
+        ("contoso.example", "wrongport.example", "problem", ("wrongport.example",)),
+        ("nosrv.example", "contoso.example", "problem", ("nosrv.example",)),
+        ("onprem.example", "nosrv.example", "problem", ("nosrv.example",)),
+        ("dod.example", "wrongport.example", "problem", ("wrongport.example",)),
+        ("contoso.example", "timeout.example", "dns_error", ("timeout.example",)),
+    ],
+)
+async def test_pair_says_which_side_has_the_problem(
+    checker: FederationChecker, first: str, second: str, status: str, at_fault: tuple[str, ...]
+) -> None:
+    report = await checker.check(first, second)
+    assert report.pair is not None
+    assert (report.status, report.pair.at_fault) == (status, at_fault)
+
+
+async def test_dns_failure_is_never_a_cloud_verdict(checker: FederationChecker) -> None:
+    report = await checker.check("contoso.example", "timeout.example")
+    failed = report.results[1]
+    assert (failed.status, failed.cloud) == ("dns_error", "unknown")
+    assert report.pair is not None and report.pair.relation == "unknown"
+    assert not any(f.code == "cross_cloud" for f in report.pair.findings)
+
+
+async def test_one_argument_naming_two_domains_checks_both(checker: FederationChecker) -> None:
+    report = await checker.check_inputs("joe@contoso.example, ann@wrongport.example")
+    assert isinstance(report, CheckReport)
+    assert [r.domain for r in report.results] == ["contoso.example", "wrongport.example"]
+    assert report.pair is not None and report.pair.at_fault == ("wrongport.example",)
+    refused = await checker.check_inputs("a@contoso.example b@gcchigh.example", "dod.example")
+    assert isinstance(refused, list) and refused[0].extra["code"] == "several_domains"
+
+
 async def test_cross_cloud_message_says_text_only_and_both_sides(
     checker: FederationChecker,
 ) -> None:
@@ -232,3 +311,52 @@ _sipfederationtls._tcp 3600 IN SRV 100 1 5061 sipfed.online.lync.com.
     assert report.results[0].domain == "xn--bcher-kva.example"
     assert report.results[0].status == "ok"
     assert "_sipfederationtls._tcp.xn--bcher-kva.example" in server.names("SRV")
+
+
+def _message(report: CheckReport, code: str) -> tuple[str, str]:
+    finding = next(f for f in report.results[0].findings if f.code == code)
+    return finding.severity, finding.message
+
+
+async def test_dns_as_resolvers_see_it(
+    checker: FederationChecker, dns_server: DnsTestServer
+) -> None:
+    severity, text = _message(await checker.check("alias.example"), "federation_srv_target_alias")
+    assert severity == "warning" and "edge.alias.example" in text and "RFC 2782" in text
+    severity, text = _message(
+        await checker.check("aliasedge.example"), "federation_srv_target_alias"
+    )
+    assert severity == "error" and "certificate" in text and "sipfed.online.lync.com" in text
+    severity, text = _message(await checker.check("chain.example"), "federation_srv_cname")
+    assert severity == "warning" and "provider.chain.example" in text
+    severity, text = _message(
+        await checker.check("stalefirst.example"), "federation_srv_conflicting"
+    )
+    assert "oldedge.stalefirst.example" in text and "first" in text
+    severity, text = _message(
+        await checker.check("backup.example"), "federation_srv_target_unresolvable"
+    )
+    assert severity == "warning" and "edge2.backup.example" in text
+    severity, text = _message(await checker.check("mxgcc.example"), "tenant_cloud_mismatch")
+    assert "GCC High" in text and "sipfed.online.gov.skypeforbusiness.us" in text
+    _, text = _message(await checker.check("mxnosrv.example"), "federation_srv_missing")
+    assert "sipfed.online.partner.lync.cn" in text
+    _, text = _message(await checker.check("wildcname.example"), "federation_srv_missing")
+    assert "wildcard" in text and "explicitly" in text
+    _, text = _message(await checker.check("refused.example"), "dns_servfail")
+    assert "refuses" in text and "--dns-server" in text
+    _, text = _message(await checker.check("bogus.example"), "dns_servfail")
+    assert "DNSSEC" in text and "signature expired" in text and "not a missing record" in text
+    dns_server.clear()
+    await checker.check("truncated.example")
+    transports = {q.transport for q in dns_server.queries if q.name.startswith("_sipfed")}
+    assert transports == {"udp", "tcp"}
+
+
+async def test_fedcheck_card_summary_names_the_side_to_fix(checker: FederationChecker) -> None:
+    from dialogs.cards import check_card
+    from knowledge.loader import load_knowledge
+
+    card = check_card(load_knowledge(), await checker.check("contoso.example", "nosrv.example"))
+    assert "nosrv.example" in card.summary and "contoso.example" not in card.summary
+    assert "contoso.example" in card.title

@@ -7,16 +7,25 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import dns.message
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 import pytest
+from dns.resolver import Answer as DnsAnswer
 
+from federation.batch import ListEntry, check_list
 from federation.checker import FederationChecker
-from federation.model import CheckReport
+from federation.model import CheckReport, CheckResult
 from federation.resolver import (
     Answer,
     AnswerCache,
     DnsClient,
     Nameserver,
+    answer_ttl,
     parse_nameserver,
     system_nameservers,
 )
@@ -109,10 +118,12 @@ async def test_result_with_a_failed_query_is_not_kept(dns_server: DnsTestServer)
     checker = FederationChecker([dns_server.address], timeout=1.0, attempt_timeout=0.3)
     first = await checker.check("contoso.example")
     assert first.results[0].status == "ok"
+    assert "dns_timeout" in first.results[0].codes
     dns_server.modes.pop("lyncdiscover.contoso.example")
     dns_server.clear()
-    await checker.check("contoso.example")
-    assert dns_server.names() == ["lyncdiscover.contoso.example"]
+    second = await checker.check("contoso.example")
+    assert "dns_timeout" not in second.results[0].codes
+    assert "_sipfederationtls._tcp.contoso.example" not in dns_server.names()  # answers kept
 
 
 async def test_negative_answers_expire_soon_positive_ones_by_ttl(dns_server: DnsTestServer) -> None:
@@ -207,19 +218,86 @@ def test_parse_nameserver_refuses(text: str) -> None:
         parse_nameserver(text)
 
 
+def _answer(name: str, ttl: int, *, empty: bool = False) -> DnsAnswer:
+    """A dnspython Answer as the resolver would cache it (positive, or NODATA with an SOA)."""
+    qname = dns.name.from_text(name)
+    response = dns.message.make_response(dns.message.make_query(qname, "A"))
+    if empty:
+        section, owner, rdtype = response.authority, dns.name.from_text("example"), "SOA"
+        value = f"ns.example. host.example. 1 3600 600 86400 {ttl}"
+    else:
+        section, owner, rdtype = response.answer, qname, "A"
+        value = "192.0.2.1"
+    kind = dns.rdatatype.from_text(rdtype)
+    rrset = response.find_rrset(section, owner, dns.rdataclass.IN, kind, create=True)
+    rrset.add(dns.rdata.from_text("IN", rdtype, value), ttl)
+    return DnsAnswer(qname, dns.rdatatype.A, dns.rdataclass.IN, response)
+
+
+def _key(name: str) -> Any:
+    return (dns.name.from_text(name), dns.rdatatype.A, dns.rdataclass.IN)
+
+
 def test_cache_is_bounded_lru() -> None:
     cache = AnswerCache(max_entries=2, clock=lambda: 0.0)
-    positive = Answer("a.example", "A", "nodata", negative_ttl=30)
+    answers = {name: _answer(f"{name}.example", 300) for name in ("a", "b", "c")}
     for name in ("a", "b"):
-        cache.put((name, "A"), positive)
-    assert cache.get(("a", "A")) is positive  # a is now most recent
-    cache.put(("c", "A"), positive)
-    assert cache.get(("b", "A")) is None and cache.get(("a", "A")) is positive
+        cache.put(_key(name), answers[name])
+    assert cache.get(_key("a")) is answers["a"]  # a is now most recent
+    cache.put(_key("c"), answers["c"])
+    assert cache.get(_key("b")) is None and cache.get(_key("a")) is answers["a"]
     assert len(cache) == 2
 
 
+def test_negative_answers_are_kept_briefly_positive_ones_by_ttl() -> None:
+    now = [0.0]
+    cache = AnswerCache(negative_ttl=60, clock=lambda: now[0])
+    cache.put(_key("a"), _answer("a.example", 300))
+    cache.put(_key("b"), _answer("b.example", 300, empty=True))
+    cache.put(_key("c"), _answer("c.example", 0))
+    assert cache.get(_key("c")) is None  # TTL 0: not kept
+    now[0] = 61
+    assert cache.get(_key("b")) is None and cache.get(_key("a")) is not None
+    now[0] = 301
+    assert cache.get(_key("a")) is None
+
+
 def test_failures_are_not_cached() -> None:
-    cache = AnswerCache(clock=lambda: 0.0)
-    cache.put(("a", "A"), Answer("a", "A", "timeout"))
-    cache.put(("b", "A"), Answer("b", "A", "servfail"))
-    assert len(cache) == 0
+    for answer in (Answer("a", "A", "timeout"), Answer("b", "A", "servfail")):
+        assert answer_ttl(answer) == 0.0
+    assert answer_ttl(Answer("c", "A", "nodata", negative_ttl=3600)) == 60.0
+
+
+async def test_dead_resolver_is_recognised_once_and_not_waited_for(
+    make_dns_server: MakeServer,
+) -> None:
+    server = make_dns_server(mode="timeout")
+    checker = FederationChecker([server.address], timeout=0.3, attempt_timeout=0.1)
+    entries = [ListEntry(i, f"d{i}.example") for i in range(1, 41)]
+    outcomes = await check_list(checker, entries, concurrency=3)
+    assert {o.status for o in outcomes} == {"dns_error"}
+    assert checker.client.dead
+    # 40 domains x 7 queries x retries if each waited; once known dead, only probes go out.
+    assert len(server.names("SRV")) < 40
+    last = outcomes[-1].result
+    assert isinstance(last, CheckResult) and last.cloud == "unknown"
+    assert "does not answer at all" in last.findings[0].message
+
+
+async def test_dead_resolver_is_probed_and_noticed_when_back(make_dns_server: MakeServer) -> None:
+    server = make_dns_server(mode="timeout")
+    now = [0.0]
+    client = DnsClient(
+        [parse_nameserver(server.address)], attempt_timeout=0.1, clock=lambda: now[0]
+    )
+    for zone in ("a", "b", "c"):
+        await client.query(f"{zone}.example", "SOA", time.monotonic() + 0.15)
+    assert client.dead
+    server.clear()
+    skipped = await client.query("contoso.example", "SOA", time.monotonic() + 0.1)
+    assert skipped.outcome == "timeout" and skipped.detail.startswith("not asked:")
+    assert server.queries == []  # not waited for: nothing was sent
+    server.mode = "normal"
+    now[0] = 1.0  # a probe is due
+    probe = await client.query("contoso.example", "SOA", time.monotonic() + 1)
+    assert probe.outcome == "answer" and not client.dead

@@ -179,6 +179,11 @@ def format_report(report: CheckReport) -> str:
     if report.pair is not None:
         pair = report.pair
         lines = [f"pair: {pair.relation} — {pair.status.upper()}"]
+        if pair.at_fault:
+            side = " and ".join(pair.at_fault)
+            lines[0] += (
+                f" — {'no DNS answer for' if pair.status == 'dns_error' else 'to fix:'} {side}"
+            )
         lines += [format_finding(f) for f in pair.findings]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
@@ -211,6 +216,13 @@ def _run_file(
             for o in outcomes
             if not isinstance(o.result, InvalidDomain)
         }
+    if checker.client.dead:
+        servers = ", ".join(str(s) for s in checker.servers)
+        _fail(
+            f"the DNS server ({servers}) does not answer at all; later domains were not waited "
+            "for. Check the DNS settings or give a working server with --dns-server.",
+            EXIT_CODES["dns_error"],
+        )
     if args.json:
         print(json.dumps(file_json(outcomes, summary, tenant), indent=2))
     elif args.csv:
