@@ -133,7 +133,11 @@ class TriageCard:
 
 @dataclass(frozen=True)
 class EscalationCard:
-    """'Still need help': a summary ready to paste into a ticket, and where to send it."""
+    """'Still need help': a summary ready to paste into a ticket, and where to send it.
+
+    ``facts`` are the summary's items as (label, value), one line each, for renderers that lay
+    them out (a fact set, a code block); ``summary`` is the same as plain lines. ``text`` leads with
+    the organisation's own ``contact`` / ``ticket_url`` when it has them."""
 
     title: str
     text: str
@@ -141,6 +145,7 @@ class EscalationCard:
     contact: str = ""
     ticket_url: str = ""
     links: tuple[Link, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
 
 
 Reply = Message | Question | ResolutionCard | CheckCard | TriageCard | EscalationCard

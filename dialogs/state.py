@@ -51,7 +51,8 @@ class DialogState:
 
     ``queue`` is ``None`` until the table cell is settled; then the causes still to show, in order.
     ``revision`` counts questions asked and survives restarts, so a button from any earlier card
-    is recognised as stale.
+    is recognised as stale. ``checking`` names the domains of the DNS check under way; ``facts``
+    holds what the user said that no question asks (e.g. ``consumer_skype``).
     """
 
     phase: Phase = "new"
@@ -71,6 +72,8 @@ class DialogState:
     cell_check: str | None = None
     skipped: tuple[str, ...] = ()
     checks: tuple[CheckRun, ...] = field(default=())
+    checking: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
     updated_at: float = 0.0
 
     def fresh(self) -> DialogState:
@@ -107,6 +110,8 @@ class DialogState:
                 {"domains": list(c.domains), "report": report_to_dict(c.report)}
                 for c in self.checks
             ],
+            "checking": list(self.checking),
+            "facts": list(self.facts),
             "updated_at": self.updated_at,
         }
 
@@ -180,6 +185,8 @@ def _state_from_dict(data: object) -> DialogState:
         cell_check=_opt_str(data["cell_check"]),
         skipped=_strs(data["skipped"]),
         checks=tuple(CheckRun(_strs(c["domains"]), report_from_dict(c["report"])) for c in checks),
+        checking=_strs(data.get("checking", [])),
+        facts=_strs(data.get("facts", [])),
         updated_at=_num(data["updated_at"]),
     )
 

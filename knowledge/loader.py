@@ -224,7 +224,7 @@ def _cause(item: object, at: _At) -> Cause:
         item,
         at,
         required=("id", "title", "summary", "resolution"),
-        optional=("check", "check_meaning", "contact_types"),
+        optional=("check", "check_meaning", "contact_types", "symptoms", "cleared_by_check"),
     )
     check = raw.get("check", "none")
     if check not in CHECK_KINDS:
@@ -247,6 +247,11 @@ def _cause(item: object, at: _At) -> Cause:
             _id(c, at.key("contact_types").index(i))
             for i, c in enumerate(_list(raw.get("contact_types", []), at.key("contact_types")))
         ),
+        symptoms=tuple(
+            _id(c, at.key("symptoms").index(i))
+            for i, c in enumerate(_list(raw.get("symptoms", []), at.key("symptoms")))
+        ),
+        cleared_by_check=raw.get("cleared_by_check", False) is True,
     )
 
 
@@ -577,6 +582,8 @@ def _check_references(draft: _Draft) -> None:
         need(cause.resolution, draft.resolutions, at.key("resolution"), "resolution")
         for j, contact_type in enumerate(cause.contact_types):
             need(contact_type, contact_types, at.key("contact_types").index(j), "contact type")
+        for j, symptom in enumerate(cause.symptoms):
+            need(symptom, symptoms, at.key("symptoms").index(j), "symptom")
     for i, cause_id in enumerate(draft.follow_up_causes):
         need(cause_id, draft.causes, draft.follow_up_at.index(i), "cause")
     for entry in draft.signatures.values():

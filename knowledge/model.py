@@ -41,7 +41,9 @@ class Resolution:
 class Cause:
     """A likely cause. ``check`` says which live check backs it; ``check_meaning`` maps a check
     status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause.
-    ``contact_types`` limits the cause to those kinds of contact (empty: any)."""
+    ``contact_types`` limits the cause to those kinds of contact (empty: any); ``symptoms`` makes it
+    a cause of those symptoms only, shown instead of the table's cell (empty: the table decides).
+    ``cleared_by_check``: an ``ok`` result of its own check rules the cause out."""
 
     id: str
     title: str
@@ -50,6 +52,8 @@ class Cause:
     check: CheckKind = "none"
     check_meaning: dict[str, str] = field(default_factory=dict)
     contact_types: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    cleared_by_check: bool = False
 
     def applies_to(self, contact_type: str | None) -> bool:
         return not self.contact_types or contact_type is None or contact_type in self.contact_types
