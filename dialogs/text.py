@@ -7,6 +7,7 @@ The CLI prints it; the adapters use it as the notification / fallback text. Head
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 
 from dialogs.replies import (
@@ -37,6 +38,9 @@ def render_text(reply: Reply, messages: Mapping[str, str] | None = None) -> str:
     m = _shipped_messages() if messages is None else messages
     if isinstance(reply, Message):
         return reply.text
+    if isinstance(reply, Question | ResolutionCard | EscalationCard) and reply.lead:
+        # notes of the same step (see dialogs.replies.one_per_step)
+        return _join([*reply.lead, render_text(replace(reply, lead=()), m)])
     if isinstance(reply, Question):
         return _question(reply, m)
     if isinstance(reply, ResolutionCard):
@@ -86,6 +90,7 @@ def _resolution(card: ResolutionCard, m: Mapping[str, str]) -> str:
             _section(m["render.notes"], _bullets(card.notes)),
             _section(m["render.links"], _links(card.links)),
             render_live_check(card.check, m) if card.check else "",
+            _question(card.question, m) if card.question else "",
         ]
     )
 

@@ -107,3 +107,22 @@ def test_natural_answers_and_small_talk() -> None:
     )
     assert smalltalk(KB, "Thanks!") == "thanks" and smalltalk(KB, "hi") == "greeting"
     assert smalltalk(KB, "hi, presence is unknown for joe") is None
+
+
+def test_one_per_step_carries_notes_and_the_next_question_in_the_card() -> None:
+    from dialogs.cards import question
+    from dialogs.replies import Message, ResolutionCard, one_per_step
+
+    state = dataclasses.replace(STATE, pending="fixed", revision=3)
+    card = resolution_card(KB, KB.causes["hybrid_split"], None, state)
+    fixed = question(KB, state, "fixed")
+    folded = one_per_step((Message("Next."), Message("Checked, fine."), card, fixed))
+    assert len(folded) == 1
+    only = folded[0]
+    assert isinstance(only, ResolutionCard)
+    assert only.lead == ("Next.", "Checked, fine.") and only.question == fixed
+    text = render_text(only)
+    assert text.index("Next.") < text.index(card.title) < text.index("Did this fix it?")
+    assert one_per_step((Message("a"), Message("b"))) == (Message("a\n\nb"),)
+    asked = one_per_step((Message("Sorry."), fixed))
+    assert len(asked) == 1 and render_text(asked[0]).startswith("Sorry.")

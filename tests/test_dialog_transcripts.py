@@ -32,7 +32,14 @@ import yaml
 
 from bot.config import Settings
 from bot.service import FedBot, Turn
-from dialogs.replies import ChoicePayload, EscalationCard, Question, Reply, ResolutionCard
+from dialogs.replies import (
+    ChoicePayload,
+    EscalationCard,
+    Question,
+    Reply,
+    ResolutionCard,
+    one_per_step,
+)
 from dialogs.text import render_text
 from tests.dnsserver import DnsTestServer, start_dns_server
 
@@ -122,6 +129,10 @@ def _check(replies: list[Reply], expect: dict[str, Any], where: str) -> None:
     assert not unknown, f"{where}: unknown expect keys {unknown}"
     text = "\n\n".join(render_text(r) for r in replies)
     context = f"{where}\n--- replies ---\n{text}"
+    # One message per step: folded, every step is at most one reply, and it says the same.
+    folded = one_per_step(replies)
+    assert len(folded) <= 1, context
+    assert "\n\n".join(render_text(r) for r in folded).split() == text.split(), context
     if "kinds" in expect:
         assert [type(r).__name__ for r in replies] == expect["kinds"], context
     if "question" in expect:
