@@ -113,7 +113,7 @@ def resolution_card(
     """The card for ``cause``: the conclusion first (what the live check says it means here),
     then the cause, what the user said, and the article's steps."""
     resolution = kb.resolutions[cause.resolution]
-    conclusion = check.meaning if check is not None and cause.check != "none" else ""
+    conclusion = check.meaning if check is not None else ""
     said = scope_said(kb, state) if state is not None else ""
     summary = " ".join(p for p in (conclusion, cause.summary, said) if p)
     home = state.home_domain if state is not None else None
@@ -154,6 +154,8 @@ def escalation_card(kb: Knowledge, state: DialogState) -> EscalationCard:
     domains = [d for d in (state.home_domain, state.external_domain) if d]
     add("domains", ", ".join(dict.fromkeys(domains)))
     add("tried", "; ".join(f"{kb.causes[c].title} ({c})" for c in state.tried if c in kb.causes))
+    if state.config is not None:
+        add("config", ", ".join(f.code for f in state.config) or "-")
     for run in state.checks:
         for result in run.report.results:
             codes = ", ".join(f.code for f in result.findings) or "-"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
-from dialogs import cards
+from dialogs import cards, tenant_facts
 from dialogs.answers import find_in_words, is_command, match_option, mentions, smalltalk
 from dialogs.contact_format import ContactFormat, contact_format, parse_address
 from dialogs.events import (
@@ -119,6 +119,8 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
     pending = state.pending
     if pending is None:
         return _advance(kb, state, now)
+    if pending == "tenant_config" or tenant_facts.looks_like(text):
+        return _on_config(kb, state, text, now)
     if pending in cards.DOMAIN_QUESTIONS:
         return _on_domain_answer(kb, state, pending, text, now)
     options = cards.options(kb, pending)
@@ -145,6 +147,8 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
 def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
     """The first message of a conversation: a pasted error settles what it can."""
     state = replace(state, phase="active")
+    if tenant_facts.looks_like(text):
+        return _on_config(kb, state, text, now)
     found = triage(text, kb)
     state = _apply_triage(kb, state, found)
     if found.recognized:
@@ -152,6 +156,30 @@ def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transitio
     symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"), numbers=False)
     state = _settle_words(kb, replace(state, symptom=symptom), text)
     return _advance(kb, state, now, (Message(kb.message("intro")),))
+
+
+def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
+    """A pasted tenant configuration (asked for or not) becomes facts: its findings."""
+    pending = state.pending
+    if pending == "tenant_config":
+        if match_option(kb, pending, text, cards.options(kb, pending)) == "skip":
+            return _answer(kb, state, pending, "skip", now)
+        aside = smalltalk(kb, text)
+        if aside is not None:
+            asked = cards.question(kb, state, pending).text
+            return Transition(
+                replace(state, updated_at=now),
+                (Message(kb.message(f"smalltalk.{aside}", question=asked)),),
+            )
+    partner = state.external_domain or next(iter(state.addresses), None)
+    found = tenant_facts.read(text, partner=partner, contact=state.contact_type)
+    if isinstance(found, str):
+        why = Message(kb.message("config.unreadable", reason=found))
+        if pending is not None:
+            return _reask(kb, state, now, why)
+        return _advance(kb, state, now, (why,))
+    state = replace(state, config=found)
+    return _advance(kb, state, now, (Message(kb.message("config.read")),))
 
 
 def _on_choice(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
@@ -256,7 +284,7 @@ def _answer(
     if pending == "scope":
         return _advance(kb, replace(state, scope=value), now)
     if value == "skip":
-        kind = cards.DOMAIN_QUESTIONS[pending]
+        kind = cards.DOMAIN_QUESTIONS.get(pending, pending)
         return _advance(kb, replace(state, skipped=(*state.skipped, kind)), now)
     if value == "yes":
         done = replace(state, phase="done", updated_at=now)
@@ -291,6 +319,10 @@ def _advance(
         return _run_check(state, (external,), replies)
     state = _order_by_facts(kb, state)
     cause = kb.causes[(state.queue or ("",))[0]]
+    if cause.config_findings:
+        config = _config_step(kb, state, cause, now, replies)
+        if config is not None:
+            return config
     kind = _check_kind(kb, state)
     if kind in DNS_KINDS and kind not in state.skipped:
         domain = state.home_domain if kind == "own_domain" else state.external_domain
@@ -332,6 +364,32 @@ def _symptom_causes(kb: Knowledge, symptom: str | None) -> tuple[str, ...]:
 def _needs_scope(kb: Knowledge, symptom: str | None) -> bool:
     """How many contacts matters for the table's causes, not for a symptom with its own."""
     return not _symptom_causes(kb, symptom)
+
+
+def _config_step(
+    kb: Knowledge, state: DialogState, cause: Cause, now: float, replies: tuple[Reply, ...]
+) -> Transition | None:
+    """A configuration cause: ask for the configuration once; a clean one rules the cause out
+    (one line), findings that confirm it become the card's evidence. ``None``: no such fact."""
+    if state.config is None:
+        if "tenant_config" in state.skipped or not tenant_facts.available():
+            return None
+        return _ask(kb, state, "tenant_config", replies)
+    queue = state.queue or ()
+    done = replace(state, queue=queue[1:], tried=(*state.tried, cause.id))
+    if tenant_facts.rules_out(state.config, cause.config_findings):
+        line = Message(kb.message("check.cleared.config", cause=cause.title))
+        return _advance(kb, done, now, (*replies, line))
+    confirmed = tenant_facts.confirming(state.config, cause.config_findings)
+    if not confirmed:
+        return None
+    check = LiveCheck(
+        title=kb.message("check.title.tenant_config"),
+        meaning=confirmed[0].message,
+        facts=tuple((f.severity, f.message) for f in confirmed[1:]),
+    )
+    card = cards.resolution_card(kb, cause, check, done)
+    return _ask(kb, done, "fixed", (*replies, card))
 
 
 def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
@@ -383,6 +441,19 @@ def _order_by_facts(kb: Knowledge, state: DialogState) -> DialogState:
         lead = CHECK_ADDRESS
     elif CONSUMER_SKYPE in state.facts and state.contact_type == CONSUMER:
         lead = NOT_SUPPORTED
+    elif state.config:
+        own = _symptom_causes(kb, state.symptom)
+        lead = next(
+            (
+                c.id
+                for c in kb.causes.values()
+                if c.id not in state.tried
+                and c.applies_to(state.contact_type)
+                and (c.id in own if own else not c.symptoms)
+                and tenant_facts.confirming(state.config, c.config_findings)
+            ),
+            None,
+        )
     if lead is None or lead not in kb.causes or lead in state.tried or queue[:1] == (lead,):
         return state
     return replace(state, queue=(lead, *(c for c in queue if c != lead)))

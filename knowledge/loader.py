@@ -224,7 +224,14 @@ def _cause(item: object, at: _At) -> Cause:
         item,
         at,
         required=("id", "title", "summary", "resolution"),
-        optional=("check", "check_meaning", "contact_types", "symptoms", "cleared_by_check"),
+        optional=(
+            "check",
+            "check_meaning",
+            "contact_types",
+            "symptoms",
+            "cleared_by_check",
+            "config_findings",
+        ),
     )
     check = raw.get("check", "none")
     if check not in CHECK_KINDS:
@@ -252,6 +259,10 @@ def _cause(item: object, at: _At) -> Cause:
             for i, c in enumerate(_list(raw.get("symptoms", []), at.key("symptoms")))
         ),
         cleared_by_check=raw.get("cleared_by_check", False) is True,
+        config_findings=tuple(
+            _id(c, at.key("config_findings").index(i))
+            for i, c in enumerate(_list(raw.get("config_findings", []), at.key("config_findings")))
+        ),
     )
 
 

@@ -43,7 +43,9 @@ class Cause:
     status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause.
     ``contact_types`` limits the cause to those kinds of contact (empty: any); ``symptoms`` makes it
     a cause of those symptoms only, shown instead of the table's cell (empty: the table decides).
-    ``cleared_by_check``: an ``ok`` result of its own check rules the cause out."""
+    ``cleared_by_check``: an ``ok`` result of its own check rules the cause out.
+    ``config_findings``: the codes of pasted-configuration findings that confirm this cause; the
+    dialog asks for the configuration before its card (and a clean one rules it out)."""
 
     id: str
     title: str
@@ -54,6 +56,7 @@ class Cause:
     contact_types: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
     cleared_by_check: bool = False
+    config_findings: tuple[str, ...] = ()
 
     def applies_to(self, contact_type: str | None) -> bool:
         return not self.contact_types or contact_type is None or contact_type in self.contact_types
