@@ -2,7 +2,8 @@
 real FedBot — shipped knowledge, real federation checker, a real DNS server on loopback serving the
 fixture zones, a real state store.
 
-A transcript file holds ``conversations``; each has ``name``, optional ``settings``
+A transcript file holds ``conversations``; each has ``name``, optional ``requires`` (a module the
+conversation needs; skipped without it), optional ``settings``
 (``home_domains``, ``dns_timeout``, ``state``: ``memory`` | ``sqlite``, ``user_email``) and
 ``steps``. A step is one of
 
@@ -23,6 +24,7 @@ the replies rendered as text, case-insensitive).
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,10 @@ def _conversations() -> Iterator[Any]:
     for path in sorted(TRANSCRIPTS.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         for conv in doc["conversations"]:
-            yield pytest.param(conv, id=f"{path.stem}:{conv['name']}")
+            needs = conv.get("requires")
+            missing = needs is not None and importlib.util.find_spec(needs) is None
+            marks = pytest.mark.skip(reason=f"{needs} not present") if missing else ()
+            yield pytest.param(conv, id=f"{path.stem}:{conv['name']}", marks=marks)
 
 
 @pytest.fixture(scope="module")
