@@ -119,6 +119,12 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
     pending = state.pending
     if pending is None:
         return _advance(kb, state, now)
+    aside = smalltalk(kb, text)
+    if aside is not None and match_option(kb, pending, text, cards.options(kb, pending)) is None:
+        # "thanks", "hi" in the middle of a question: a short reply, the question stays open
+        asked = cards.question(kb, state, pending).text
+        reply = Message(kb.message(f"smalltalk.{aside}", question=asked))
+        return Transition(replace(state, updated_at=now), (reply,))
     if pending == "tenant_config" or tenant_facts.looks_like(text):
         return _on_config(kb, state, text, now)
     if pending in cards.DOMAIN_QUESTIONS:
@@ -133,11 +139,6 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
     value = find_in_words(kb, f"phrases.{pending}", text, [v for v, _ in options])
     if value is not None:  # a natural answer: "no, that didn't fix it", "just one person"
         return _answer(kb, _settle_words(kb, state, text), pending, value, now)
-    aside = smalltalk(kb, text)
-    if aside is not None:  # "thanks", "hi": a short reply, the question stays open
-        asked = cards.question(kb, state, pending).text
-        reply = Message(kb.message(f"smalltalk.{aside}", question=asked))
-        return Transition(replace(state, updated_at=now), (reply,))
     learned = _settle_words(kb, _apply_triage(kb, state, found), text)
     if learned != state and (pending not in SCOPING or getattr(learned, pending) is not None):
         return _advance(kb, learned, now)
@@ -161,16 +162,11 @@ def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transitio
 def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
     """A pasted tenant configuration (asked for or not) becomes facts: its findings."""
     pending = state.pending
-    if pending == "tenant_config":
-        if match_option(kb, pending, text, cards.options(kb, pending)) == "skip":
-            return _answer(kb, state, pending, "skip", now)
-        aside = smalltalk(kb, text)
-        if aside is not None:
-            asked = cards.question(kb, state, pending).text
-            return Transition(
-                replace(state, updated_at=now),
-                (Message(kb.message(f"smalltalk.{aside}", question=asked)),),
-            )
+    if (
+        pending == "tenant_config"
+        and match_option(kb, pending, text, cards.options(kb, pending)) == "skip"
+    ):
+        return _answer(kb, state, pending, "skip", now)
     partner = state.external_domain or next(iter(state.addresses), None)
     found = tenant_facts.read(text, partner=partner, contact=state.contact_type)
     if isinstance(found, str):
