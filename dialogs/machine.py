@@ -315,10 +315,6 @@ def _advance(
         return _run_check(state, (external,), replies)
     state = _order_by_facts(kb, state)
     cause = kb.causes[(state.queue or ("",))[0]]
-    if cause.config_findings:
-        config = _config_step(kb, state, cause, now, replies)
-        if config is not None:
-            return config
     kind = _check_kind(kb, state)
     if kind in DNS_KINDS and kind not in state.skipped:
         domain = state.home_domain if kind == "own_domain" else state.external_domain
@@ -336,6 +332,13 @@ def _advance(
     if not state.tried and result is not None and result.status == "problem":
         state = _order_by_facts(kb, _promote(kb, state, kind))
         cause = kb.causes[(state.queue or (cause.id,))[0]]
+    diagnosed = result is not None and result.status == "problem"
+    diagnosed = diagnosed and PROBLEM_DIAGNOSES.get(kind or "") == cause.id
+    if cause.config_findings and (state.config is not None or not diagnosed):
+        # after the free evidence (DNS) and unless it already explains the cause: the configuration
+        config = _config_step(kb, state, cause, now, replies)
+        if config is not None:
+            return config
     queue = state.queue or ()
     state = replace(state, queue=queue[1:], tried=(*state.tried, cause.id))
     if (
