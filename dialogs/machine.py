@@ -17,7 +17,12 @@ from typing import cast
 
 from dialogs import cards, tenant_facts
 from dialogs.answers import find_in_words, is_command, match_option, mentions, smalltalk
-from dialogs.contact_format import ContactFormat, contact_format, parse_address
+from dialogs.contact_format import (
+    ContactFormat,
+    contact_format,
+    is_consumer_domain,
+    parse_address,
+)
 from dialogs.events import (
     CheckCompleted,
     Effect,
@@ -138,7 +143,8 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
         return _advance(kb, _apply_triage(kb, state, found), now, _recognised(kb, found))
     value = find_in_words(kb, f"phrases.{pending}", text, [v for v, _ in options])
     if value is not None:  # a natural answer: "no, that didn't fix it", "just one person"
-        return _answer(kb, _settle_words(kb, state, text), pending, value, now)
+        heard = _settle_words(kb, _apply_triage(kb, state, found), text)
+        return _answer(kb, heard, pending, value, now)
     learned = _settle_words(kb, _apply_triage(kb, state, found), text)
     if learned != state and (pending not in SCOPING or getattr(learned, pending) is not None):
         return _advance(kb, learned, now)
@@ -311,6 +317,7 @@ def _advance(
         and external is not None
         and "external_domain" not in state.skipped
         and state.find_check((external,)) is None
+        and not is_consumer_domain(external, kb)
     ):  # the contact's domain is a fact worth knowing before the first card
         return _run_check(state, (external,), replies)
     state = _order_by_facts(kb, state)
