@@ -162,7 +162,9 @@ def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transitio
         return _advance(kb, _settle_words(kb, state, text), now, _recognised(kb, found))
     symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"), numbers=False)
     state = _settle_words(kb, replace(state, symptom=symptom), text)
-    return _advance(kb, state, now, (Message(kb.message("intro")),))
+    said = cards.scope_said(kb, state)  # what the first message settled, in the answers' words
+    opening = kb.message("intro.heard", said=said) if said else kb.message("intro")
+    return _advance(kb, state, now, (Message(opening),))
 
 
 def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:

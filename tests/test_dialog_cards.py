@@ -89,6 +89,7 @@ def test_no_knowledge_text_contains_a_tag_like_placeholder() -> None:
         for t in (r.title, r.intro, *r.steps, *r.notes, *r.teams_today)
     ]
     texts += [c.summary for c in KB.causes.values()]
+    texts += list(KB.messages.values())
     assert not [t for t in texts if "<" in t and ">" in t.split("<", 1)[1]]
 
 
