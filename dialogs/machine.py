@@ -146,9 +146,13 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
         heard = _settle_words(kb, _apply_triage(kb, state, found), text)
         return _answer(kb, heard, pending, value, now)
     learned = _settle_words(kb, _apply_triage(kb, state, found), text)
-    if learned != state and (pending not in SCOPING or getattr(learned, pending) is not None):
+    if learned == state:
+        return _reask(kb, state, now, Message(kb.message("invalid.choice")))
+    if pending not in SCOPING or getattr(learned, pending) is not None:
         return _advance(kb, learned, now)
-    return _reask(kb, learned, now, Message(kb.message("invalid.choice")))
+    # something else was said ("just one person" while asked who the contact is): keep it
+    noted = Message(kb.message("heard", said=cards.scope_said(kb, learned)))
+    return _reask(kb, learned, now, noted)
 
 
 def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
