@@ -311,7 +311,7 @@ def _advance(
     """Ask the first unsettled question, run the check the current cause needs, or show it."""
     state = replace(state, phase="active", pending=None, updated_at=now)
     for qid in SCOPING:
-        if getattr(state, qid) is None and (qid != "scope" or _needs_scope(kb, state.symptom)):
+        if getattr(state, qid) is None and _needs(kb, state.symptom, qid):
             return _ask(kb, state, qid, replies)
     if state.queue is None:
         state = _build_queue(kb, state)
@@ -373,9 +373,14 @@ def _symptom_causes(kb: Knowledge, symptom: str | None) -> tuple[str, ...]:
     return tuple(c.id for c in kb.causes.values() if symptom is not None and symptom in c.symptoms)
 
 
-def _needs_scope(kb: Knowledge, symptom: str | None) -> bool:
-    """How many contacts matters for the table's causes, not for a symptom with its own."""
-    return not _symptom_causes(kb, symptom)
+def _needs(kb: Knowledge, symptom: str | None, qid: str) -> bool:
+    """Whether scoping question ``qid`` decides anything: always for the table's causes; for a
+    symptom with its own causes (meeting join) how many contacts never does, and the contact type
+    only when one of those causes is limited to a contact type."""
+    own = _symptom_causes(kb, symptom)
+    if not own or qid == "symptom":
+        return True
+    return qid == "contact_type" and any(kb.causes[c].contact_types for c in own)
 
 
 def _config_step(
@@ -540,8 +545,10 @@ def _sanitise(kb: Knowledge, state: DialogState) -> DialogState:
         queue=None if state.queue is None else tuple(c for c in state.queue if c in kb.causes),
         tried=tuple(c for c in state.tried if c in kb.causes),
     )
-    scope = clean.scope if _needs_scope(kb, clean.symptom) else "-"
-    if clean.queue is not None and None in (clean.symptom, clean.contact_type, scope):
+    settled = [
+        getattr(clean, qid) for qid in SCOPING if qid == "symptom" or _needs(kb, clean.symptom, qid)
+    ]
+    if clean.queue is not None and None in settled:
         clean = replace(clean, queue=None, tried=())
     return clean
 
