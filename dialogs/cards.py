@@ -42,15 +42,27 @@ def options(kb: Knowledge, question: QuestionId) -> tuple[tuple[str, str], ...]:
     return (("skip", kb.message("choice.skip")),)
 
 
+def _short(kb: Knowledge, question: QuestionId, value: str) -> str:
+    table: dict[str, tuple[Option, ...]] = {
+        "symptom": kb.symptoms,
+        "contact_type": kb.contact_types,
+        "scope": kb.scopes,
+    }
+    return next((o.short for o in table.get(question, ()) if o.id == value), "")
+
+
 def question(kb: Knowledge, state: DialogState, qid: QuestionId) -> Question:
-    """The question ``qid`` at the state's current revision."""
+    """The question ``qid`` at the state's current revision; buttons carry the short label and
+    the full wording as their detail."""
+    choices = []
+    for value, label in options(kb, qid):
+        short = _short(kb, qid, value)
+        payload = ChoicePayload(qid, value, state.revision)
+        choices.append(Choice(short, payload, label) if short else Choice(label, payload))
     return Question(
         question=qid,
         text=kb.message(f"question.{qid}"),
-        choices=tuple(
-            Choice(label, ChoicePayload(qid, value, state.revision))
-            for value, label in options(kb, qid)
-        ),
+        choices=tuple(choices),
         revision=state.revision,
     )
 

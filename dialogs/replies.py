@@ -56,8 +56,12 @@ class ChoicePayload:
 
 @dataclass(frozen=True)
 class Choice:
+    """A button: ``label`` short enough for every client, ``detail`` the full wording of the
+    answer for the card's body ("" when the label says it all)."""
+
     label: str
     payload: ChoicePayload
+    detail: str = ""
 
 
 @dataclass(frozen=True)

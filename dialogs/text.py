@@ -74,7 +74,7 @@ def _links(links: tuple[Link, ...]) -> str:
 def _question(q: Question, m: Mapping[str, str]) -> str:
     if q.answer is not None:
         return f"{q.text}\n{m['render.answer']}: **{q.answer}**"
-    choices = _bullets([c.label for c in q.choices], numbered=True)
+    choices = _bullets([c.detail or c.label for c in q.choices], numbered=True)
     hint = m["render.choose"] if q.choices else ""
     return "\n".join(p for p in (f"**{q.text}**", choices, hint) if p)
 

@@ -201,11 +201,12 @@ def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
     options = []
     for i, item in enumerate(_list(value, at)):
         here = at.index(i)
-        raw = _mapping(item, here, required=("id", "label"), optional=("description",))
+        raw = _mapping(item, here, required=("id", "label"), optional=("description", "short"))
         option = Option(
             id=_id(raw["id"], here.key("id")),
             label=_str(raw["label"], here.key("label")),
             description=_str(raw.get("description", ""), here.key("description"), empty=True),
+            short=_str(raw.get("short", ""), here.key("short"), empty=True),
         )
         options.append((option, here))
     if not options:

@@ -17,11 +17,13 @@ class Link:
 
 @dataclass(frozen=True)
 class Option:
-    """An answer the user can pick: a symptom, a contact type or a scope."""
+    """An answer the user can pick: a symptom, a contact type or a scope. ``short`` is the
+    button's label (clients cut long ones); ``label`` the full wording shown in the card."""
 
     id: str
     label: str
     description: str = ""
+    short: str = ""
 
 
 @dataclass(frozen=True)

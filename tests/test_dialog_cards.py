@@ -127,3 +127,18 @@ def test_one_per_step_carries_notes_and_the_next_question_in_the_card() -> None:
     assert one_per_step((Message("a"), Message("b"))) == (Message("a\n\nb"),)
     asked = one_per_step((Message("Sorry."), fixed))
     assert len(asked) == 1 and render_text(asked[0]).startswith("Sorry.")
+
+
+def test_button_labels_are_short_and_the_full_wording_stays_in_the_card() -> None:
+    from dialogs.cards import question
+    from dialogs.state import QUESTION_IDS
+
+    state = DialogState(revision=1)
+    for qid in sorted(QUESTION_IDS):
+        q = question(KB, state, qid)  # type: ignore[arg-type]
+        for choice in q.choices:
+            assert len(choice.label) <= 24, choice.label
+    symptom = question(KB, state, "symptom")
+    full = {o.label for o in KB.symptoms}
+    assert {c.detail for c in symptom.choices} == full
+    assert all(label in render_text(symptom) for label in full)

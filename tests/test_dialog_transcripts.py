@@ -122,8 +122,9 @@ class Player:
         question = next(
             q for q in reversed(self.questions) if wanted is None or q.question == wanted
         )
-        exact = [c for c in question.choices if c.label.lower() == label.lower()]
-        matches = exact or [c for c in question.choices if label.lower() in c.label.lower()]
+        names = [(c, f"{c.label}\n{c.detail}".lower()) for c in question.choices]
+        exact = [c for c, n in names if label.lower() in n.split("\n")]
+        matches = exact or [c for c, n in names if label.lower() in n]
         labels = [c.label for c in question.choices]
         assert len(matches) == 1, f"choose {label!r}: not exactly one of {labels}"
         return matches[0].payload
