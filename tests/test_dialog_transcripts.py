@@ -13,6 +13,9 @@ conversation needs; skipped without it), optional ``settings``
 - ``press: {question, value, revision, arg}`` — send a raw button payload;
 - ``reopen: true`` — close FedBot (and its store) and create a new one on the same state;
 - ``wait: SECONDS`` — let the clock run (expiry);
+- ``only_if_asked: QUESTION`` with ``say``/``choose`` — answer only if the last reply asked
+  QUESTION; otherwise the step's ``expect`` applies to the previous step's replies (for a question
+  that depends on an optional part, e.g. the tenant configuration);
 
 with ``expect`` (every key optional): ``kinds`` (reply type names, in order), ``question`` (id of
 the last question asked, or null), ``cause`` (cause id of the resolution card), ``check`` (status
@@ -46,7 +49,7 @@ from dialogs.text import render_text
 from tests.dnsserver import DnsTestServer, start_dns_server
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
-STEP_KEYS = {"say", "repeat", "choose", "press", "reopen", "wait", "expect"}
+STEP_KEYS = {"say", "repeat", "choose", "press", "reopen", "wait", "expect", "only_if_asked"}
 EXPECT_KEYS = {"kinds", "question", "cause", "check", "codes", "escalation", "contains", "absent"}
 
 
@@ -168,6 +171,7 @@ def _check(replies: list[Reply], expect: dict[str, Any], where: str) -> None:
 async def test_transcript(conv: dict[str, Any], dns: DnsTestServer, tmp_path: Path) -> None:
     player = Player(conv, dns, tmp_path)
     bot = await player.open()
+    replies: list[Reply] = []
     try:
         for number, step in enumerate(conv["steps"], start=1):
             unknown = set(step) - STEP_KEYS
@@ -178,6 +182,10 @@ async def test_transcript(conv: dict[str, Any], dns: DnsTestServer, tmp_path: Pa
                 continue
             if "wait" in step:
                 player.clock.now += float(step["wait"])
+                continue
+            asked = [r.question for r in replies if isinstance(r, Question)] if number > 1 else []
+            if "only_if_asked" in step and (asked[-1:] != [step["only_if_asked"]]):
+                _check(replies, step.get("expect", {}), f"{conv['name']}, step {number}: {step}")
                 continue
             replies = await player.turn(step)
             _check(replies, step.get("expect", {}), f"{conv['name']}, step {number}: {step}")
