@@ -58,3 +58,53 @@ def is_command(kb: Knowledge, text: str, name: str) -> bool:
         return False
     answer = normalise(text)
     return answer == name or answer in synonyms(kb, f"synonyms.command.{name}")
+
+
+def phrases(kb: Knowledge, key: str) -> tuple[str, ...]:
+    """The ``|``-separated phrases of message ``key``, normalised (none when the key is absent)."""
+    return tuple(n for part in kb.messages.get(key, "").split("|") if (n := normalise(part)))
+
+
+def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for word in words:
+        pattern = rf"(?<![\w@.]){re.escape(word)}(?![\w@])"
+        found.extend(m.span() for m in re.finditer(pattern, text))
+    return found
+
+
+def find_in_words(kb: Knowledge, key: str, text: str, values: Sequence[str]) -> str | None:
+    """The one value whose ``<key>.<value>`` phrases occur in free ``text`` ("no, that didn't fix
+    it" → ``no``); a phrase inside a longer phrase of another value doesn't count ("not fixed").
+    ``None`` when none or several values are named."""
+    answer = normalise(text[: MAX_ANSWER_CHARS * 10])
+    if not answer:
+        return None
+    spans = {value: _spans(answer, phrases(kb, f"{key}.{value}")) for value in values}
+
+    def inside_other(value: str, span: tuple[int, int]) -> bool:
+        return any(
+            a <= span[0] and span[1] <= b and (b - a) > (span[1] - span[0])
+            for other, found in spans.items()
+            if other != value
+            for a, b in found
+        )
+
+    named = [v for v, found in spans.items() if any(not inside_other(v, s) for s in found)]
+    return named[0] if len(named) == 1 else None
+
+
+def mentions(kb: Knowledge, key: str, text: str) -> bool:
+    """Whether any phrase of message ``key`` occurs in ``text``."""
+    return bool(_spans(normalise(text[: MAX_ANSWER_CHARS * 10]), phrases(kb, key)))
+
+
+def smalltalk(kb: Knowledge, text: str) -> str | None:
+    """``greeting`` / ``thanks`` when ``text`` is only that (a short aside), else ``None``."""
+    if len(text) > MAX_ANSWER_CHARS:
+        return None
+    answer = normalise(text).replace("!", "").strip()
+    for kind in ("greeting", "thanks"):
+        if answer in phrases(kb, f"phrases.smalltalk.{kind}"):
+            return kind
+    return None

@@ -42,15 +42,27 @@ def options(kb: Knowledge, question: QuestionId) -> tuple[tuple[str, str], ...]:
     return (("skip", kb.message("choice.skip")),)
 
 
+def _short(kb: Knowledge, question: QuestionId, value: str) -> str:
+    table: dict[str, tuple[Option, ...]] = {
+        "symptom": kb.symptoms,
+        "contact_type": kb.contact_types,
+        "scope": kb.scopes,
+    }
+    return next((o.short for o in table.get(question, ()) if o.id == value), "")
+
+
 def question(kb: Knowledge, state: DialogState, qid: QuestionId) -> Question:
-    """The question ``qid`` at the state's current revision."""
+    """The question ``qid`` at the state's current revision; buttons carry the short label and
+    the full wording as their detail."""
+    choices = []
+    for value, label in options(kb, qid):
+        short = _short(kb, qid, value)
+        payload = ChoicePayload(qid, value, state.revision)
+        choices.append(Choice(short, payload, label) if short else Choice(label, payload))
     return Question(
         question=qid,
         text=kb.message(f"question.{qid}"),
-        choices=tuple(
-            Choice(label, ChoicePayload(qid, value, state.revision))
-            for value, label in options(kb, qid)
-        ),
+        choices=tuple(choices),
         revision=state.revision,
     )
 
@@ -85,17 +97,47 @@ def format_live_check(kb: Knowledge, cause: Cause | None, found: ContactFormat) 
     )
 
 
-def resolution_card(kb: Knowledge, cause: Cause, check: LiveCheck | None) -> ResolutionCard:
+SIP_DOMAIN_PLACEHOLDER = "YOUR-SIP-DOMAIN"
+
+
+def scope_said(kb: Knowledge, state: DialogState) -> str:
+    """What the user told us, in their answers' words ("" when nothing yet)."""
+    said = [
+        _label(kb.symptoms, state.symptom),
+        _label(kb.contact_types, state.contact_type),
+        _label(kb.scopes, state.scope),
+        ", ".join(state.addresses) or state.external_domain,
+    ]
+    value = "; ".join(s for s in said if s)
+    return kb.message("card.scope", value=value) if value else ""
+
+
+def _fill(texts: tuple[str, ...], domain: str | None) -> tuple[str, ...]:
+    """Knowledge placeholders filled with what fedbot knows (no ``<…>`` that renderers swallow)."""
+    if not domain:
+        return texts
+    return tuple(t.replace(SIP_DOMAIN_PLACEHOLDER, domain) for t in texts)
+
+
+def resolution_card(
+    kb: Knowledge, cause: Cause, check: LiveCheck | None, state: DialogState | None = None
+) -> ResolutionCard:
+    """The card for ``cause``: the conclusion first (what the live check says it means here),
+    then the cause, what the user said, and the article's steps."""
     resolution = kb.resolutions[cause.resolution]
+    conclusion = check.meaning if check is not None else ""
+    said = scope_said(kb, state) if state is not None else ""
+    summary = " ".join(p for p in (conclusion, cause.summary, said) if p)
+    home = state.home_domain if state is not None else None
     return ResolutionCard(
         title=resolution.title,
         cause_id=cause.id,
         cause_title=cause.title,
-        summary=cause.summary,
+        summary=summary,
         intro=resolution.intro,
-        steps=resolution.steps,
-        teams_today=resolution.teams_today,
-        notes=resolution.notes,
+        steps=_fill(resolution.steps, home),
+        teams_today=_fill(resolution.teams_today, home),
+        notes=_fill(resolution.notes, home),
         links=resolution.links,
         check=check,
     )
@@ -108,10 +150,12 @@ def _label(opts: Sequence[Option], value: str | None) -> str | None:
 def escalation_card(kb: Knowledge, state: DialogState) -> EscalationCard:
     """'Still need help': every answer, cause tried and check run, ready to paste into a ticket."""
     lines = [kb.message("escalation.summary.header")]
+    facts: list[tuple[str, str]] = []
 
     def add(key: str, value: str | None) -> None:
         if value:
             lines.append(kb.message(f"escalation.summary.{key}", value=value))
+            facts.append((kb.message(f"escalation.label.{key}"), value))
 
     add("symptom", _label(kb.symptoms, state.symptom))
     add("contact_type", _label(kb.contact_types, state.contact_type))
@@ -122,26 +166,51 @@ def escalation_card(kb: Knowledge, state: DialogState) -> EscalationCard:
     domains = [d for d in (state.home_domain, state.external_domain) if d]
     add("domains", ", ".join(dict.fromkeys(domains)))
     add("tried", "; ".join(f"{kb.causes[c].title} ({c})" for c in state.tried if c in kb.causes))
+    if state.config is not None:
+        add("config", ", ".join(f.code for f in state.config) or "-")
     for run in state.checks:
         for result in run.report.results:
+            codes = ", ".join(f.code for f in result.findings) or "-"
+            domain, status, cloud = result.domain, result.status, result.cloud
             lines.append(
                 kb.message(
                     "escalation.summary.check",
-                    domain=result.domain,
-                    status=result.status,
-                    cloud=result.cloud,
-                    codes=", ".join(f.code for f in result.findings) or "-",
+                    domain=domain,
+                    status=status,
+                    cloud=cloud,
+                    codes=codes,
+                )
+            )
+            facts.append(
+                (
+                    kb.message("escalation.label.check", domain=domain),
+                    kb.message("escalation.value.check", status=status, cloud=cloud, codes=codes),
                 )
             )
     escalation = kb.escalation
     return EscalationCard(
         title=kb.message("escalation.title"),
-        text=escalation.text,
+        text=_escalation_text(kb),
         summary="\n".join(lines),
         contact=escalation.contact,
         ticket_url=escalation.ticket_url,
         links=escalation.links,
+        facts=tuple(facts),
     )
+
+
+def _escalation_text(kb: Knowledge) -> str:
+    """The organisation's own contact and ticket link first, then the article's generic advice."""
+    escalation = kb.escalation
+    parts = []
+    if escalation.contact:
+        parts.append(kb.message("escalation.org.contact", contact=escalation.contact))
+    if escalation.ticket_url:
+        parts.append(kb.message("escalation.org.ticket", ticket_url=escalation.ticket_url))
+    if not parts:
+        return escalation.text
+    lead = " / ".join(parts)
+    return f"{kb.message('escalation.org.lead', lead=lead)} {escalation.text}"
 
 
 def signature_by_id(kb: Knowledge, signature_id: str | None) -> Signature | None:

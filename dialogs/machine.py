@@ -15,9 +15,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
-from dialogs import cards
-from dialogs.answers import is_command, match_option
-from dialogs.contact_format import ContactFormat, contact_format, parse_address
+from dialogs import cards, tenant_facts
+from dialogs.answers import find_in_words, is_command, match_option, mentions, smalltalk
+from dialogs.contact_format import (
+    ContactFormat,
+    contact_format,
+    is_consumer_domain,
+    parse_address,
+)
 from dialogs.events import (
     CheckCompleted,
     Effect,
@@ -33,7 +38,7 @@ from dialogs.replies import ChoicePayload, LiveCheck, Message, Question, Reply
 from dialogs.state import Awaiting, DialogState, QuestionId
 from federation.domains import parse_domain
 from federation.model import CheckReport, InvalidDomain
-from knowledge.model import Cause, Knowledge
+from knowledge.model import Cause, Knowledge, Option
 from knowledge.triage import Triage, triage
 
 DEFAULT_TTL = 24 * 3600.0
@@ -46,6 +51,12 @@ PROBLEM_DIAGNOSES = {
     "external_domain": "domain_permissions",
     "contact_format": "contact_format",
 }
+# Facts that decide which cause leads (ids from the article; absent ids are simply not used).
+CONSUMER = "public_im"
+CONSUMER_SKYPE = "consumer_skype"
+NOT_SUPPORTED = "not_supported"
+CHECK_ADDRESS = "check_address"
+DOMAIN_NOT_FOUND = "domain_not_found"
 
 
 def step(
@@ -113,26 +124,70 @@ def _on_text(kb: Knowledge, state: DialogState, text: str, now: float) -> Transi
     pending = state.pending
     if pending is None:
         return _advance(kb, state, now)
+    aside = smalltalk(kb, text)
+    if aside is not None and match_option(kb, pending, text, cards.options(kb, pending)) is None:
+        # "thanks", "hi" in the middle of a question: a short reply, the question stays open
+        asked = cards.question(kb, state, pending).text
+        reply = Message(kb.message(f"smalltalk.{aside}", question=asked))
+        return Transition(replace(state, updated_at=now), (reply,))
+    if pending == "tenant_config" or tenant_facts.looks_like(text):
+        return _on_config(kb, state, text, now)
     if pending in cards.DOMAIN_QUESTIONS:
         return _on_domain_answer(kb, state, pending, text, now)
-    value = match_option(kb, pending, text, cards.options(kb, pending))
+    options = cards.options(kb, pending)
+    value = match_option(kb, pending, text, options)
     if value is not None:
         return _answer(kb, state, pending, value, now)
     found = triage(text, kb)
     if found.recognized:
         return _advance(kb, _apply_triage(kb, state, found), now, _recognised(kb, found))
-    return _reask(kb, state, now, Message(kb.message("invalid.choice")))
+    value = find_in_words(kb, f"phrases.{pending}", text, [v for v, _ in options])
+    if value is not None:  # a natural answer: "no, that didn't fix it", "just one person"
+        heard = _settle_words(kb, _apply_triage(kb, state, found), text)
+        return _answer(kb, heard, pending, value, now)
+    learned = _settle_words(kb, _apply_triage(kb, state, found), text)
+    if learned == state:
+        return _reask(kb, state, now, Message(kb.message("invalid.choice")))
+    if pending not in SCOPING or getattr(learned, pending) is not None:
+        return _advance(kb, learned, now)
+    # something else was said ("just one person" while asked who the contact is): keep it
+    noted = Message(kb.message("heard", said=cards.scope_said(kb, learned)))
+    return _reask(kb, learned, now, noted)
 
 
 def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
     """The first message of a conversation: a pasted error settles what it can."""
     state = replace(state, phase="active")
+    if tenant_facts.looks_like(text):
+        return _on_config(kb, state, text, now)
     found = triage(text, kb)
     state = _apply_triage(kb, state, found)
     if found.recognized:
-        return _advance(kb, state, now, _recognised(kb, found))
+        return _advance(kb, _settle_words(kb, state, text), now, _recognised(kb, found))
     symptom = match_option(kb, "symptom", text, cards.options(kb, "symptom"), numbers=False)
-    return _advance(kb, replace(state, symptom=symptom), now, (Message(kb.message("intro")),))
+    state = _settle_words(kb, replace(state, symptom=symptom), text)
+    said = cards.scope_said(kb, state)  # what the first message settled, in the answers' words
+    opening = kb.message("intro.heard", said=said) if said else kb.message("intro")
+    return _advance(kb, state, now, (Message(opening),))
+
+
+def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
+    """A pasted tenant configuration (asked for or not) becomes facts: its findings."""
+    pending = state.pending
+    if (
+        pending == "tenant_config"
+        and match_option(kb, pending, text, cards.options(kb, pending)) == "skip"
+    ):
+        return _answer(kb, state, pending, "skip", now)
+    partner = state.external_domain or next(iter(state.addresses), None)
+    found = tenant_facts.read(text, partner=partner, contact=state.contact_type)
+    if isinstance(found, str):
+        why = Message(kb.message("config.unreadable", reason=found))
+        if pending is not None:
+            return _reask(kb, state, now, why)
+        return _advance(kb, state, now, (why,))
+    state = replace(state, config=found)
+    return _advance(kb, state, now, (Message(kb.message("config.read")),))
 
 
 def _on_choice(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
@@ -177,11 +232,12 @@ def _on_check(
         return Transition(state)
     kind = _check_kind(kb, state)
     domain = state.home_domain if kind == "own_domain" else state.external_domain
-    state = replace(state, awaiting=None)
+    domains = state.checking or (domain or "",)
+    state = replace(state, awaiting=None, checking=())
     if isinstance(report, CheckReport):
-        return _advance(kb, state.with_check((domain or "",), report), now)
+        return _advance(kb, state.with_check(domains, report), now)
     reason = report[0].reason if report else kb.message("invalid.address")
-    if kind == "own_domain":
+    if domains == (state.home_domain,) and domains != (state.external_domain,):
         state = replace(state, home_domain=None, home_looked_up=True)
     else:
         state = replace(state, external_domain=None)
@@ -236,7 +292,7 @@ def _answer(
     if pending == "scope":
         return _advance(kb, replace(state, scope=value), now)
     if value == "skip":
-        kind = cards.DOMAIN_QUESTIONS[pending]
+        kind = cards.DOMAIN_QUESTIONS.get(pending, pending)
         return _advance(kb, replace(state, skipped=(*state.skipped, kind)), now)
     if value == "yes":
         done = replace(state, phase="done", updated_at=now)
@@ -255,13 +311,23 @@ def _advance(
     """Ask the first unsettled question, run the check the current cause needs, or show it."""
     state = replace(state, phase="active", pending=None, updated_at=now)
     for qid in SCOPING:
-        if getattr(state, qid) is None:
+        if getattr(state, qid) is None and _needs(kb, state.symptom, qid):
             return _ask(kb, state, qid, replies)
     if state.queue is None:
         state = _build_queue(kb, state)
     if not state.queue:
         return _escalate(kb, state, now, replies)
-    cause = kb.causes[state.queue[0]]
+    external = state.external_domain
+    if (
+        not state.tried
+        and external is not None
+        and "external_domain" not in state.skipped
+        and state.find_check((external,)) is None
+        and not is_consumer_domain(external, kb)
+    ):  # the contact's domain is a fact worth knowing before the first card
+        return _run_check(state, (external,), replies)
+    state = _order_by_facts(kb, state)
+    cause = kb.causes[(state.queue or ("",))[0]]
     kind = _check_kind(kb, state)
     if kind in DNS_KINDS and kind not in state.skipped:
         domain = state.home_domain if kind == "own_domain" else state.external_domain
@@ -272,21 +338,84 @@ def _advance(
                 kb, state, "home_domain" if kind == "own_domain" else "external_domain", replies
             )
         if state.find_check((domain,)) is None:
-            return _effect(state, "check", RunCheck((domain,)), replies)
+            return _run_check(state, (domain,), replies)
     if kind == "contact_format" and kind not in state.skipped and not state.addresses:
         return _ask(kb, state, "contact_address", replies)
     result = _check_result(kb, state, kind)
     if not state.tried and result is not None and result.status == "problem":
-        state = _promote(kb, state, kind)
+        state = _order_by_facts(kb, _promote(kb, state, kind))
         cause = kb.causes[(state.queue or (cause.id,))[0]]
-    check = _live_check(kb, cause, kind, result)
+    diagnosed = result is not None and result.status == "problem"
+    diagnosed = diagnosed and PROBLEM_DIAGNOSES.get(kind or "") == cause.id
+    if cause.config_findings and (state.config is not None or not diagnosed):
+        # after the free evidence (DNS) and unless it already explains the cause: the configuration
+        config = _config_step(kb, state, cause, now, replies)
+        if config is not None:
+            return config
     queue = state.queue or ()
     state = replace(state, queue=queue[1:], tried=(*state.tried, cause.id))
-    card = cards.resolution_card(kb, cause, check)
+    if (
+        cause.cleared_by_check
+        and cause.check == kind
+        and isinstance(result, CheckReport)
+        and result.status == "ok"
+    ):  # the live check rules this cause out: one line instead of a card
+        checked = ", ".join(r.domain for r in result.results)
+        line = Message(kb.message("check.cleared", cause=cause.title, domain=checked))
+        return _advance(kb, state, now, (*replies, line))
+    check = _live_check(kb, cause, kind, result)
+    card = cards.resolution_card(kb, cause, check, state)
     return _ask(kb, state, "fixed", (*replies, card))
 
 
+def _symptom_causes(kb: Knowledge, symptom: str | None) -> tuple[str, ...]:
+    """The causes of a symptom that has its own (meeting join), in file order; else none."""
+    return tuple(c.id for c in kb.causes.values() if symptom is not None and symptom in c.symptoms)
+
+
+def _needs(kb: Knowledge, symptom: str | None, qid: str) -> bool:
+    """Whether scoping question ``qid`` decides anything: always for the table's causes; for a
+    symptom with its own causes (meeting join) how many contacts never does, and the contact type
+    only when one of those causes is limited to a contact type."""
+    own = _symptom_causes(kb, symptom)
+    if not own or qid == "symptom":
+        return True
+    return qid == "contact_type" and any(kb.causes[c].contact_types for c in own)
+
+
+def _config_step(
+    kb: Knowledge, state: DialogState, cause: Cause, now: float, replies: tuple[Reply, ...]
+) -> Transition | None:
+    """A configuration cause: ask for the configuration once; a clean one rules the cause out
+    (one line), findings that confirm it become the card's evidence. ``None``: no such fact."""
+    if state.config is None:
+        if "tenant_config" in state.skipped:
+            return None
+        return _ask(kb, state, "tenant_config", replies)
+    queue = state.queue or ()
+    done = replace(state, queue=queue[1:], tried=(*state.tried, cause.id))
+    if tenant_facts.rules_out(state.config, cause.config_findings):
+        line = Message(kb.message("check.cleared.config", cause=cause.title))
+        return _advance(kb, done, now, (*replies, line))
+    confirmed = tenant_facts.confirming(state.config, cause.config_findings)
+    if not confirmed:
+        return None
+    check = LiveCheck(
+        title=kb.message("check.title.tenant_config"),
+        meaning=confirmed[0].message,
+        facts=tuple((f.severity, f.message) for f in confirmed[1:]),
+    )
+    card = cards.resolution_card(kb, cause, check, done)
+    return _ask(kb, done, "fixed", (*replies, card))
+
+
 def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
+    own = _symptom_causes(kb, state.symptom)
+    if own:
+        queue = tuple(
+            c for c in own if c not in state.tried and kb.causes[c].applies_to(state.contact_type)
+        )
+        return replace(state, queue=queue, cell_check=None)
     try:
         cell = kb.cell(state.contact_type or "", state.scope or "")
     except KeyError:
@@ -302,6 +431,7 @@ def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
         for c in dict.fromkeys(candidates)
         if c in kb.causes
         and c not in state.tried
+        and not kb.causes[c].symptoms
         and (c in cell.causes or kb.causes[c].applies_to(state.contact_type))
     )
     cell_check = next(
@@ -313,6 +443,37 @@ def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
         None,
     )
     return replace(state, queue=queue, cell_check=cell_check)
+
+
+def _order_by_facts(kb: Knowledge, state: DialogState) -> DialogState:
+    """Let facts decide what leads: a contact domain that doesn't exist → check the address;
+    a consumer Skype contact → not supported (nothing else can help)."""
+    queue = state.queue or ()
+    lead: str | None = None
+    external = state.external_domain
+    report = state.find_check((external,)) if external else None
+    if report is not None and any(
+        f.code == DOMAIN_NOT_FOUND for r in report.results for f in r.findings
+    ):
+        lead = CHECK_ADDRESS
+    elif CONSUMER_SKYPE in state.facts and state.contact_type == CONSUMER:
+        lead = NOT_SUPPORTED
+    elif state.config:
+        own = _symptom_causes(kb, state.symptom)
+        lead = next(
+            (
+                c.id
+                for c in kb.causes.values()
+                if c.id not in state.tried
+                and c.applies_to(state.contact_type)
+                and (c.id in own if own else not c.symptoms)
+                and tenant_facts.confirming(state.config, c.config_findings)
+            ),
+            None,
+        )
+    if lead is None or lead not in kb.causes or lead in state.tried or queue[:1] == (lead,):
+        return state
+    return replace(state, queue=(lead, *(c for c in queue if c != lead)))
 
 
 def _check_kind(kb: Knowledge, state: DialogState) -> str | None:
@@ -384,7 +545,10 @@ def _sanitise(kb: Knowledge, state: DialogState) -> DialogState:
         queue=None if state.queue is None else tuple(c for c in state.queue if c in kb.causes),
         tried=tuple(c for c in state.tried if c in kb.causes),
     )
-    if clean.queue is not None and None in (clean.symptom, clean.contact_type, clean.scope):
+    settled = [
+        getattr(clean, qid) for qid in SCOPING if qid == "symptom" or _needs(kb, clean.symptom, qid)
+    ]
+    if clean.queue is not None and None in settled:
         clean = replace(clean, queue=None, tried=())
     return clean
 
@@ -403,6 +567,12 @@ def _reask(kb: Knowledge, state: DialogState, now: float, why: Message) -> Trans
     state = replace(state, updated_at=now)
     pending = cast(QuestionId, state.pending)
     return Transition(state, (why, cards.question(kb, state, pending)))
+
+
+def _run_check(
+    state: DialogState, domains: tuple[str, ...], replies: tuple[Reply, ...]
+) -> Transition:
+    return _effect(replace(state, checking=domains), "check", RunCheck(domains), replies)
 
 
 def _effect(
@@ -432,6 +602,26 @@ def _apply_triage(kb: Knowledge, state: DialogState, found: Triage) -> DialogSta
         state = _note_contact(kb, state, address)
     if state.external_domain is None and found.domains:
         state = replace(state, external_domain=found.domains[0])
+    return state
+
+
+def _settle_words(kb: Knowledge, state: DialogState, text: str) -> DialogState:
+    """What free words say about questions not answered yet ("just one person", "my messages to
+    …"), and facts no question asks (a consumer Skype contact). Never overrides an answer."""
+
+    def heard(qid: str, opts: tuple[Option, ...]) -> str | None:
+        return find_in_words(kb, f"phrases.{qid}", text, [o.id for o in opts])
+
+    state = replace(
+        state,
+        symptom=state.symptom or heard("symptom", kb.symptoms),
+        contact_type=state.contact_type or heard("contact_type", kb.contact_types),
+        scope=state.scope or heard("scope", kb.scopes),
+    )
+    if CONSUMER_SKYPE not in state.facts and mentions(kb, f"phrases.fact.{CONSUMER_SKYPE}", text):
+        state = replace(state, facts=(*state.facts, CONSUMER_SKYPE))
+        if state.contact_type is None and any(o.id == CONSUMER for o in kb.contact_types):
+            state = replace(state, contact_type=CONSUMER)
     return state
 
 

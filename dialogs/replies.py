@@ -7,6 +7,7 @@ when it is pressed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -55,8 +56,12 @@ class ChoicePayload:
 
 @dataclass(frozen=True)
 class Choice:
+    """A button: ``label`` short enough for every client, ``detail`` the full wording of the
+    answer for the card's body ("" when the label says it all)."""
+
     label: str
     payload: ChoicePayload
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,15 @@ class Message:
 @dataclass(frozen=True)
 class Question:
     """A question with buttons. ``answer`` is set when re-rendering a card that was answered,
-    so its buttons disappear and the chosen label shows instead."""
+    so its buttons disappear and the chosen label shows instead. ``lead``: short notes of the same
+    step shown above the question (see :func:`one_per_step`)."""
 
     question: str
     text: str
     choices: tuple[Choice, ...]
     revision: int
     answer: str | None = None
+    lead: tuple[str, ...] = ()
 
     def answered(self, payload: ChoicePayload) -> Question:
         label = next((c.label for c in self.choices if c.payload == payload), payload.value)
@@ -95,7 +102,12 @@ class LiveCheck:
 
 @dataclass(frozen=True)
 class ResolutionCard:
-    """A cause and its resolution, as the article gives it and as done in Teams today."""
+    """A cause and its resolution, as the article gives it and as done in Teams today.
+
+    ``summary`` leads with the conclusion (what the live check means here), then the cause and
+    what the user said. ``lead``: short notes of the same step shown first ("Checked, fine: …");
+    ``question``: the question the card ends with ("Did this fix it?") and its buttons, when the
+    step is folded into one message (see :func:`one_per_step`)."""
 
     title: str
     cause_id: str
@@ -107,6 +119,8 @@ class ResolutionCard:
     notes: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     check: LiveCheck | None = None
+    lead: tuple[str, ...] = ()
+    question: Question | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,11 @@ class TriageCard:
 
 @dataclass(frozen=True)
 class EscalationCard:
-    """'Still need help': a summary ready to paste into a ticket, and where to send it."""
+    """'Still need help': a summary ready to paste into a ticket, and where to send it.
+
+    ``facts`` are the summary's items as (label, value), one line each, for renderers that lay
+    them out (a fact set, a code block); ``summary`` is the same as plain lines. ``text`` leads with
+    the organisation's own ``contact`` / ``ticket_url`` when it has them."""
 
     title: str
     text: str
@@ -141,9 +159,43 @@ class EscalationCard:
     contact: str = ""
     ticket_url: str = ""
     links: tuple[Link, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()
+    lead: tuple[str, ...] = ()
 
 
 Reply = Message | Question | ResolutionCard | CheckCard | TriageCard | EscalationCard
+
+
+def one_per_step(replies: Sequence[Reply]) -> tuple[Reply, ...]:
+    """One step's replies as one message: notes (:class:`Message`) go into the ``lead`` of the
+    question or card they precede, and the question after a resolution card is carried in that
+    card. Renderers show the result as a single message per user step; a step that is only notes
+    becomes one :class:`Message`."""
+    out: list[Reply] = []
+    notes: list[str] = []
+    for reply in replies:
+        if isinstance(reply, Message):
+            notes.append(reply.text)
+            continue
+        last = out[-1] if out else None
+        if (
+            isinstance(reply, Question)
+            and isinstance(last, ResolutionCard)
+            and last.question is None
+            and not notes
+        ):
+            out[-1] = replace(last, question=reply)
+            continue
+        if notes and isinstance(reply, Question | ResolutionCard | EscalationCard):
+            reply = replace(reply, lead=(*reply.lead, *notes))
+        elif notes:
+            out.append(Message("\n\n".join(notes)))
+        notes = []
+        out.append(reply)
+    if notes:
+        out.append(Message("\n\n".join(notes)))
+    return tuple(out)
+
 
 __all__ = [
     "CheckCard",
@@ -158,4 +210,5 @@ __all__ = [
     "Reply",
     "ResolutionCard",
     "TriageCard",
+    "one_per_step",
 ]

@@ -32,6 +32,7 @@ QuestionId = Literal[
     "home_domain",
     "external_domain",
     "contact_address",
+    "tenant_config",
 ]
 QUESTION_IDS: frozenset[str] = frozenset(get_args(QuestionId))
 _RELATIONS = ("same_cloud", "cross_cloud", "server_partner", "unknown")
@@ -51,7 +52,9 @@ class DialogState:
 
     ``queue`` is ``None`` until the table cell is settled; then the causes still to show, in order.
     ``revision`` counts questions asked and survives restarts, so a button from any earlier card
-    is recognised as stale.
+    is recognised as stale. ``checking`` names the domains of the DNS check under way; ``facts``
+    holds what the user said that no question asks (e.g. ``consumer_skype``); ``config`` the
+    findings of a pasted tenant configuration (``None``: none given).
     """
 
     phase: Phase = "new"
@@ -71,6 +74,9 @@ class DialogState:
     cell_check: str | None = None
     skipped: tuple[str, ...] = ()
     checks: tuple[CheckRun, ...] = field(default=())
+    checking: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+    config: tuple[Finding, ...] | None = None
     updated_at: float = 0.0
 
     def fresh(self) -> DialogState:
@@ -107,6 +113,9 @@ class DialogState:
                 {"domains": list(c.domains), "report": report_to_dict(c.report)}
                 for c in self.checks
             ],
+            "checking": list(self.checking),
+            "facts": list(self.facts),
+            "config": None if self.config is None else _findings_to_list(self.config),
             "updated_at": self.updated_at,
         }
 
@@ -180,6 +189,9 @@ def _state_from_dict(data: object) -> DialogState:
         cell_check=_opt_str(data["cell_check"]),
         skipped=_strs(data["skipped"]),
         checks=tuple(CheckRun(_strs(c["domains"]), report_from_dict(c["report"])) for c in checks),
+        checking=_strs(data.get("checking", [])),
+        facts=_strs(data.get("facts", [])),
+        config=None if data.get("config") is None else _findings_from_list(data["config"]),
         updated_at=_num(data["updated_at"]),
     )
 

@@ -8,6 +8,7 @@ override included): no wording here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from dialogs.replies import (
     CheckCard,
@@ -27,6 +28,9 @@ def render_text(reply: Reply, m: Wording) -> str:
     """``reply`` as text in the wording ``m`` (``Knowledge.wording``)."""
     if isinstance(reply, Message):
         return reply.text
+    if isinstance(reply, Question | ResolutionCard | EscalationCard) and reply.lead:
+        # notes of the same step (see dialogs.replies.one_per_step)
+        return _join([*reply.lead, render_text(replace(reply, lead=()), m)])
     if isinstance(reply, Question):
         return _question(reply, m)
     if isinstance(reply, ResolutionCard):
@@ -60,7 +64,7 @@ def _links(links: tuple[Link, ...]) -> str:
 def _question(q: Question, m: Mapping[str, str]) -> str:
     if q.answer is not None:
         return f"{q.text}\n{m['render.answer']}: **{q.answer}**"
-    choices = _bullets([c.label for c in q.choices], numbered=True)
+    choices = _bullets([c.detail or c.label for c in q.choices], numbered=True)
     hint = m["render.choose"] if q.choices else ""
     return "\n".join(p for p in (f"**{q.text}**", choices, hint) if p)
 
@@ -76,6 +80,7 @@ def _resolution(card: ResolutionCard, m: Wording) -> str:
             _section(m["render.notes"], _bullets(card.notes)),
             _section(m["render.links"], _links(card.links)),
             render_live_check(card.check, m) if card.check else "",
+            _question(card.question, m) if card.question else "",
         ]
     )
 

@@ -377,10 +377,10 @@ class _Judgement:
         if failed:
             self.dns_failure(failed[0], srv.target)
         elif kind.kind == "on_premises":
-            variant, severity = ("backup", "warning") if backup else ("", None)
+            severity: Severity | None = "warning" if backup else None
             self.add(
                 "federation_srv_target_unresolvable",
-                variant,
+                "backup" if backup else "",
                 severity,
                 name=name,
                 target=srv.target,

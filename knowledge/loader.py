@@ -294,7 +294,9 @@ class _Draft:
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
     entries = _validated(_OPTIONS, value, at)
-    options = [(Option(e.id, e.label, e.description), at.index(i)) for i, e in enumerate(entries)]
+    options = [
+        (Option(e.id, e.label, e.description, e.short), at.index(i)) for i, e in enumerate(entries)
+    ]
     if not options:
         at.fail("must list at least one entry")
     _unique_ids([(o.id, a) for o, a in options])
@@ -318,6 +320,9 @@ def _cause(raw: CauseEntry, at: _At) -> Cause:
         check=raw.check,
         check_meaning={str(k): v for k, v in raw.check_meaning.items()},
         contact_types=tuple(raw.contact_types),
+        symptoms=tuple(raw.symptoms),
+        cleared_by_check=raw.cleared_by_check,
+        config_findings=tuple(raw.config_findings),
     )
 
 
@@ -808,6 +813,8 @@ def _check_references(draft: _Draft) -> None:
         need(cause.resolution, draft.resolutions, at.key("resolution"), "resolution")
         for j, contact_type in enumerate(cause.contact_types):
             need(contact_type, contact_types, at.key("contact_types").index(j), "contact type")
+        for j, symptom in enumerate(cause.symptoms):
+            need(symptom, symptoms, at.key("symptoms").index(j), "symptom")
     for i, cause_id in enumerate(draft.follow_up_causes):
         need(cause_id, draft.causes, draft.follow_up_at.index(i), "cause")
     for entry in draft.signatures.values():

@@ -20,11 +20,13 @@ class Link:
 
 @dataclass(frozen=True)
 class Option:
-    """An answer the user can pick: a symptom, a contact type or a scope."""
+    """An answer the user can pick: a symptom, a contact type or a scope. ``short`` is the
+    button's label (clients cut long ones); ``label`` the full wording shown in the card."""
 
     id: str
     label: str
     description: str = ""
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,11 @@ class Resolution:
 class Cause:
     """A likely cause. ``check`` says which live check backs it; ``check_meaning`` maps a check
     status (``ok`` | ``problem`` | ``dns_error``) to what that result means for this cause.
-    ``contact_types`` limits the cause to those kinds of contact (empty: any)."""
+    ``contact_types`` limits the cause to those kinds of contact (empty: any); ``symptoms`` makes it
+    a cause of those symptoms only, shown instead of the table's cell (empty: the table decides).
+    ``cleared_by_check``: an ``ok`` result of its own check rules the cause out.
+    ``config_findings``: the codes of pasted-configuration findings that confirm this cause; the
+    dialog asks for the configuration before its card (and a clean one rules it out)."""
 
     id: str
     title: str
@@ -53,6 +59,9 @@ class Cause:
     check: CheckKind = "none"
     check_meaning: dict[str, str] = field(default_factory=dict)
     contact_types: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    cleared_by_check: bool = False
+    config_findings: tuple[str, ...] = ()
 
     def applies_to(self, contact_type: str | None) -> bool:
         return not self.contact_types or contact_type is None or contact_type in self.contact_types

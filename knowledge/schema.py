@@ -125,6 +125,7 @@ class OptionEntry(_Strict):
     id: Id
     label: Text
     description: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+    short: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
     source: Source | None = None
 
 
@@ -143,6 +144,9 @@ class CauseEntry(_Strict):
     check: CheckKind = "none"
     check_meaning: dict[CheckStatus, Text] = {}
     contact_types: list[Id] = []
+    symptoms: list[Id] = []
+    cleared_by_check: bool = False
+    config_findings: list[Id] = []
     source: Source | None = None
 
 

@@ -94,9 +94,15 @@ def test_synonyms_name_only_real_options() -> None:
         "home_domain": {"skip"},
         "external_domain": {"skip"},
         "contact_address": {"skip"},
+        "tenant_config": {"skip"},
         "command": {"help", "restart", "cancel"},
     }
     for key in KB.messages:
         if key.startswith("synonyms."):
             _, question, value = key.split(".")
             assert value in ids[question], key
+    phrase_ids = {**ids, "fact": {"consumer_skype"}, "smalltalk": {"greeting", "thanks"}}
+    for key in KB.messages:
+        if key.startswith("phrases."):
+            _, question, value = key.split(".")
+            assert value in phrase_ids[question], key

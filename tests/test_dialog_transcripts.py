@@ -2,7 +2,8 @@
 real FedBot — shipped knowledge, real federation checker, a real DNS server on loopback serving the
 fixture zones, a real state store.
 
-A transcript file holds ``conversations``; each has ``name``, optional ``settings``
+A transcript file holds ``conversations``; each has ``name``, optional ``requires`` (a module the
+conversation needs; skipped without it), optional ``settings``
 (``home_domains``, ``dns_timeout``, ``state``: ``memory`` | ``sqlite``, ``user_email``) and
 ``steps``. A step is one of
 
@@ -12,6 +13,9 @@ A transcript file holds ``conversations``; each has ``name``, optional ``setting
 - ``press: {question, value, revision, arg}`` — send a raw button payload;
 - ``reopen: true`` — close FedBot (and its store) and create a new one on the same state;
 - ``wait: SECONDS`` — let the clock run (expiry);
+- ``only_if_asked: QUESTION`` with ``say``/``choose`` — answer only if the last reply asked
+  QUESTION; otherwise the step's ``expect`` applies to the previous step's replies (for a question
+  that depends on an optional part, e.g. the tenant configuration);
 
 with ``expect`` (every key optional): ``kinds`` (reply type names, in order), ``question`` (id of
 the last question asked, or null), ``cause`` (cause id of the resolution card), ``check`` (status
@@ -23,6 +27,7 @@ the replies rendered as text, case-insensitive).
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,13 +37,20 @@ import yaml
 
 from bot.config import Settings
 from bot.service import FedBot, Turn
-from dialogs.replies import ChoicePayload, EscalationCard, Question, Reply, ResolutionCard
+from dialogs.replies import (
+    ChoicePayload,
+    EscalationCard,
+    Question,
+    Reply,
+    ResolutionCard,
+    one_per_step,
+)
 from dialogs.text import render_text
 from knowledge.loader import load_knowledge
 from tests.dnsserver import DnsTestServer, start_dns_server
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
-STEP_KEYS = {"say", "repeat", "choose", "press", "reopen", "wait", "expect"}
+STEP_KEYS = {"say", "repeat", "choose", "press", "reopen", "wait", "expect", "only_if_asked"}
 EXPECT_KEYS = {"kinds", "question", "cause", "check", "codes", "escalation", "contains", "absent"}
 
 
@@ -46,7 +58,10 @@ def _conversations() -> Iterator[Any]:
     for path in sorted(TRANSCRIPTS.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         for conv in doc["conversations"]:
-            yield pytest.param(conv, id=f"{path.stem}:{conv['name']}")
+            needs = conv.get("requires")
+            missing = needs is not None and importlib.util.find_spec(needs) is None
+            marks = pytest.mark.skip(reason=f"{needs} not present") if missing else ()
+            yield pytest.param(conv, id=f"{path.stem}:{conv['name']}", marks=marks)
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +126,9 @@ class Player:
         question = next(
             q for q in reversed(self.questions) if wanted is None or q.question == wanted
         )
-        exact = [c for c in question.choices if c.label.lower() == label.lower()]
-        matches = exact or [c for c in question.choices if label.lower() in c.label.lower()]
+        names = [(c, f"{c.label}\n{c.detail}".lower()) for c in question.choices]
+        exact = [c for c, n in names if label.lower() in n.split("\n")]
+        matches = exact or [c for c, n in names if label.lower() in n]
         labels = [c.label for c in question.choices]
         assert len(matches) == 1, f"choose {label!r}: not exactly one of {labels}"
         return matches[0].payload
@@ -124,6 +140,10 @@ def _check(replies: list[Reply], expect: dict[str, Any], where: str) -> None:
     wording = load_knowledge("").wording
     text = "\n\n".join(render_text(r, wording) for r in replies)
     context = f"{where}\n--- replies ---\n{text}"
+    # One message per step: folded, every step is at most one reply, and it says the same.
+    folded = one_per_step(replies)
+    assert len(folded) <= 1, context
+    assert "\n\n".join(render_text(r, wording) for r in folded).split() == text.split(), context
     if "kinds" in expect:
         assert [type(r).__name__ for r in replies] == expect["kinds"], context
     if "question" in expect:
@@ -153,6 +173,7 @@ def _check(replies: list[Reply], expect: dict[str, Any], where: str) -> None:
 async def test_transcript(conv: dict[str, Any], dns: DnsTestServer, tmp_path: Path) -> None:
     player = Player(conv, dns, tmp_path)
     bot = await player.open()
+    replies: list[Reply] = []
     try:
         for number, step in enumerate(conv["steps"], start=1):
             unknown = set(step) - STEP_KEYS
@@ -163,6 +184,10 @@ async def test_transcript(conv: dict[str, Any], dns: DnsTestServer, tmp_path: Pa
                 continue
             if "wait" in step:
                 player.clock.now += float(step["wait"])
+                continue
+            asked = [r.question for r in replies if isinstance(r, Question)] if number > 1 else []
+            if "only_if_asked" in step and (asked[-1:] != [step["only_if_asked"]]):
+                _check(replies, step.get("expect", {}), f"{conv['name']}, step {number}: {step}")
                 continue
             replies = await player.turn(step)
             _check(replies, step.get("expect", {}), f"{conv['name']}, step {number}: {step}")

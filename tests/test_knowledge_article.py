@@ -47,6 +47,11 @@ def test_stable_ids(kb: Knowledge) -> None:
         "not_supported",
         "edge_connectivity",
         "hybrid_split",
+        "check_address",
+        "meeting_external_access",
+        "meeting_anonymous_join",
+        "meeting_policies",
+        "meeting_lobby",
     }
     assert all(o.label and o.description for o in (*kb.symptoms, *kb.contact_types, *kb.scopes))
 
