@@ -91,7 +91,7 @@ class DedupeEvents(AsyncMiddleware):
     ) -> BoltResponse:
         event_id = req.body.get("event_id")
         is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not self.once.claim(f"event:{event_id}"):
+        if is_event and not await self.once.claim(f"slack:event:{event_id}"):
             return BoltResponse(status=200, body="")
         return await next()
 
@@ -150,7 +150,7 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
-        self.once = Once()
+        self.once = Once(bot.store)
         knowledge_messages = getattr(getattr(bot, "knowledge", None), "messages", None)
         self.messages: Mapping[str, str] = (
             knowledge_messages if isinstance(knowledge_messages, Mapping) else {}
@@ -249,7 +249,9 @@ class SlackAdapter:
         container, message = body["container"], body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
-        if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
+        if payload is None or not await self.once.claim(
+            f"slack:press:{channel}:{message_ts}:{block_id}"
+        ):
             return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")
@@ -333,11 +335,11 @@ class SlackAdapter:
         if card is None:
             return
         thread = str(event.get("thread_ts") or event["ts"])
-        key = f"thread:{team}:{channel}:{thread}"
-        if not self.once.claim(key):
+        key = f"slack:thread:{team}:{channel}:{thread}"
+        if not await self.once.claim(key):
             return  # this thread already has its auto-reply
         if not await self._post(channel, thread, [card]):
-            self.once.release(key)
+            await self.once.release(key)
 
     async def _post(
         self,

@@ -55,7 +55,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         bot=bot,
         labels=CardLabels(messages, {c: texts.cloud_label(c) for c in get_args(Cloud)}),
         apology=messages.get("error.apology", ""),
-        once=Once(),
+        once=Once(bot.store),
     )
     app.router.add_post(MESSAGES_PATH, MessagesEndpoint(CloudAdapter(auth), turns))
 
