@@ -1,0 +1,108 @@
+"""``/slack/events`` under hostile header bytes and bodies: never a 500.
+
+Requests are written byte for byte on a raw socket (no client library normalises the headers):
+every request without a valid signature is 401 whatever its header bytes, a correctly signed
+body nested absurdly deep is 400, and the app answers normally afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.dnsserver import start_dns_server
+from tests.test_slack_app import SECRET, Slack, _start
+from tests.test_slack_helpers import sign
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[Slack]:
+    dns = start_dns_server()
+    async for running in _start(dns):
+        yield running
+    dns.stop()
+
+
+async def raw_post(url: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = b"POST /slack/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    head += b"Content-Type: application/json\r\n"
+    head += b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+    for name, value in headers:
+        head += name + b": " + value + b"\r\n"
+    writer.write(head + b"\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+BODY = json.dumps({"type": "event_callback", "event_id": "Ev1", "team_id": "T1", "event": {}})
+NOW = str(int(time.time()))
+GOOD_SIG = sign(SECRET, BODY, int(NOW))["X-Slack-Signature"]
+
+HOSTILE: list[tuple[str, list[tuple[bytes, bytes]]]] = [
+    ("no headers", []),
+    (
+        "5,000-digit timestamp",
+        [(b"X-Slack-Request-Timestamp", b"1" * 5000), (b"X-Slack-Signature", GOOD_SIG.encode())],
+    ),
+    (
+        "arabic-indic digits",
+        [
+            (b"X-Slack-Request-Timestamp", "١٧٠٠٠٠٠٠٠٠".encode()),
+            (b"X-Slack-Signature", GOOD_SIG.encode()),
+        ],
+    ),
+    (
+        "superscript digits",
+        [
+            (b"X-Slack-Request-Timestamp", "¹²³".encode()),
+            (b"X-Slack-Signature", b"v0=" + b"0" * 64),
+        ],
+    ),
+    (
+        "latin-1 signature",
+        [(b"X-Slack-Request-Timestamp", NOW.encode()), (b"X-Slack-Signature", b"v0=\xe9\xff\xfe")],
+    ),
+    (
+        "utf-8 signature",
+        [
+            (b"X-Slack-Request-Timestamp", NOW.encode()),
+            (b"X-Slack-Signature", "v0=ünïcode".encode()),
+        ],
+    ),
+    (
+        "negative timestamp",
+        [(b"X-Slack-Request-Timestamp", b"-1"), (b"X-Slack-Signature", GOOD_SIG.encode())],
+    ),
+    (
+        "wrong signature",
+        [(b"X-Slack-Request-Timestamp", NOW.encode()), (b"X-Slack-Signature", b"v0=" + b"a" * 64)],
+    ),
+    (
+        "stale timestamp",
+        [(b"X-Slack-Request-Timestamp", b"1000000000"), (b"X-Slack-Signature", GOOD_SIG.encode())],
+    ),
+]
+
+
+@pytest.mark.parametrize("headers", [h for _, h in HOSTILE], ids=[n for n, _ in HOSTILE])
+async def test_unsigned_requests_are_401_whatever_their_header_bytes(
+    slack: Slack, headers: list[tuple[bytes, bytes]]
+) -> None:
+    assert await raw_post(slack.url, BODY.encode(), headers) == 401
+    # and the server still answers a correctly signed request
+    ok = [(k.encode(), v.encode()) for k, v in sign(SECRET, BODY).items()]
+    assert await raw_post(slack.url, BODY.encode(), ok) in (200, 400, 404)
+
+
+@pytest.mark.parametrize("depth", [2_000, 100_000])
+async def test_a_signed_body_nested_absurdly_deep_is_400(slack: Slack, depth: int) -> None:
+    body = '{"type": "event_callback", "event": ' + "[" * depth + "]" * depth + "}"
+    headers = [(k.encode(), v.encode()) for k, v in sign(SECRET, body).items()]
+    assert await raw_post(slack.url, body.encode(), headers) == 400
