@@ -37,6 +37,8 @@ class Settings:
     dns_timeout: float = 5.0
     state_url: str = "sqlite:///fedbot.db"
     conversation_ttl: float = 24 * 3600.0
+    # seconds work in flight gets on SIGTERM (fedbot serve --shutdown-timeout)
+    shutdown_timeout: float = 30.0
     app_id: str = ""
     app_password: str = ""
     app_type: str = "MultiTenant"

@@ -106,3 +106,30 @@ async def test_a_signed_body_nested_absurdly_deep_is_400(slack: Slack, depth: in
     body = '{"type": "event_callback", "event": ' + "[" * depth + "]" * depth + "}"
     headers = [(k.encode(), v.encode()) for k, v in sign(SECRET, body).items()]
     assert await raw_post(slack.url, body.encode(), headers) == 400
+
+
+async def test_a_slack_500_with_a_text_body_is_retried_then_delivered(slack: Slack) -> None:
+    from tests.test_slack_app import PASTED
+
+    slack.fake.server_errors["chat.postMessage"] = 2
+    event = slack.message(PASTED, channel="C500")
+    assert await slack.event(event) == 200
+    await slack.fake.wait_for(lambda: slack.fake.posted("C500"), 15)
+    assert len(slack.fake.calls["chat.postMessage#500"]) == 2
+    assert len(slack.fake.posted("C500")) == 1
+
+
+async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack) -> None:
+    """Slack down beyond the retries: nothing crashes, the loss is logged, and the thread is not
+    marked answered, so the next paste there (Slack back) gets its reply."""
+    from tests.test_slack_app import PASTED
+
+    slack.fake.server_errors["chat.postMessage"] = 4  # first try + 3 retries
+    event = slack.message(PASTED, channel="C501")
+    assert await slack.event(event) == 200
+    await slack.fake.wait_for(lambda: len(slack.fake.calls["chat.postMessage#500"]) == 4, 20)
+    again = slack.message(PASTED, channel="C501", thread_ts=event["ts"])
+    assert await slack.event(again) == 200
+    await slack.fake.wait_for(lambda: slack.fake.posted("C501"), 15)
+    (reply,) = slack.fake.posted("C501")
+    assert reply["thread_ts"] == event["ts"]

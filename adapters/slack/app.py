@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -43,7 +44,7 @@ from adapters.slack.inbound import (
     reply_thread,
     thread_of,
 )
-from adapters.slack.web import SlackWeb, library_logger
+from adapters.slack.web import SlackWeb, describe, library_logger
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
@@ -367,9 +368,16 @@ class SlackAdapter:
         try:
             await self.web.post_message(channel, thread_ts, message.json_fields)
             return True
-        except SlackApiError as error:
-            log.warning(
-                "slack: chat.postMessage in %s failed: %s", channel, error.response.get("error")
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+            # After the client's bounded retries (429, 5xx with any body, dropped connections):
+            # logged once, with what was lost.
+            lost = message.json_fields[:160]
+            log.error(
+                "slack: reply to %s (thread %s) lost after retries: %s; message: %s",
+                channel,
+                thread_ts or "-",
+                describe(error),
+                lost,
             )
             if response_url is None:
                 return False
