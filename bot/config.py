@@ -43,6 +43,7 @@ class Settings:
     app_password: str = ""
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
+    allow_emulator: bool = False  # accept Bot Framework Emulator tokens (for our app id only)
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -66,6 +67,7 @@ class Settings:
             app_password=e.get("MicrosoftAppPassword", ""),
             app_type=e.get("MicrosoftAppType") or "MultiTenant",
             app_tenant_id=e.get("MicrosoftAppTenantId", ""),
+            allow_emulator=e.get("FEDBOT_ALLOW_EMULATOR", "").lower() in ("1", "true", "yes"),
             slack_bot_token=e.get("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=e.get("SLACK_SIGNING_SECRET", ""),
             slack_app_token=e.get("SLACK_APP_TOKEN", ""),

@@ -47,7 +47,9 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     from adapters.teams.turns import TeamsTurns
 
     auth = CachingAuthentication(
-        ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
+        ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)),
+        app_id=settings.app_id,
+        allow_emulator=settings.allow_emulator,
     )
     messages = _messages(bot)
     texts = load_texts()

@@ -18,6 +18,7 @@ from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from adapters.teams.connector import AuthUnavailable
 from adapters.teams.turns import TeamsTurns
 from adapters.teams.wire import read_activity
 
@@ -77,6 +78,9 @@ class MessagesEndpoint:
         except PermissionError as exc:
             log.info("rejected /api/messages: %s", exc)
             return _problem(401, "unauthorized")
+        except AuthUnavailable as exc:
+            log.warning("/api/messages: %s; answering 503 so the channel retries", exc)
+            return _problem(503, "authentication temporarily unavailable")
         except Exception:
             # The turn logic answers its own failures; this is botbuilder around it.
             log.exception("teams activity failed in conversation %s", activity.conversation.id)
