@@ -59,9 +59,11 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         apology=messages.get("error.apology", ""),
         once=Once(bot.store),
     )
-    app.router.add_post(MESSAGES_PATH, MessagesEndpoint(CloudAdapter(auth), turns))
+    endpoint = MessagesEndpoint(CloudAdapter(auth), turns)
+    app.router.add_post(MESSAGES_PATH, endpoint)
 
     async def close_connections(_app: web.Application) -> None:
+        await endpoint.drain(settings.shutdown_timeout)  # turns acknowledged early finish first
         await auth.close()
 
     app.on_cleanup.append(close_connections)

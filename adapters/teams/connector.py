@@ -27,6 +27,7 @@ from typing import Any
 
 import aiohttp
 import jwt
+from azure.core.exceptions import DeserializationError
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AppCredentials,
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
 MAX_CACHED_CLIENTS = 256
 CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 30.0
+READ_TIMEOUT = 10.0
 TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry a cached access token is renewed
 
 
@@ -75,11 +76,21 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
         attempt = 0
         while True:
             assert self.next is not None
-            response = await self.next.send(request, **kwargs)
-            status = response.http_response.status_code
-            if status not in RETRY_STATUSES or attempt >= self.retries:
-                return response
-            delay = self._delay(attempt, response.http_response.headers.get("Retry-After"))
+            try:
+                response = await self.next.send(request, **kwargs)
+            except (aiohttp.ClientError, TimeoutError, DeserializationError) as error:
+                # refused, dropped, timed out, or an answer with a body that is not JSON (a
+                # proxy's text/HTML error page: msrest fails on it before its status is seen)
+                if attempt >= self.retries:
+                    raise
+                status, retry_after = type(error).__name__, None
+            else:
+                status = response.http_response.status_code
+                # any 5xx, whatever its body (HTML and text bodies from proxies included)
+                if not (status in RETRY_STATUSES or status >= 500) or attempt >= self.retries:
+                    return response
+                retry_after = response.http_response.headers.get("Retry-After")
+            delay = self._delay(attempt, retry_after)
             attempt += 1
             log.warning(
                 "connector answered %s to %s %s; retry %d in %.2fs",
