@@ -67,3 +67,18 @@ async def test_connector_5xx_with_text_bodies_are_retried(
     assert (await app.post(body))[0] in (200, 201, 202)
     await until(connector, lambda: len(connector.posts("a:text-5xx")) == 1)
     assert connector.fail_text_next == []
+
+
+async def test_expect_replies_is_answered_200_with_the_replies_in_the_body(
+    teams: tuple[RunningApp, FakeConnector],
+) -> None:
+    import json
+
+    app, connector = teams
+    body = activity(connector.url, text="help", conversation="a:expect")
+    body["deliveryMode"] = "expectReplies"
+    status, text = await app.post(body)
+    assert status == 200, text
+    replies = json.loads(text)["activities"]
+    assert replies and replies[0]["type"] == "message" and replies[0]["attachments"]
+    assert connector.posts("a:expect") == []  # in the body, not through the connector

@@ -121,7 +121,9 @@ class MessagesEndpoint:
             log.exception("teams activity failed in conversation %s", activity.conversation.id)
             return _problem(500 if not started else 200, "internal error")
         if invoke_response:
-            return web.json_response(
-                serializer_helper(invoke_response.body), status=invoke_response.status
-            )
+            # expectReplies: botbuilder hands the ExpectedReplies already serialised (a dict)
+            body = invoke_response.body
+            if not isinstance(body, dict | list | str | int | float | type(None)):
+                body = serializer_helper(body)
+            return web.json_response(body, status=invoke_response.status or 200)
         return web.Response(status=201)
