@@ -133,3 +133,27 @@ async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack)
     await slack.fake.wait_for(lambda: slack.fake.posted("C501"), 15)
     (reply,) = slack.fake.posted("C501")
     assert reply["thread_ts"] == event["ts"]
+
+
+@pytest.mark.parametrize("fault", ["invalid_auth", "unreachable"])
+async def test_a_refused_or_unreachable_token_is_logged_once_and_no_request_is_a_500(
+    fault: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.pgserver import free_port
+    from tests.test_slack_app import PASTED
+    from tests.test_slack_helpers import FakeSlack
+
+    dns = start_dns_server()
+    refusing = await FakeSlack().start()
+    refusing.fail["auth.test"] = "invalid_auth"
+    api = refusing.api_url if fault == "invalid_auth" else f"http://127.0.0.1:{free_port()}/api/"
+    with caplog.at_level("INFO", logger="adapters.slack.app"):
+        async for slack in _start(dns, slack_api_url=api):
+            statuses = [await slack.event(slack.message(PASTED)) for _ in range(3)]
+            assert all(status < 500 for status in statuses), statuses
+    await refusing.close()
+    dns.stop()
+    ours = [r.getMessage() for r in caplog.records if r.name == "adapters.slack.app"]
+    startup = [line for line in ours if "auth.test" in line]
+    assert len(startup) == 1, ours
+    assert ("SLACK_BOT_TOKEN refused" if fault == "invalid_auth" else "unreachable") in startup[0]

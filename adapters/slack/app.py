@@ -184,6 +184,21 @@ class SlackAdapter:
 
     async def start(self) -> None:
         await self.web.start()
+        await self.verify_token()
+
+    async def verify_token(self) -> bool:
+        """``auth.test`` at start-up: a refused or unreachable token is logged once, clearly
+        (requests are still answered: 200 for what was received, no 500s)."""
+        try:
+            answer = await asyncio.wait_for(self.web.client.auth_test(), 15)
+        except SlackApiError as error:
+            log.error("slack: SLACK_BOT_TOKEN refused by auth.test (%s)", describe(error))
+            return False
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.error("slack: Slack Web API unreachable for auth.test: %s", describe(error))
+            return False
+        log.info("slack: token verified for team %s as %s", answer.get("team"), answer.get("user"))
+        return True
 
     async def close(self, grace: float = 10.0) -> None:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""

@@ -60,6 +60,10 @@ def events_handler(app: AsyncApp, signing_secret: str) -> Handler:
         if problem is not None:
             return _refuse(400, problem)
         bolt_response = await app.async_dispatch(bolt_request)
+        if bolt_response.status >= 500:
+            # bolt's own failures (its per-request auth.test when the token is refused or the
+            # Web API unreachable, already logged by bolt): never a 500 to Slack.
+            return _refuse(200, "not processed: Slack Web API unavailable")
         return await to_aiohttp_response(bolt_response)
 
     return handle
