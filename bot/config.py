@@ -39,6 +39,8 @@ class Settings:
     conversation_ttl: float = 24 * 3600.0
     # seconds work in flight gets on SIGTERM (fedbot serve --shutdown-timeout)
     shutdown_timeout: float = 30.0
+    # seconds acknowledged work may stay unfinished before another process resumes it
+    work_lease: float = 60.0
     app_id: str = ""
     app_password: str = ""
     app_type: str = "MultiTenant"
@@ -63,6 +65,7 @@ class Settings:
             dns_timeout=_seconds(e, "FEDBOT_DNS_TIMEOUT", 5.0),
             state_url=e.get("FEDBOT_STATE") or "sqlite:///fedbot.db",
             conversation_ttl=_seconds(e, "FEDBOT_CONVERSATION_TTL", 24 * 3600.0),
+            work_lease=_seconds(e, "FEDBOT_WORK_LEASE", 60.0),
             app_id=e.get("MicrosoftAppId", ""),
             app_password=e.get("MicrosoftAppPassword", ""),
             app_type=e.get("MicrosoftAppType") or "MultiTenant",

@@ -113,3 +113,34 @@ async def test_a_retry_after_kill_9_and_restart_never_replies_twice(
         assert await post_event(session, replica.url, event_body(again, "EvKill2")) == 200
     assert await replica.stop() == 0
     assert len(posted(fake_slack, "C5")) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_an_event_acknowledged_then_killed_mid_work_is_resumed_once_after_restart(
+    backend: str,
+    request: pytest.FixtureRequest,
+    fake_slack: FakeSlack,
+    dns_server: DnsTestServer,
+    tmp_path: Path,
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path / 'state.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("pg_url"))
+    )
+    env = slack_env(url, fake_slack.api_url, dns_server.address)
+    env |= {"FEDBOT_WORK_LEASE": "2", "FEDBOT_DNS_TIMEOUT": "5"}
+    replica = await Replica(env, log_path=tmp_path / "r.log").start()
+    dns_server.delay_ms = 1500  # the live check is in flight when the process dies
+    event = message(PASTED, "C6", "1700003000.000100")
+    body = event_body(event, "EvInFlight")
+    async with aiohttp.ClientSession() as session:
+        assert await post_event(session, replica.url, body) == 200  # acknowledged
+        replica.kill()  # before its reply was posted
+        assert posted(fake_slack, "C6") == []
+        await replica.start()
+        await fake_slack.wait_for(lambda: len(posted(fake_slack, "C6")) == 1, 30)
+        assert await post_event(session, replica.url, body, retry=1) == 200  # Slack's retry
+    assert await replica.stop() == 0
+    (reply,) = posted(fake_slack, "C6")
+    assert reply["thread_ts"] == event["ts"]

@@ -48,6 +48,7 @@ from adapters.slack.web import SlackWeb, describe, library_logger
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
+from bot.store import StateStore, Work
 from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 # Message subtypes that are a person writing something new (edits, joins, bot posts are not).
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
+MAX_RESUMES = 3  # times unfinished acknowledged work is taken over before it is given up
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -82,19 +84,27 @@ def required_scopes() -> set[str]:
 
 class DedupeEvents(AsyncMiddleware):
     """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
-    any listener runs (so a retry of a first attempt still in flight does nothing either)."""
+    any listener runs (so a retry of a first attempt still in flight does nothing either). The
+    claim carries the event itself, durably, before the 200: work acknowledged but not finished
+    when the process died is resumed (see :meth:`SlackAdapter.resume_unfinished`)."""
 
-    def __init__(self, once: Once) -> None:
-        self.once = once
+    def __init__(self, store: StateStore, ttl: float, lease: float) -> None:
+        self.store, self.ttl, self.lease = store, ttl, lease
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
     ) -> BoltResponse:
         event_id = req.body.get("event_id")
         is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not await self.once.claim(f"slack:event:{event_id}"):
-            return BoltResponse(status=200, body="")
+        if is_event:
+            work = {"slack_event": req.body}
+            if not await self.store.claim(event_key(str(event_id)), self.ttl, work, self.lease):
+                return BoltResponse(status=200, body="")
         return await next()
+
+
+def event_key(event_id: str) -> str:
+    return f"slack:event:{event_id}"
 
 
 Listener = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
@@ -112,7 +122,7 @@ class Listeners(AsyncMiddleware):
         events: Mapping[str, Listener],
         command: Listener,
         button: Listener,
-        start: Callable[[Awaitable[None]], None],
+        start: Callable[[Awaitable[None], dict[str, Any]], None],
     ) -> None:
         self.events, self.command, self.button, self.start = events, command, button, start
 
@@ -133,7 +143,7 @@ class Listeners(AsyncMiddleware):
             listener = self.button
         if listener is None:
             return await next()
-        self.start(listener(body, req.context))
+        self.start(listener(body, req.context), body)
         return BoltResponse(status=200, body="")
 
 
@@ -170,21 +180,24 @@ class SlackAdapter:
             attaching_conversation_kwargs_enabled=False,
             attaching_function_token_enabled=False,
         )
-        self.app.use(DedupeEvents(self.once))
-        self.app.use(
-            Listeners(
-                events={"message": self.on_message, "app_mention": self.on_mention},
-                command=self.on_fedcheck,
-                button=self.on_button,
-                start=self._start,
-            )
+        self.lease = settings.work_lease
+        self.app.use(DedupeEvents(bot.store, self.once.ttl, self.lease))
+        self.listeners = Listeners(
+            events={"message": self.on_message, "app_mention": self.on_mention},
+            command=self.on_fedcheck,
+            button=self.on_button,
+            start=self._start_work,
         )
+        self.app.use(self.listeners)
+        self.bot_user_id: str | None = None
+        self._resumer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         await self.web.start()
         await self.verify_token()
+        self._resumer = asyncio.ensure_future(self._resume_loop())
 
     async def verify_token(self) -> bool:
         """``auth.test`` at start-up: a refused or unreachable token is logged once, clearly
@@ -198,13 +211,64 @@ class SlackAdapter:
             log.error("slack: Slack Web API unreachable for auth.test: %s", describe(error))
             return False
         log.info("slack: token verified for team %s as %s", answer.get("team"), answer.get("user"))
+        user_id = answer.get("user_id")
+        self.bot_user_id = user_id if isinstance(user_id, str) else None
         return True
 
     async def close(self, grace: float = 10.0) -> None:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""
+        if self._resumer is not None:
+            self._resumer.cancel()
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=grace)
         await self.web.close()
+
+    def _start_work(self, work: Awaitable[None], body: dict[str, Any]) -> None:
+        """Start a listener; an event's durable record is marked finished when it ends."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not isinstance(event_id, str):
+            self._start(work)
+            return
+
+        async def then_finish() -> None:
+            try:
+                await work
+            finally:
+                await self.bot.store.finish(event_key(event_id))
+
+        self._start(then_finish())
+
+    async def resume_unfinished(self) -> int:
+        """Take over events acknowledged by a process that died before finishing them (their
+        lease ran out) and run them; an event tried too often is logged as lost."""
+        taken = await self.bot.store.take_unfinished(self.lease)
+        for work in taken:
+            body = work.data.get("slack_event")
+            if not isinstance(body, dict) or work.attempts > MAX_RESUMES:
+                log.error("slack: giving up on unfinished %s: %s", work.key, str(body)[:200])
+                await self.bot.store.finish(work.key)
+                continue
+            log.warning("slack: resuming %s (acknowledged, unfinished)", work.key)
+            self._resume(work, body)
+        return len(taken)
+
+    def _resume(self, work: Work, body: dict[str, Any]) -> None:
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else None
+        listener = self.listeners.events.get(kind) if isinstance(kind, str) else None
+        context = AsyncBoltContext({"bot_user_id": self.bot_user_id})
+        if listener is None:
+            self._start(self.bot.store.finish(work.key))
+        else:
+            self._start_work(listener(body, context), body)
+
+    async def _resume_loop(self) -> None:
+        while True:
+            try:
+                await self.resume_unfinished()
+            except Exception:
+                log.exception("slack: resuming unfinished work failed")
+            await asyncio.sleep(self.lease / 2)  # a periodic background task
 
     def _start(self, work: Awaitable[None]) -> None:
         """Run a listener in a task of its own, tracked until it ends."""
