@@ -150,11 +150,12 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of soak (0: none)")
     parser.add_argument("--rate", type=int, default=100, help="soak events per second")
+    parser.add_argument("--no-fsync", action="store_true", help="PostgreSQL without fsync")
     args = parser.parse_args()
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="fedbot-bench-"))
-    pg = start_pg_server(fsync=True)
+    pg = start_pg_server(fsync=not args.no_fsync)
     dns = start_dns_server()
     fake = await FakeSlack().start()
     try:

@@ -157,3 +157,36 @@ async def test_a_refused_or_unreachable_token_is_logged_once_and_no_request_is_a
     startup = [line for line in ours if "auth.test" in line]
     assert len(startup) == 1, ours
     assert ("SLACK_BOT_TOKEN refused" if fault == "invalid_auth" else "unreachable") in startup[0]
+
+
+async def test_the_same_slash_command_delivered_twice_is_answered_once(slack: Slack) -> None:
+    from tests.test_slack_helpers import form
+
+    body = form(
+        token="x",
+        team_id="T0001",
+        channel_id="C1",
+        user_id="U1",
+        command="/fedcheck",
+        text="contoso.example",
+        api_app_id="A1",
+        response_url=slack.fake.response_url("twice"),
+        trigger_id="9.9.9",
+    )
+    for _ in range(2):
+        assert (await slack.post(body))[0] == 200
+    await slack.fake.wait_for(lambda: slack.fake.responses["twice"], 15)
+    again = form(
+        token="x",
+        team_id="T0001",
+        channel_id="C1",
+        user_id="U1",
+        command="/fedcheck",
+        text="contoso.example",
+        api_app_id="A1",
+        response_url=slack.fake.response_url("after"),
+        trigger_id="9.9.10",
+    )
+    assert (await slack.post(again))[0] == 200  # a later, identical check
+    await slack.fake.wait_for(lambda: slack.fake.responses["after"], 15)
+    assert len(slack.fake.responses["twice"]) == 1

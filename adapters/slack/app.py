@@ -286,6 +286,10 @@ class SlackAdapter:
     # ------------------------------------------------------------ listeners
 
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        # A command's identity is its response_url (unique per invocation).
+        hook = body.get("response_url")
+        if isinstance(hook, str) and not await self.once.claim(f"slack:command:{hook}"):
+            return  # the same /fedcheck delivered twice (a retry, or to another replica)
         args = plain_text(str(body.get("text") or ""))
         email = None if args else await self._email(body["user_id"])
         replies = await self._safely(self.bot.fedcheck(args, user_email=email))
