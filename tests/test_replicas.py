@@ -144,3 +144,39 @@ async def test_an_event_acknowledged_then_killed_mid_work_is_resumed_once_after_
     assert await replica.stop() == 0
     (reply,) = posted(fake_slack, "C6")
     assert reply["thread_ts"] == event["ts"]
+
+
+async def test_the_same_teams_activities_sent_to_two_replicas_get_one_reply_each(
+    pg_url: str, dns_server: DnsTestServer, tmp_path: Path
+) -> None:
+    from tests.teams_harness import FakeConnector, activity
+
+    connector = await FakeConnector().start()
+    env = {
+        "FEDBOT_STATE": pg_url,
+        "FEDBOT_DNS_SERVERS": dns_server.address,
+        "FEDBOT_HOME_DOMAINS": "fabrikam.example",
+        "MicrosoftAppId": "",
+        "SLACK_BOT_TOKEN": "",
+    }
+    a = await Replica(env, log_path=tmp_path / "a.log").start()
+    b = await Replica(env, log_path=tmp_path / "b.log").start()
+    bodies = [activity(connector.url, text="help", conversation=f"a:replica-{n}") for n in range(8)]
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def send(replica: Replica, body: dict[str, object]) -> int:
+                async with session.post(f"{replica.url}/api/messages", json=body) as response:
+                    await response.read()
+                    return response.status
+
+            statuses = await asyncio.gather(
+                *(send(replica, body) for body in bodies for replica in (a, b, a))
+            )
+        assert all(status < 300 for status in statuses), statuses
+    finally:
+        assert await a.stop() == 0
+        assert await b.stop() == 0
+        await connector.stop()
+    replies = sorted(sent.conversation for sent in connector.posts())
+    assert replies == sorted(f"a:replica-{n}" for n in range(8))  # one reply per activity
