@@ -1,44 +1,25 @@
-"""Remember that something happened, so it happens exactly once (Slack retries, one auto-reply per
-thread). Bounded in size and in time; in-process, which is enough for one bot instance."""
+"""Exactly once across restarts and replicas: Slack retries, Teams redeliveries, one auto-reply
+per thread. A thin name over the state store's idempotency records (``claim``/``release``), so
+the record lives with conversation state: durable (SQLite, PostgreSQL) and shared by every
+process on the same store."""
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable
+from bot.store import StateStore
+
+DEFAULT_TTL = 24 * 3600.0  # Slack retries for minutes, Teams for seconds: a day is ample
 
 
 class Once:
-    """``claim(key)`` is True the first time a key is seen within ``ttl`` seconds, then False."""
+    """``await claim(key)`` is True for exactly one caller within ``ttl`` seconds, then False."""
 
-    def __init__(
-        self,
-        ttl: float = 24 * 3600.0,
-        max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl = ttl
-        self._max_keys = max_keys
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    def __init__(self, store: StateStore, ttl: float = DEFAULT_TTL) -> None:
+        self.store = store
+        self.ttl = ttl
 
-    def claim(self, key: str) -> bool:
-        now = self._clock()
-        self._expire(now)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        while len(self._seen) > self._max_keys:
-            self._seen.popitem(last=False)
-        return True
+    async def claim(self, key: str) -> bool:
+        return await self.store.claim(key, self.ttl)
 
-    def release(self, key: str) -> None:
+    async def release(self, key: str) -> None:
         """Forget a claim whose work failed, so a retry may do it."""
-        self._seen.pop(key, None)
-
-    def _expire(self, now: float) -> None:
-        while self._seen:
-            key, at = next(iter(self._seen.items()))
-            if now - at < self._ttl:
-                break
-            del self._seen[key]
+        await self.store.release(key)

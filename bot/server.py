@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 import signal
@@ -141,6 +142,7 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    settings = dataclasses.replace(settings, shutdown_timeout=shutdown_timeout)
     host, with_teams, override = bind_host(host, settings)
     app, adapter_lines = build_app(bot, settings, teams=with_teams)
     runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout, access_log=None)

@@ -122,9 +122,12 @@ class FedBot:
             checker
             if checker is not None
             else FederationChecker(settings.dns_servers, settings.dns_timeout, texts=texts_of(kb)),
-            store if store is not None else open_store(settings.state_url, clock),
+            store
+            if store is not None
+            else open_store(settings.state_url, clock, retention=2 * settings.conversation_ttl),
             clock,
         )
+        await bot.store.open()
         await bot._purge(clock())
         return bot
 

@@ -48,3 +48,24 @@ def make_dns_server() -> Iterator[Callable[..., DnsTestServer]]:
 @pytest.fixture
 def federation_checker(dns_server: DnsTestServer) -> FederationChecker:
     return FederationChecker([dns_server.address], timeout=2.0)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A real PostgreSQL server on loopback for the whole session (tests/pgserver.py)."""
+    from tests.pgserver import start_pg_server
+
+    server = start_pg_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the session's server: its URL."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    url: str = pg_server.create_database(name)
+    return url

@@ -69,6 +69,8 @@ class FakeConnector:
 
     sent: list[Sent] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
+    fail_text_next: list[int] = field(default_factory=list)  # statuses answered with text bodies
+    hold: asyncio.Event | None = None  # when set, POSTs wait for it (a hung connector)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_calls: int = 0
     url: str = ""
@@ -95,6 +97,8 @@ class FakeConnector:
             await self._runner.cleanup()
 
     def _failure(self) -> web.Response | None:
+        if self.fail_text_next:
+            return web.Response(status=self.fail_text_next.pop(0), text="Bad Gateway")
         if self.fail_next:
             status = self.fail_next.pop(0)
             headers = {"Retry-After": "0"} if status == 429 else {}
@@ -105,6 +109,8 @@ class FakeConnector:
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.hold is not None:
+            await self.hold.wait()
         failure = self._failure()
         new_id = "" if failure is not None else f"act-{next(self._ids)}"
         self._record("POST", request, body, request.match_info.get("id"), failure, new_id)

@@ -151,7 +151,7 @@ async def test_garbage_state_row_starts_a_fresh_conversation(
 
 async def test_unknown_state_url_fails_at_start(dns: DnsTestServer) -> None:
     with pytest.raises(StateStoreError):
-        await FedBot.create(settings_for(dns, state_url="postgres://db"))
+        await FedBot.create(settings_for(dns, state_url="redis://127.0.0.1"))
 
 
 # --- fedcheck ------------------------------------------------------------------------------------

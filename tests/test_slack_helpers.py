@@ -83,6 +83,7 @@ class FakeSlack:
         self.emails: dict[str, str] = {}
         self.rate_limited: dict[str, int] = {}
         self.fail: dict[str, str] = {}
+        self.server_errors: dict[str, int] = {}  # method -> how many 500s with a text body
         self.tokens: dict[str, list[str]] = defaultdict(list)
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: list[dict[str, Any]] = []
@@ -150,6 +151,13 @@ class FakeSlack:
             body["blocks"] = json.loads(body["blocks"])
         self.times[method].append(time.monotonic())
         self.tokens[method].append(request.headers.get("Authorization", ""))
+        if self.server_errors.get(method, 0) > 0:
+            self.server_errors[method] -= 1
+            self.calls[f"{method}#500"].append(body)
+            await self._note()
+            return web.Response(
+                status=500, text="upstream connect error", content_type="text/plain"
+            )
         if method in self.rate_limited:
             retry_after = self.rate_limited.pop(method)
             self.calls[f"{method}#429"].append(body)

@@ -26,16 +26,18 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
 async def store_and_clock(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[StateStore, Clock]]:
     clock = Clock()
-    store: StateStore = (
-        MemoryStore(clock)
-        if request.param == "memory"
-        else SQLiteStore(str(tmp_path / "s.db"), clock)
-    )
+    store: StateStore
+    if request.param == "memory":
+        store = MemoryStore(clock)
+    elif request.param == "sqlite":
+        store = SQLiteStore(str(tmp_path / "s.db"), clock)
+    else:
+        store = open_store(request.getfixturevalue("pg_url"), clock)
     yield store, clock
     await store.close()
 
@@ -164,7 +166,117 @@ def test_open_store_urls(tmp_path: Path) -> None:
     assert open_store("sqlite:///fedbot.db").description == "sqlite:///fedbot.db"
 
 
-@pytest.mark.parametrize("url", ["redis://localhost", "fedbot.db", "sqlite://", "sqlite:///", ""])
+@pytest.mark.parametrize(
+    "url",
+    ["redis://localhost", "fedbot.db", "sqlite://", "sqlite:///", "", "postgresql://", "http://[x"],
+)
 def test_open_store_refuses_unknown_urls_clearly(url: str) -> None:
     with pytest.raises(StateStoreError, match="FEDBOT_STATE"):
         open_store(url)
+
+
+# --- idempotency records -------------------------------------------------------------------------
+
+
+async def test_claim_is_true_once_until_it_expires(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.claim("event:Ev1", 60.0) is True
+    assert await store.claim("event:Ev1", 60.0) is False
+    assert await store.claim("event:Ev2", 60.0) is True
+    clock.now += 59.0
+    assert await store.claim("event:Ev1", 60.0) is False
+    clock.now += 2.0
+    assert await store.claim("event:Ev1", 60.0) is True  # expired: a new claim
+
+
+async def test_release_lets_a_retry_claim_again(store_and_clock: tuple[StateStore, Clock]) -> None:
+    store, _ = store_and_clock
+    assert await store.claim("thread:T:C:1", 3600.0)
+    await store.release("thread:T:C:1")
+    await store.release("never-claimed")
+    assert await store.claim("thread:T:C:1", 3600.0)
+
+
+async def test_concurrent_claims_have_exactly_one_winner(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    import asyncio
+
+    store, _ = store_and_clock
+    results = await asyncio.gather(*(store.claim("activity:a1", 60.0) for _ in range(20)))
+    assert sorted(results) == [False] * 19 + [True]
+
+
+async def test_unfinished_work_is_taken_over_after_its_lease_and_not_after_finish(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.claim("event:E1", 3600.0, work={"body": "one"}, lease=30.0)
+    assert await store.claim("event:E2", 3600.0, work={"body": "two"}, lease=30.0)
+    assert await store.claim("event:E3", 3600.0)  # no work: nothing to resume
+    assert await store.take_unfinished(lease=30.0) == []  # leases still held
+    await store.finish("event:E2")
+    clock.now += 31.0
+    taken = await store.take_unfinished(lease=30.0)
+    assert [(w.key, w.data, w.attempts) for w in taken] == [("event:E1", {"body": "one"}, 1)]
+    assert await store.take_unfinished(lease=30.0) == []  # leased to the taker now
+    clock.now += 31.0
+    again = await store.take_unfinished(lease=30.0)
+    assert [(w.key, w.attempts) for w in again] == [("event:E1", 2)]
+    await store.finish("event:E1")
+    clock.now += 31.0
+    assert await store.take_unfinished(lease=30.0) == []
+    assert await store.claim("event:E1", 3600.0) is False  # finished work stays claimed
+
+
+async def test_writes_purge_expired_claims_and_idle_conversations_continuously(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """No start-up or hourly purge needed: a write a few seconds later removes what expired."""
+    for kind in ("memory", "sqlite", "postgresql"):
+        clock = Clock()
+        store: StateStore
+        if kind == "memory":
+            store = MemoryStore(clock, retention=100.0)
+        elif kind == "sqlite":
+            store = SQLiteStore(str(tmp_path / "purge.db"), clock, retention=100.0)
+        else:
+            store = open_store(request.getfixturevalue("pg_url"), clock, retention=100.0)
+        await store.put("idle", {}, 0)
+        await store.claim("short", 10.0)
+        await store.claim("long", 1000.0)
+        clock.now += 150.0
+        await store.put("fresh", {}, 0)  # this write purges
+        assert await store.get("idle") is None, kind
+        assert await store.get("fresh") is not None, kind
+        assert await store.claim("short", 10.0) is True, kind  # gone, so claimable
+        assert await store.claim("long", 10.0) is False, kind
+        assert await store.purge_expired(clock.now, 100.0) == 0, kind
+        await store.close()
+
+
+async def test_sqlite_claims_survive_reopening_and_are_shared_between_connections(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "claims.db")
+    a, b = SQLiteStore(path), SQLiteStore(path)
+    assert await a.claim("event:X", 60.0, work={"n": 1})
+    assert not await b.claim("event:X", 60.0)
+    await a.close()
+    c = SQLiteStore(path)
+    assert not await c.claim("event:X", 60.0)
+    await b.close()
+    await c.close()
+
+
+async def test_postgres_store_refuses_an_unreachable_database_clearly() -> None:
+    from tests.pgserver import free_port
+
+    store = open_store(f"postgresql://fedbot:secret@127.0.0.1:{free_port()}/fedbot")
+    assert "secret" not in store.description
+    assert await store.ping() is False
+    with pytest.raises(StateStoreError, match=r"FEDBOT_STATE=.*cannot use the database"):
+        await store.open()
+    await store.close()

@@ -51,7 +51,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
 
         async def disconnect(_: web.Application) -> None:
             await socket.close()  # no new envelopes, then let work in flight finish
-            await adapter.close()
+            await adapter.close(settings.shutdown_timeout)
 
         app.on_startup.append(connect)
         app.on_cleanup.append(disconnect)
@@ -61,7 +61,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         await adapter.start()
 
     async def stop(_: web.Application) -> None:
-        await adapter.close()
+        await adapter.close(settings.shutdown_timeout)
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

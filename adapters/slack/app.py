@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -43,10 +44,11 @@ from adapters.slack.inbound import (
     reply_thread,
     thread_of,
 )
-from adapters.slack.web import SlackWeb, library_logger
+from adapters.slack.web import SlackWeb, describe, library_logger
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
+from bot.store import StateStore, Work
 from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
 from knowledge.model import Wording
 
@@ -70,6 +72,7 @@ COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 # Message subtypes that are a person writing something new (edits, joins, bot posts are not).
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
+MAX_RESUMES = 3  # times unfinished acknowledged work is taken over before it is given up
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -82,19 +85,27 @@ def required_scopes() -> set[str]:
 
 class DedupeEvents(AsyncMiddleware):
     """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
-    any listener runs (so a retry of a first attempt still in flight does nothing either)."""
+    any listener runs (so a retry of a first attempt still in flight does nothing either). The
+    claim carries the event itself, durably, before the 200: work acknowledged but not finished
+    when the process died is resumed (see :meth:`SlackAdapter.resume_unfinished`)."""
 
-    def __init__(self, once: Once) -> None:
-        self.once = once
+    def __init__(self, store: StateStore, ttl: float, lease: float) -> None:
+        self.store, self.ttl, self.lease = store, ttl, lease
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
     ) -> BoltResponse:
         event_id = req.body.get("event_id")
         is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not self.once.claim(f"event:{event_id}"):
-            return BoltResponse(status=200, body="")
+        if is_event:
+            work = {"slack_event": req.body}
+            if not await self.store.claim(event_key(str(event_id)), self.ttl, work, self.lease):
+                return BoltResponse(status=200, body="")
         return await next()
+
+
+def event_key(event_id: str) -> str:
+    return f"slack:event:{event_id}"
 
 
 Listener = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
@@ -112,7 +123,7 @@ class Listeners(AsyncMiddleware):
         events: Mapping[str, Listener],
         command: Listener,
         button: Listener,
-        start: Callable[[Awaitable[None]], None],
+        start: Callable[[Awaitable[None], dict[str, Any]], None],
     ) -> None:
         self.events, self.command, self.button, self.start = events, command, button, start
 
@@ -133,7 +144,7 @@ class Listeners(AsyncMiddleware):
             listener = self.button
         if listener is None:
             return await next()
-        self.start(listener(body, req.context))
+        self.start(listener(body, req.context), body)
         return BoltResponse(status=200, body="")
 
 
@@ -151,7 +162,7 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
-        self.once = Once()
+        self.once = Once(bot.store)
         wording = getattr(getattr(bot, "knowledge", None), "wording", None)
         self.messages = wording if isinstance(wording, Wording) else Wording({}, {})
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -168,26 +179,95 @@ class SlackAdapter:
             attaching_conversation_kwargs_enabled=False,
             attaching_function_token_enabled=False,
         )
-        self.app.use(DedupeEvents(self.once))
-        self.app.use(
-            Listeners(
-                events={"message": self.on_message, "app_mention": self.on_mention},
-                command=self.on_fedcheck,
-                button=self.on_button,
-                start=self._start,
-            )
+        self.lease = settings.work_lease
+        self.app.use(DedupeEvents(bot.store, self.once.ttl, self.lease))
+        self.listeners = Listeners(
+            events={"message": self.on_message, "app_mention": self.on_mention},
+            command=self.on_fedcheck,
+            button=self.on_button,
+            start=self._start_work,
         )
+        self.app.use(self.listeners)
+        self.bot_user_id: str | None = None
+        self._resumer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         await self.web.start()
+        await self.verify_token()
+        self._resumer = asyncio.ensure_future(self._resume_loop())
+
+    async def verify_token(self) -> bool:
+        """``auth.test`` at start-up: a refused or unreachable token is logged once, clearly
+        (requests are still answered: 200 for what was received, no 500s)."""
+        try:
+            answer = await asyncio.wait_for(self.web.client.auth_test(), 15)
+        except SlackApiError as error:
+            log.error("slack: SLACK_BOT_TOKEN refused by auth.test (%s)", describe(error))
+            return False
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.error("slack: Slack Web API unreachable for auth.test: %s", describe(error))
+            return False
+        log.info("slack: token verified for team %s as %s", answer.get("team"), answer.get("user"))
+        user_id = answer.get("user_id")
+        self.bot_user_id = user_id if isinstance(user_id, str) else None
+        return True
 
     async def close(self, grace: float = 10.0) -> None:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""
+        if self._resumer is not None:
+            self._resumer.cancel()
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=grace)
         await self.web.close()
+
+    def _start_work(self, work: Awaitable[None], body: dict[str, Any]) -> None:
+        """Start a listener; an event's durable record is marked finished when it ends."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if not isinstance(event_id, str):
+            self._start(work)
+            return
+
+        async def then_finish() -> None:
+            try:
+                await work
+            finally:
+                await self.bot.store.finish(event_key(event_id))
+
+        self._start(then_finish())
+
+    async def resume_unfinished(self) -> int:
+        """Take over events acknowledged by a process that died before finishing them (their
+        lease ran out) and run them; an event tried too often is logged as lost."""
+        taken = await self.bot.store.take_unfinished(self.lease)
+        for work in taken:
+            body = work.data.get("slack_event")
+            if not isinstance(body, dict) or work.attempts > MAX_RESUMES:
+                log.error("slack: giving up on unfinished %s: %s", work.key, str(body)[:200])
+                await self.bot.store.finish(work.key)
+                continue
+            log.warning("slack: resuming %s (acknowledged, unfinished)", work.key)
+            self._resume(work, body)
+        return len(taken)
+
+    def _resume(self, work: Work, body: dict[str, Any]) -> None:
+        event = body.get("event")
+        kind = event.get("type") if isinstance(event, dict) else None
+        listener = self.listeners.events.get(kind) if isinstance(kind, str) else None
+        context = AsyncBoltContext({"bot_user_id": self.bot_user_id})
+        if listener is None:
+            self._start(self.bot.store.finish(work.key))
+        else:
+            self._start_work(listener(body, context), body)
+
+    async def _resume_loop(self) -> None:
+        while True:
+            try:
+                await self.resume_unfinished()
+            except Exception:
+                log.exception("slack: resuming unfinished work failed")
+            await asyncio.sleep(self.lease / 2)  # a periodic background task
 
     def _start(self, work: Awaitable[None]) -> None:
         """Run a listener in a task of its own, tracked until it ends."""
@@ -205,6 +285,10 @@ class SlackAdapter:
     # ------------------------------------------------------------ listeners
 
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        # A command's identity is its response_url (unique per invocation).
+        hook = body.get("response_url")
+        if isinstance(hook, str) and not await self.once.claim(f"slack:command:{hook}"):
+            return  # the same /fedcheck delivered twice (a retry, or to another replica)
         args = plain_text(str(body.get("text") or ""))
         email = None if args else await self._email(body["user_id"])
         replies = await self._safely(self.bot.fedcheck(args, user_email=email))
@@ -248,7 +332,9 @@ class SlackAdapter:
         container, message = body["container"], body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
-        if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
+        if payload is None or not await self.once.claim(
+            f"slack:press:{channel}:{message_ts}:{block_id}"
+        ):
             return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")
@@ -332,11 +418,11 @@ class SlackAdapter:
         if card is None:
             return
         thread = str(event.get("thread_ts") or event["ts"])
-        key = f"thread:{team}:{channel}:{thread}"
-        if not self.once.claim(key):
+        key = f"slack:thread:{team}:{channel}:{thread}"
+        if not await self.once.claim(key):
             return  # this thread already has its auto-reply
         if not await self._post(channel, thread, [card]):
-            self.once.release(key)
+            await self.once.release(key)
 
     async def _post(
         self,
@@ -364,9 +450,16 @@ class SlackAdapter:
         try:
             await self.web.post_message(channel, thread_ts, message.json_fields)
             return True
-        except SlackApiError as error:
-            log.warning(
-                "slack: chat.postMessage in %s failed: %s", channel, error.response.get("error")
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+            # After the client's bounded retries (429, 5xx with any body, dropped connections):
+            # logged once, with what was lost.
+            lost = message.json_fields[:160]
+            log.error(
+                "slack: reply to %s (thread %s) lost after retries: %s; message: %s",
+                channel,
+                thread_ts or "-",
+                describe(error),
+                lost,
             )
             if response_url is None:
                 return False

@@ -8,6 +8,7 @@ and a payload shape we know; otherwise it gets a 4xx here (bolt would turn some 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -21,6 +22,8 @@ from adapters.slack.inbound import shape_error
 log = logging.getLogger(__name__)
 
 PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 
 
 def _refuse(status: int, reason: str) -> web.Response:
@@ -40,19 +43,27 @@ def events_handler(app: AsyncApp, signing_secret: str) -> Handler:
         except UnicodeDecodeError:
             return _refuse(400, "body is not UTF-8")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature")
-        if not timestamp.isdigit() or not verifier.is_valid(text, timestamp, signature):
+        signature = request.headers.get("X-Slack-Signature", "")
+        # Only the shapes Slack sends reach the verifier: ASCII digits of a sane length (a
+        # 5,000-digit or non-ASCII-digit timestamp would make int() fail) and v0=<hex sha256>.
+        if not (_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature)):
+            return _refuse(401, "invalid signature or timestamp")
+        if not verifier.is_valid(text, timestamp, signature):
             return _refuse(401, "invalid signature or timestamp")
         try:
             bolt_request = AsyncBoltRequest(
                 body=text, query=request.query_string, headers=dict(request.headers)
             )
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-            return _refuse(400, "malformed body")
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+            return _refuse(400, "malformed body")  # incl. JSON nested beyond the parser's depth
         problem = shape_error(bolt_request.body)
         if problem is not None:
             return _refuse(400, problem)
         bolt_response = await app.async_dispatch(bolt_request)
+        if bolt_response.status >= 500:
+            # bolt's own failures (its per-request auth.test when the token is refused or the
+            # Web API unreachable, already logged by bolt): never a 500 to Slack.
+            return _refuse(200, "not processed: Slack Web API unavailable")
         return await to_aiohttp_response(bolt_response)
 
     return handle

@@ -19,12 +19,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_RETRIES = 3  # 5xx answers (any body): retried after 0.5, 1, 2 s (with jitter)
+CALL_TIMEOUT = 10.0  # seconds for one Web API call
 JSON_UTF8 = "application/json;charset=utf-8"
 PROFILE_CACHE_SIZE = 10_000
 
@@ -41,11 +47,44 @@ def library_logger(name: str) -> logging.Logger:
     return logger
 
 
+class ServerErrorRetryHandler(AsyncRetryHandler):
+    """Retry any 5xx answer, whatever its body (HTML, text, JSON), with bounded backoff."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            max_retry_count=SERVER_ERROR_RETRIES,
+            interval_calculator=BackoffRetryIntervalCalculator(backoff_factor=0.5),
+        )
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
 def retry_handlers() -> list[AsyncRetryHandler]:
     return [
         AsyncConnectionErrorRetryHandler(),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ServerErrorRetryHandler(),
     ]
+
+
+def describe(error: BaseException) -> str:
+    """A short, safe description of a failed call (the response body may be text or bytes)."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        data = getattr(response, "data", None)
+        status = getattr(response, "status_code", "?")
+        if isinstance(data, dict):
+            return f"HTTP {status} {data.get('error') or data}"[:200]
+        return f"HTTP {status} {str(data)[:120]!r}"
+    return f"{type(error).__name__}: {error}"[:200]
 
 
 class SlackWeb:
@@ -55,6 +94,7 @@ class SlackWeb:
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
         self.client = AsyncWebClient(
             token=token,
+            timeout=int(CALL_TIMEOUT),
             retry_handlers=retry_handlers(),
             logger=library_logger("slack_sdk.fedbot.web"),
             **kwargs,

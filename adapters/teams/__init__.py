@@ -43,18 +43,22 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     from adapters.teams.turns import TeamsTurns
 
     auth = CachingAuthentication(
-        ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
+        ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)),
+        app_id=settings.app_id,
+        allow_emulator=settings.allow_emulator,
     )
     messages = _wording(bot)
     turns = TeamsTurns(
         bot=bot,
         labels=CardLabels(messages, messages.clouds),
         apology=messages.get("error.apology", ""),
-        once=Once(),
+        once=Once(bot.store),
     )
-    app.router.add_post(MESSAGES_PATH, MessagesEndpoint(CloudAdapter(auth), turns))
+    endpoint = MessagesEndpoint(CloudAdapter(auth), turns)
+    app.router.add_post(MESSAGES_PATH, endpoint)
 
     async def close_connections(_app: web.Application) -> None:
+        await endpoint.drain(settings.shutdown_timeout)  # turns acknowledged early finish first
         await auth.close()
 
     app.on_cleanup.append(close_connections)

@@ -21,11 +21,13 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
 import jwt
+from azure.core.exceptions import DeserializationError
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AppCredentials,
@@ -36,6 +38,8 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from botframework.connector.auth.emulator_validation import EmulatorValidation
+from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
@@ -48,7 +52,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({412, 429, 500, 502, 503, 504})
 MAX_CACHED_CLIENTS = 256
 CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 30.0
+READ_TIMEOUT = 10.0
 TOKEN_REFRESH_MARGIN = 300.0  # seconds before expiry a cached access token is renewed
 
 
@@ -72,11 +76,21 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
         attempt = 0
         while True:
             assert self.next is not None
-            response = await self.next.send(request, **kwargs)
-            status = response.http_response.status_code
-            if status not in RETRY_STATUSES or attempt >= self.retries:
-                return response
-            delay = self._delay(attempt, response.http_response.headers.get("Retry-After"))
+            try:
+                response = await self.next.send(request, **kwargs)
+            except (aiohttp.ClientError, TimeoutError, DeserializationError) as error:
+                # refused, dropped, timed out, or an answer with a body that is not JSON (a
+                # proxy's text/HTML error page: msrest fails on it before its status is seen)
+                if attempt >= self.retries:
+                    raise
+                status, retry_after = type(error).__name__, None
+            else:
+                status = response.http_response.status_code
+                # any 5xx, whatever its body (HTML and text bodies from proxies included)
+                if not (status in RETRY_STATUSES or status >= 500) or attempt >= self.retries:
+                    return response
+                retry_after = response.http_response.headers.get("Retry-After")
+            delay = self._delay(attempt, retry_after)
             attempt += 1
             log.warning(
                 "connector answered %s to %s %s; retry %d in %.2fs",
@@ -229,11 +243,70 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         return client
 
 
+OPENID_TIMEOUT = 5.0  # seconds for fetching the OpenID metadata and the signing keys
+# Issuers of Bot Framework Emulator tokens (botframework's EmulatorValidation list).
+EMULATOR_ISSUERS = frozenset(
+    EmulatorValidation.TO_BOT_FROM_EMULATOR_TOKEN_VALIDATION_PARAMETERS.issuer
+)
+
+
+class AuthUnavailable(Exception):
+    """Tokens cannot be checked now (signing keys unreachable): 503, the channel retries."""
+
+
+def screen_token(auth_header: str, app_id: str, *, allow_emulator: bool) -> None:
+    """Refuse (PermissionError) before botbuilder's validation what it would let through: a
+    token without ``exp``, and an emulator-issued token unless the emulator is deliberately
+    allowed (``FEDBOT_ALLOW_EMULATOR``), and then only for our app id. The signature and the
+    other claims are validated by botbuilder afterwards."""
+    scheme, _, token = auth_header.partition(" ")
+    if scheme != "Bearer" or not token:
+        return  # botbuilder refuses it
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return  # not a JWT: botbuilder refuses it
+    if not isinstance(claims.get("exp"), int | float):
+        raise PermissionError("token without exp")
+    if claims.get("iss") in EMULATOR_ISSUERS:
+        if not allow_emulator:
+            raise PermissionError("emulator token, and the emulator is not allowed")
+        if app_id not in (claims.get("appid"), claims.get("azp")):
+            raise PermissionError("emulator token for another app")
+
+
+async def _refresh_openid_metadata(self: Any) -> None:
+    """botframework's ``_OpenIdMetadata._refresh`` without blocking the event loop (it used
+    ``requests.get`` with no time-out): aiohttp, ``OPENID_TIMEOUT`` for both fetches."""
+    timeout = aiohttp.ClientTimeout(total=OPENID_TIMEOUT)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with session.get(self.url) as response:
+            response.raise_for_status()
+            metadata = await response.json(content_type=None)
+        async with session.get(metadata["jwks_uri"]) as response:
+            response.raise_for_status()
+            keys = (await response.json(content_type=None))["keys"]
+    self.keys = keys
+    self.last_updated = datetime.now()
+
+
+_OpenIdMetadata._refresh = _refresh_openid_metadata
+
+
 class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     """botbuilder's authentication, unchanged for inbound checks, with outbound clients reused."""
 
-    def __init__(self, inner: BotFrameworkAuthentication, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        inner: BotFrameworkAuthentication,
+        retry: RetryPolicy | None = None,
+        *,
+        app_id: str = "",
+        allow_emulator: bool = False,
+    ) -> None:
         self._inner = inner
+        self.app_id = app_id
+        self.allow_emulator = allow_emulator
         self.retry = retry or RetryPolicy()
         self.connectors = _LRU(MAX_CACHED_CLIENTS)
         self._token_clients = _LRU(MAX_CACHED_CLIENTS)
@@ -253,12 +326,16 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     async def authenticate_request(
         self, activity: Any, auth_header: str
     ) -> AuthenticateRequestResult:
+        if self.app_id:
+            screen_token(auth_header, self.app_id, allow_emulator=self.allow_emulator)
         try:
             result: AuthenticateRequestResult = await self._inner.authenticate_request(
                 activity, auth_header
             )
         except PermissionError:
             raise
+        except (aiohttp.ClientError, TimeoutError) as exc:  # the OpenID metadata fetch
+            raise AuthUnavailable(f"signing keys unavailable: {type(exc).__name__}") from exc
         except Exception as exc:  # botbuilder raises jwt / lookup errors for bad tokens
             raise PermissionError(f"{type(exc).__name__}: {exc}") from exc
         if result.connector_factory is not None:

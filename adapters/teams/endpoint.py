@@ -8,9 +8,10 @@ exception botbuilder's validation happens to raise for it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from adapters.teams.connector import AuthUnavailable
 from adapters.teams.turns import TeamsTurns
 from adapters.teams.wire import read_activity
 
@@ -47,10 +49,34 @@ def _activity(data: Any) -> Activity | str:
     return activity if isinstance(activity, Activity) else "the activity is malformed"
 
 
+REPLY_BOUND = 5.0  # seconds an inbound request is held at most once its turn runs
+
+
 @dataclass
 class MessagesEndpoint:
     adapter: CloudAdapter
     turns: TeamsTurns
+    reply_bound: float = REPLY_BOUND
+    inflight: set[asyncio.Future[Any]] = field(default_factory=set)
+
+    def _background(self, task: asyncio.Future[Any], conversation: str) -> None:
+        self.inflight.add(task)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            self.inflight.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.error(
+                    "teams turn in conversation %s failed after its acknowledgement: %r",
+                    conversation,
+                    finished.exception(),
+                )
+
+        task.add_done_callback(done)
+
+    async def drain(self, timeout: float) -> None:
+        """Let turns acknowledged early finish (SIGTERM), up to ``timeout`` seconds."""
+        if self.inflight:
+            await asyncio.wait(set(self.inflight), timeout=timeout)
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
         if request.content_type != "application/json":
@@ -72,17 +98,32 @@ class MessagesEndpoint:
             await self.turns(context)
 
         auth_header = request.headers.get("Authorization", "")
+        expect_replies = activity.delivery_mode == "expectReplies"
+        task = asyncio.ensure_future(self.adapter.process_activity(auth_header, activity, logic))
+        await asyncio.wait({task}, timeout=self.reply_bound)
+        if not task.done() and started and not expect_replies:
+            # The turn is authenticated and running but slow (a DNS check, a slow connector):
+            # acknowledge now so Teams does not redeliver (it would after 15 s); the turn goes on
+            # and replies through the connector. Its activity id is already claimed in the store,
+            # so a redelivery is a no-op.
+            self._background(task, activity.conversation.id)
+            return web.Response(status=202)
         try:
-            invoke_response = await self.adapter.process_activity(auth_header, activity, logic)
+            invoke_response = await task
         except PermissionError as exc:
             log.info("rejected /api/messages: %s", exc)
             return _problem(401, "unauthorized")
+        except AuthUnavailable as exc:
+            log.warning("/api/messages: %s; answering 503 so the channel retries", exc)
+            return _problem(503, "authentication temporarily unavailable")
         except Exception:
             # The turn logic answers its own failures; this is botbuilder around it.
             log.exception("teams activity failed in conversation %s", activity.conversation.id)
             return _problem(500 if not started else 200, "internal error")
         if invoke_response:
-            return web.json_response(
-                serializer_helper(invoke_response.body), status=invoke_response.status
-            )
+            # expectReplies: botbuilder hands the ExpectedReplies already serialised (a dict)
+            body = invoke_response.body
+            if not isinstance(body, dict | list | str | int | float | type(None)):
+                body = serializer_helper(body)
+            return web.json_response(body, status=invoke_response.status or 200)
         return web.Response(status=201)

@@ -74,15 +74,30 @@ class TeamsTurns:
 
     async def __call__(self, context: TurnContext) -> None:
         activity = context.activity
+        # A redelivery of the same activity (Teams retries after 15 s, or sends it to another
+        # replica) is a no-op: the claim lives in the shared, durable state store.
+        key = self._activity_key(activity)
+        if key is not None and not await self.once.claim(key):
+            log.info("teams: activity %s already handled, ignoring the redelivery", activity.id)
+            return
         try:
             await self._dispatch(context)
         except Exception:
+            if key is not None:
+                await self.once.release(key)
             conversation = activity.conversation.id if activity.conversation else "?"
             log.exception("teams turn failed in conversation %s", conversation)
             try:
                 await self._send(context, [Message(self.apology)])
             except Exception:
                 log.exception("could not send the apology to conversation %s", conversation)
+
+    @staticmethod
+    def _activity_key(activity: Activity) -> str | None:
+        if activity.type != ActivityTypes.message or not activity.id:
+            return None
+        conversation = activity.conversation.id if activity.conversation else ""
+        return f"teams:activity:{conversation}:{activity.id}"
 
     # --- dispatch ------------------------------------------------------------------------------
 
@@ -119,7 +134,7 @@ class TeamsTurns:
         if self._is_personal(activity):
             await self._converse(context, conversation, text)
         elif self._mentions_bot(activity):
-            self.once.claim(self._thread_key(conversation))
+            await self.once.claim(self._thread_key(conversation))
             await self._converse(context, conversation, self._strip_mention(activity))
         elif text:
             await self._auto_reply(context, conversation, text)
@@ -154,12 +169,12 @@ class TeamsTurns:
     async def _auto_reply(self, context: TurnContext, conversation: str, text: str) -> None:
         key = self._thread_key(conversation)
         card = await self.bot.auto_reply(text)
-        if card is None or not self.once.claim(key):
+        if card is None or not await self.once.claim(key):
             return
         try:
             await self._send(context, [card])
         except Exception:
-            self.once.release(key)
+            await self.once.release(key)
             raise
 
     # --- cards ---------------------------------------------------------------------------------

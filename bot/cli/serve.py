@@ -5,10 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import sys
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.server import serve
 from bot.service import FedBot
+from bot.store import StateStoreError
+from knowledge.loader import KnowledgeError
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port {text[:20]!r}: not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"--port {port}: must be 0-65535")
+    return port
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)"
     )
-    parser.add_argument("--port", type=int, default=3978, help="port (default 3978)")
+    parser.add_argument("--port", type=_port, default=3978, help="port (default 3978)")
     parser.add_argument(
         "--shutdown-timeout",
         type=float,
@@ -37,12 +51,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _main(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
     bot = await FedBot.create(settings)
-    await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
+    try:
+        await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
+    except OSError as error:
+        await bot.close()
+        reason = error.strerror or str(error)
+        raise StartupError(
+            f"--host {args.host} --port {args.port}: cannot listen: {reason}"
+        ) from None
+
+
+class StartupError(Exception):
+    """A start-up mistake: one line naming the setting."""
 
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(_main(args))
+    try:
+        asyncio.run(_main(args))
+    except KnowledgeError as error:
+        where = os.environ.get("FEDBOT_KNOWLEDGE")
+        setting = f"FEDBOT_KNOWLEDGE={where}" if where else "shipped knowledge"
+        print(f"fedbot serve: {setting}: {error}", file=sys.stderr)
+        return 2
+    except (StartupError, SettingsError, StateStoreError) as error:
+        print(f"fedbot serve: {error}", file=sys.stderr)
+        return 2
     return 0
