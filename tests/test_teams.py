@@ -222,8 +222,11 @@ async def test_home_domain_from_the_teams_profile_cached_per_user(env: Env) -> N
         "userPrincipalName": "adele@contoso.example",
     }
     await env.send(text="hi", conversation="a:p1")
-    await env.send(text="hello", conversation="a:p1")
+    assert env.connector.member_calls == 0  # asked only when the home domain is needed
+    first = await env.send(text="fedcheck", conversation="a:p1")
+    second = await env.send(text="fedcheck", conversation="a:p1")
     assert env.connector.member_calls == 1
+    assert all("contoso.example" in json.dumps(s.body) for s in (*first, *second))
     # A user without a profile: the lookup fails, the turn still works.
     sent = await env.send(text="hi", user="29:ghost", conversation="a:p2")
     assert sent

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from cachetools import LRUCache
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -44,10 +44,10 @@ from adapters.slack.inbound import (
     thread_of,
 )
 from adapters.slack.web import SlackWeb, library_logger
+from bot.claims import Claims
 from bot.config import Settings
-from bot.once import Once
-from bot.service import FedBot, Turn
-from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
+from bot.service import FedBot, Turn, TurnKind
+from dialogs.replies import CheckCard, Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,8 @@ COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 # Message subtypes that are a person writing something new (edits, joins, bot posts are not).
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
+EVENT_TTL = 3600.0  # Slack retries an event for minutes; remembered an hour
+PRESS_TTL = 24 * 3600.0
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -83,15 +85,15 @@ class DedupeEvents(AsyncMiddleware):
     """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
     any listener runs (so a retry of a first attempt still in flight does nothing either)."""
 
-    def __init__(self, once: Once) -> None:
-        self.once = once
+    def __init__(self, claims: Claims) -> None:
+        self.claims = claims
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
     ) -> BoltResponse:
         event_id = req.body.get("event_id")
         is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event and not self.once.claim(f"event:{event_id}"):
+        if is_event and not await self.claims.claim(f"slack-event:{event_id}", EVENT_TTL):
             return BoltResponse(status=200, body="")
         return await next()
 
@@ -150,13 +152,15 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
-        self.once = Once()
+        self.claims = bot.claims  # the service's claim record: one for every exactly-once rule
         knowledge_messages = getattr(getattr(bot, "knowledge", None), "messages", None)
         self.messages: Mapping[str, str] = (
             knowledge_messages if isinstance(knowledge_messages, Mapping) else {}
         )
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._rendered: OrderedDict[tuple[Reply, ...], list[SlackMessage]] = OrderedDict()
+        self._rendered: LRUCache[tuple[Reply, ...], list[SlackMessage]] = LRUCache(
+            RENDER_CACHE_SIZE
+        )
         # Requests reach the app already verified: over HTTP by adapters.slack.http's guard (the
         # one place signatures and timestamps are checked), in Socket Mode by the connection.
         self.app = AsyncApp(
@@ -169,7 +173,7 @@ class SlackAdapter:
             attaching_conversation_kwargs_enabled=False,
             attaching_function_token_enabled=False,
         )
-        self.app.use(DedupeEvents(self.once))
+        self.app.use(DedupeEvents(self.claims))
         self.app.use(
             Listeners(
                 events={"message": self.on_message, "app_mention": self.on_mention},
@@ -186,9 +190,20 @@ class SlackAdapter:
 
     async def close(self, grace: float = 10.0) -> None:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""
-        if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=grace)
+        await self.drain(grace)
         await self.web.close()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until no listener work is in flight (work started meanwhile included); whether
+        it all finished within ``timeout``. Tests wait on this instead of sleeping."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._inflight:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait(set(self._inflight), timeout=left)
+        return True
 
     def _start(self, work: Awaitable[None]) -> None:
         """Run a listener in a task of its own, tracked until it ends."""
@@ -206,9 +221,15 @@ class SlackAdapter:
     # ------------------------------------------------------------ listeners
 
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        args = plain_text(str(body.get("text") or ""))
-        email = None if args else await self._email(body["user_id"])
-        replies = await self._safely(self.bot.fedcheck(args, user_email=email))
+        user = str(body["user_id"])
+        turn = Turn(
+            conversation=conversation_key(body["team_id"], body["channel_id"], "fedcheck"),
+            user=user,
+            text=plain_text(str(body.get("text") or "")),
+            kind=TurnKind.COMMAND,
+            email_lookup=self._email_lookup(user),
+        )
+        replies = await self._safely(self.bot.handle(turn))
         visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
         for message in self._render(replies):
             await self.web.respond(
@@ -218,29 +239,47 @@ class SlackAdapter:
 
     async def on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
-        if event.get("bot_id") or not isinstance(event.get("user"), str):
+        if not isinstance(event.get("user"), str):
             return
-        text = plain_text(str(event.get("text") or ""), strip_user=context.bot_user_id)
-        channel = str(event.get("channel", ""))
-        thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
-        await self._converse(body["team_id"], channel, thread, event["user"], text=text)
+        await self._event_turn(body, context, TurnKind.MENTION)
 
     async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
         user, channel = event.get("user"), event.get("channel")
-        if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
-            return
+        if event.get("subtype") not in PERSON_SUBTYPES:
+            return  # edits, joins, topic changes: not someone saying something
         if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
             return
-        if user == context.bot_user_id:
-            return
-        raw = str(event.get("text") or "")
         if event.get("channel_type") == "im" or is_dm(channel):
-            thread = thread_of(channel, event["ts"], event.get("thread_ts"))
-            text = plain_text(raw, strip_user=context.bot_user_id)
-            await self._converse(body["team_id"], channel, thread, user, text=text)
-        elif not mentions(raw, context.bot_user_id or ""):  # mentions: see on_mention
-            await self._auto_reply(body["team_id"], channel, event, raw)
+            await self._event_turn(body, context, TurnKind.DIRECT)
+        elif not mentions(str(event.get("text") or ""), context.bot_user_id or ""):
+            await self._event_turn(body, context, TurnKind.CHANNEL)  # mentions: see on_mention
+
+    async def _event_turn(
+        self, body: dict[str, Any], context: AsyncBoltContext, kind: TurnKind
+    ) -> None:
+        """A message event as a turn; the service decides whether and what to answer."""
+        event = body["event"]
+        channel, user = str(event.get("channel", "")), str(event["user"])
+        if kind is TurnKind.CHANNEL:
+            allowed = self.settings.slack_channels
+            if allowed and channel not in allowed:
+                return  # not a channel this installation listens in
+        thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
+        raw = str(event.get("text") or "")
+        turn = Turn(
+            conversation=conversation_key(body["team_id"], channel, thread),
+            user=user,
+            text=plain_text(
+                raw, strip_user=None if kind is TurnKind.CHANNEL else context.bot_user_id
+            ),
+            kind=kind,
+            from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
+            email_lookup=self._email_lookup(user),
+        )
+        replies = await self._safely(self.bot.handle(turn))
+        if not await self._post(channel, reply_thread(thread), replies):
+            await self.bot.undelivered(turn)
 
     async def on_button(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         action = body["actions"][0]
@@ -249,7 +288,8 @@ class SlackAdapter:
         container, message = body["container"], body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
-        if payload is None or not self.once.claim(f"press:{channel}:{message_ts}:{block_id}"):
+        press = f"slack-press:{channel}:{message_ts}:{block_id}"
+        if payload is None or not await self.claims.claim(press, PRESS_TTL):
             return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")
@@ -261,40 +301,22 @@ class SlackAdapter:
                 "blocks": blocks,
             }
             await self.web.respond(response_url, update)
-        thread_ts = message.get("thread_ts") or container.get("thread_ts")
-        thread = thread_of(channel, message_ts, thread_ts)
-        await self._converse(
-            body["team"]["id"],
-            channel,
-            thread,
-            body["user"]["id"],
-            payload=payload,
-            response_url=response_url if isinstance(response_url, str) else None,
+        thread = thread_of(
+            channel, message_ts, message.get("thread_ts") or container.get("thread_ts")
         )
+        user = str(body["user"]["id"])
+        turn = Turn(
+            conversation=conversation_key(body["team"]["id"], channel, thread),
+            user=user,
+            payload=payload,
+            kind=TurnKind.BUTTON,
+            email_lookup=self._email_lookup(user),
+        )
+        replies = await self._safely(self.bot.handle(turn))
+        url = response_url if isinstance(response_url, str) else None
+        await self._post(channel, reply_thread(thread), replies, url)
 
     # ------------------------------------------------------------ helpers
-
-    async def _converse(
-        self,
-        team: str,
-        channel: str,
-        thread: str,
-        user: str,
-        *,
-        text: str | None = None,
-        payload: ChoicePayload | None = None,
-        response_url: str | None = None,
-    ) -> None:
-        email = await self._email(user)
-        turn = Turn(
-            conversation=conversation_key(team, channel, thread),
-            user=user,
-            text=text,
-            payload=payload,
-            user_email=email,
-        )
-        replies = await self._safely(self.bot.converse(turn))
-        await self._post(channel, reply_thread(thread), replies, response_url)
 
     def _render(self, replies: Sequence[Reply]) -> list[SlackMessage]:
         """Replies as Slack messages; identical replies (the same card for the same pasted error,
@@ -306,15 +328,15 @@ class SlackAdapter:
             return to_messages(replies, self.messages)
         if cached is None:
             cached = self._rendered[key] = to_messages(replies, self.messages)
-            if len(self._rendered) > RENDER_CACHE_SIZE:
-                self._rendered.popitem(last=False)
-        else:
-            self._rendered.move_to_end(key)
         return cached
 
-    async def _email(self, user: str) -> str | None:
-        """The asker's profile e-mail, looked up only when no home domain is configured."""
-        return None if self.bot.home_domain() is not None else await self.web.user_email(user)
+    def _email_lookup(self, user: str) -> Callable[[], Awaitable[str | None]]:
+        """Fetches the asker's profile e-mail; the service calls it only when it needs it."""
+
+        async def lookup() -> str | None:
+            return await self.web.user_email(user)
+
+        return lookup
 
     async def _safely(self, work: Awaitable[list[Reply]]) -> list[Reply]:
         """The replies of ``work``, or a short apology when it failed (logged, never shown)."""
@@ -324,20 +346,6 @@ class SlackAdapter:
             log.exception("slack: turn failed")
             apology = self.messages.get("error.apology", "")
             return [Message(apology)] if apology else []
-
-    async def _auto_reply(self, team: str, channel: str, event: dict[str, Any], raw: str) -> None:
-        allowed = self.settings.slack_channels
-        if allowed and channel not in allowed:
-            return
-        card = await self.bot.auto_reply(plain_text(raw))
-        if card is None:
-            return
-        thread = str(event.get("thread_ts") or event["ts"])
-        key = f"thread:{team}:{channel}:{thread}"
-        if not self.once.claim(key):
-            return  # this thread already has its auto-reply
-        if not await self._post(channel, thread, [card]):
-            self.once.release(key)
 
     async def _post(
         self,

@@ -9,7 +9,6 @@ from typing import get_args
 from aiohttp import web
 
 from bot.config import Settings
-from bot.once import Once
 from bot.service import FedBot
 from federation.model import Cloud
 from federation.texts import load_texts
@@ -55,7 +54,6 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         bot=bot,
         labels=CardLabels(messages, {c: texts.cloud_label(c) for c in get_args(Cloud)}),
         apology=messages.get("error.apology", ""),
-        once=Once(),
     )
     app.router.add_post(MESSAGES_PATH, MessagesEndpoint(CloudAdapter(auth), turns))
 

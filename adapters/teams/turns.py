@@ -6,8 +6,10 @@
   card that was answered is updated so its buttons are gone. Which question a press answers comes
   from the stored dialog state (``FedBot.pending_question``), so this also works after a restart
   and on another replica; a press on an older card is left to the dialog (it says "stale").
-- Other channel messages (resource-specific consent delivers them all) are triaged: a reply only for
-  a recognised error, at most once per thread, never to bots or to ourselves.
+- Other channel messages (resource-specific consent delivers them all) go to the service as
+  ``TurnKind.CHANNEL``; it decides (a reply only for a recognised error, at most once per thread,
+  none in a thread taken by a conversation, never to bots or to ourselves).
+This module only converts: activity → :class:`Turn`, replies → activities. No rules.
 - Any failure: a short apology in chat and the error logged with the conversation id.
 """
 
@@ -16,18 +18,16 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment
+from cachetools import LRUCache
 
 from adapters.teams import cards
 from adapters.teams.wire import JsonObject, OutgoingActivity
-from bot.once import Once
-from bot.service import FedBot, Turn
+from bot.service import FedBot, Turn, TurnKind
 from dialogs.replies import ChoicePayload, Message, Reply
 from dialogs.text import render_text
 
@@ -52,14 +52,6 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAGS.sub("", text)).strip()
 
 
-class _Bounded(OrderedDict[str, Any]):
-    def remember(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > MAX_REMEMBERED:
-            self.popitem(last=False)
-
-
 @dataclass
 class TeamsTurns:
     """The turn logic handed to ``CloudAdapter.process_activity``."""
@@ -67,10 +59,10 @@ class TeamsTurns:
     bot: FedBot
     labels: cards.CardLabels
     apology: str
-    once: Once
 
     def __post_init__(self) -> None:
-        self._emails: _Bounded = _Bounded()  # Teams user id -> profile e-mail (or None)
+        # Teams user id -> profile e-mail (or None)
+        self._emails: LRUCache[str, str | None] = LRUCache(MAX_REMEMBERED)
 
     async def __call__(self, context: TurnContext) -> None:
         activity = context.activity
@@ -90,14 +82,15 @@ class TeamsTurns:
         activity = context.activity
         if activity.type == ActivityTypes.conversation_update:
             await self._conversation_update(context)
-        elif activity.type == ActivityTypes.message and not self._from_bot(activity):
+        elif activity.type == ActivityTypes.message:
             await self._message(context)
 
     async def _conversation_update(self, context: TurnContext) -> None:
         activity = context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_added or ()):
-            await self._send(context, self.bot.welcome())
+            turn = Turn(self._thread(activity), self._user_id(activity), kind=TurnKind.JOINED)
+            await self._send(context, await self.bot.handle(turn))
 
     @staticmethod
     def _from_bot(activity: Activity) -> bool:
@@ -113,53 +106,35 @@ class TeamsTurns:
         # Replies follow the activity's conversation: make it the thread, so they land there.
         activity.conversation.id = conversation.removeprefix("teams:")
         text = plain_text(activity.text or "")
+        payload: ChoicePayload | None = None
         if activity.value is not None and not text:
-            await self._press(context, conversation)
-            return
-        if self._is_personal(activity):
-            await self._converse(context, conversation, text)
+            kind = TurnKind.BUTTON
+            payload = ChoicePayload.from_dict(activity.value)
+            if payload is None:
+                # Not one of our buttons (or garbled): the dialog re-asks its current question.
+                payload = ChoicePayload(question="", value="")
+            else:
+                await self._close_card(context, conversation, payload)
+        elif self._is_personal(activity):
+            kind = TurnKind.DIRECT
         elif self._mentions_bot(activity):
-            self.once.claim(self._thread_key(conversation))
-            await self._converse(context, conversation, self._strip_mention(activity))
-        elif text:
-            await self._auto_reply(context, conversation, text)
-
-    # --- the three kinds of message ------------------------------------------------------------
-
-    async def _converse(self, context: TurnContext, conversation: str, text: str) -> None:
-        turn = Turn(
-            conversation=conversation,
-            user=self._user_id(context.activity),
-            text=text,
-            user_email=await self._email(context),
-        )
-        await self._send(context, await self.bot.converse(turn))
-
-    async def _press(self, context: TurnContext, conversation: str) -> None:
-        activity = context.activity
-        payload = ChoicePayload.from_dict(activity.value)
-        if payload is None:
-            # Not one of our buttons (or garbled): the dialog re-asks its current question.
-            payload = ChoicePayload(question="", value="")
+            kind, text = TurnKind.MENTION, self._strip_mention(activity)
         else:
-            await self._close_card(context, conversation, payload)
+            kind = TurnKind.CHANNEL
         turn = Turn(
             conversation=conversation,
             user=self._user_id(activity),
+            text=None if payload is not None else text,
             payload=payload,
-            user_email=await self._email(context),
+            kind=kind,
+            from_bot=self._from_bot(activity),
+            email_lookup=lambda: self._email(context),
         )
-        await self._send(context, await self.bot.converse(turn))
-
-    async def _auto_reply(self, context: TurnContext, conversation: str, text: str) -> None:
-        key = self._thread_key(conversation)
-        card = await self.bot.auto_reply(text)
-        if card is None or not self.once.claim(key):
-            return
+        replies = await self.bot.handle(turn)
         try:
-            await self._send(context, [card])
+            await self._send(context, replies)
         except Exception:
-            self.once.release(key)
+            await self.bot.undelivered(turn)
             raise
 
     # --- cards ---------------------------------------------------------------------------------
@@ -234,10 +209,6 @@ class TeamsTurns:
         return "teams:" + conversation
 
     @staticmethod
-    def _thread_key(conversation: str) -> str:
-        return "auto:" + conversation
-
-    @staticmethod
     def _user_id(activity: Activity) -> str:
         sender = activity.from_property
         return (sender.aad_object_id or sender.id or "") if sender else ""
@@ -257,5 +228,5 @@ class TeamsTurns:
             email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
         except Exception:
             log.info("no Teams profile for %s", user)
-        self._emails.remember(user, email)
+        self._emails[user] = email
         return email

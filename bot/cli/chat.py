@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 text = line.strip()
                 if text:
                     turn = Turn(conversation=conversation, user=conversation, text=text)
-                    _show(bot, runner.run(bot.converse(turn)))
+                    _show(bot, runner.run(bot.handle(turn)))
         except KeyboardInterrupt:
             print()
         finally:
