@@ -40,7 +40,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         ConfigurationBotFrameworkAuthentication,
     )
 
-    from adapters.teams.cards import CardLabels
+    from adapters.teams.adaptive_cards import CardLabels
     from adapters.teams.connector import CachingAuthentication
     from adapters.teams.endpoint import MessagesEndpoint
     from adapters.teams.turns import TeamsTurns

@@ -10,7 +10,7 @@ Their pipeline sends with one shared aiohttp session (instead of ``requests`` in
 behind :class:`RetryPolicy`: 412, 429 and 5xx answers are retried with exponential backoff
 (honouring ``Retry-After``) without blocking the event loop. :class:`BearerTokenPolicy` reuses the
 access token until shortly before it expires, and request bodies are built by
-:mod:`adapters.teams.wire` instead of msrest's generic walk.
+:mod:`adapters.teams.activity_serializer` instead of msrest's generic walk.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPip
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
-from adapters.teams.wire import install
+from adapters.teams.activity_serializer import install
 
 log = logging.getLogger(__name__)
 

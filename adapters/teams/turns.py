@@ -25,8 +25,8 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 from cachetools import LRUCache
 
-from adapters.teams import cards
-from adapters.teams.wire import JsonObject, OutgoingActivity
+from adapters.teams import adaptive_cards
+from adapters.teams.activity_serializer import JsonObject, OutgoingActivity
 from bot.service import FedBot, Turn, TurnKind
 from dialogs.replies import ChoicePayload, Message, Reply
 from dialogs.text import render_text
@@ -57,7 +57,7 @@ class TeamsTurns:
     """The turn logic handed to ``CloudAdapter.process_activity``."""
 
     bot: FedBot
-    labels: cards.CardLabels
+    labels: adaptive_cards.CardLabels
     apology: str
 
     def __post_init__(self) -> None:
@@ -161,12 +161,12 @@ class TeamsTurns:
 
     def _activity(self, reply: Reply) -> OutgoingActivity:
         fallback = render_text(reply, self.labels.messages)
-        card = cards.render(reply, self.labels, fallback)
+        card = adaptive_cards.render(reply, self.labels, fallback)
         return OutgoingActivity(
             type=ActivityTypes.message,
-            summary=cards._cut(fallback.partition("\n")[0], 200),
+            summary=adaptive_cards._cut(fallback.partition("\n")[0], 200),
             attachments=[
-                Attachment(content_type=cards.CONTENT_TYPE, content=JsonObject(card)),
+                Attachment(content_type=adaptive_cards.CONTENT_TYPE, content=JsonObject(card)),
             ],
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from adapters.teams import cards
+from adapters.teams import adaptive_cards as cards
 from dialogs.replies import (
     CheckCard,
     Choice,
