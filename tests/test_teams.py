@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from adapters.teams import AUTH_KEY
+from adapters.teams.activity_serializer import FastBody
 from bot.config import Settings
 from bot.service import FedBot
 from knowledge.model import Knowledge
@@ -300,3 +302,18 @@ async def test_a_failing_turn_gets_an_apology_and_a_logged_error(
     assert sent[0].text == env.kb.message("error.apology")
     assert "Traceback" not in json.dumps(sent[0].body)
     assert any("a:broken" in r.getMessage() for r in caplog.records)
+
+
+async def test_connector_clients_are_built_once_per_service_url_and_sped_up(env: Env) -> None:
+    """The connector-client cache and the serializer fast path of adapters.teams.connector are
+    in use: several turns from one service URL share one prepared client (without the cache,
+    every turn built a new one and this dict stayed empty)."""
+    auth = env.app.runner.app[AUTH_KEY]
+    for n, conversation in enumerate(("a:c1", "a:c2", "a:c1")):
+        assert await env.send(text=f"hi {n}", conversation=conversation)
+    assert len(auth.connectors) == 1
+    ((key, client),) = auth.connectors.items()
+    assert key[1].rstrip("/") == env.connector.url.rstrip("/")
+    assert isinstance(client._serialize.body, FastBody)
+    assert await env.send(text="hi again", conversation="a:c3")
+    assert next(iter(auth.connectors.values())) is client

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import get_args
+from typing import Any, get_args
 
 from aiohttp import web
 
@@ -14,6 +14,8 @@ from federation.model import Cloud
 from federation.texts import load_texts
 
 MESSAGES_PATH = "/api/messages"
+# the outbound-client cache (adapters.teams.connector.CachingAuthentication) of a mounted app
+AUTH_KEY: web.AppKey[Any] = web.AppKey("fedbot.teams.auth")
 
 
 def _messages(bot: FedBot) -> Mapping[str, str]:
@@ -48,6 +50,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     auth = CachingAuthentication(
         ConfigurationBotFrameworkAuthentication(bot_framework_config(settings))
     )
+    app[AUTH_KEY] = auth
     messages = _messages(bot)
     texts = load_texts()
     turns = TeamsTurns(

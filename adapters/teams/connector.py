@@ -19,7 +19,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -36,6 +35,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from cachetools import LRUCache
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
@@ -187,23 +187,6 @@ def _prepare(
     return client
 
 
-class _LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self._size = size
-
-    def get_or_none(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        while len(self) > self._size:
-            self.popitem(last=False)
-
-
 def _app_id(identity: ClaimsIdentity | None) -> str:
     claims = identity.claims if identity is not None and identity.claims else {}
     return str(
@@ -221,11 +204,11 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url, audience)
-        client = self._owner.connectors.get_or_none(key)
+        client: ConnectorClient | None = self._owner.connectors.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
             client = _prepare(client, self._owner.retry, self._owner.session)
-            self._owner.connectors.put(key, client)
+            self._owner.connectors[key] = client
         return client
 
 
@@ -235,8 +218,10 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     def __init__(self, inner: BotFrameworkAuthentication, retry: RetryPolicy | None = None) -> None:
         self._inner = inner
         self.retry = retry or RetryPolicy()
-        self.connectors = _LRU(MAX_CACHED_CLIENTS)
-        self._token_clients = _LRU(MAX_CACHED_CLIENTS)
+        self.connectors: LRUCache[tuple[str, str, str | None], ConnectorClient] = LRUCache(
+            MAX_CACHED_CLIENTS
+        )
+        self._token_clients: LRUCache[str, UserTokenClient] = LRUCache(MAX_CACHED_CLIENTS)
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -279,10 +264,10 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _app_id(claims_identity)
-        client = self._token_clients.get_or_none(key)
+        client: UserTokenClient | None = self._token_clients.get(key)
         if client is None:
             client = await self._inner.create_user_token_client(claims_identity)
-            self._token_clients.put(key, client)
+            self._token_clients[key] = client
         return client
 
     def create_bot_framework_client(self) -> Any:
