@@ -61,7 +61,17 @@ def serve_without(patches: list[str], port: int) -> int:
 
         connector._CachedConnectorFactory.create = create  # type: ignore[method-assign]
     if "fast_body" in patches:
-        connector.install = lambda serializer: None
+        # msrest's own body(); only our cards are still passed as JSON (msrest would str() them)
+        from adapters.teams.activity_serializer import JsonObject
+
+        def install(serializer: Any) -> None:
+            walk = serializer.serialize_type["object"]
+            serializer.serialize_type = {
+                **serializer.serialize_type,
+                "object": lambda d, **kw: dict(d) if isinstance(d, JsonObject) else walk(d, **kw),
+            }
+
+        connector.install = install
     if "fast_read" in patches:
         endpoint.read_activity = lambda data: Activity().deserialize(data)
     return fedbot(["serve", "--host", "127.0.0.1", "--port", str(port)])
@@ -257,8 +267,6 @@ async def main() -> None:
     parser.add_argument("--serve-without", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_without is not None:
-        raise SystemExit(serve_without(args.serve_without.split(","), args.port))
     undone = [p for p in args.without.split(",") if p]
     if unknown := set(undone) - set(PATCHES):
         parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(PATCHES)}")
@@ -316,4 +324,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    if "--serve-without" in sys.argv:  # a comparison server: serve, outside any event loop
+        at = sys.argv.index("--serve-without")
+        raise SystemExit(serve_without(sys.argv[at + 1].split(","), int(sys.argv[at + 3])))
     asyncio.run(main())
