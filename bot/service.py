@@ -35,9 +35,10 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar
 
 from bot.claims import DEFAULT_TTL, Claims, MemoryClaims
 from bot.config import Settings
@@ -87,6 +88,11 @@ class TurnKind(Enum):
 
 
 EmailLookup = Callable[[], Awaitable[str | None]]
+# Shown while a slow DNS check runs (Teams: typing; Slack: a message the answer replaces; terminal:
+# a line). Called at most once per check, only when it has not finished within PROGRESS_AFTER.
+Progress = Callable[[Message], Awaitable[None]]
+PROGRESS_AFTER = 0.3  # seconds: cached and fast checks show nothing extra
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class Turn:
     kind: TurnKind = TurnKind.DIRECT
     from_bot: bool = False
     email_lookup: EmailLookup | None = field(default=None, compare=False, repr=False)
+    progress: Progress | None = field(default=None, compare=False, repr=False)
 
 
 class FedBot:
@@ -173,7 +180,8 @@ class FedBot:
             args = (turn.text or "")[:MAX_FEDCHECK_CHARS]
             if is_command(self.knowledge, args, "help"):
                 return self.help()
-            return await self.fedcheck(args, await self._email_for(turn, needed=not args.strip()))
+            email = await self._email_for(turn, needed=not args.strip())
+            return await self.fedcheck(args, email, progress=turn.progress)
         if turn.kind is TurnKind.CHANNEL:
             return await self._channel_message(turn)
         if turn.kind is TurnKind.MENTION:
@@ -197,7 +205,7 @@ class FedBot:
         if not await self.claims.claim(key, self._claim_ttl):
             return []  # the thread is taken, or already has its auto-reply
         try:
-            card = await self._triage_card(found)
+            card = await self._triage_card(found, turn.progress)
         except BaseException:
             await self.claims.release(key)
             raise
@@ -236,7 +244,8 @@ class FedBot:
             fedcheck = _FEDCHECK.match(text[:MAX_FEDCHECK_CHARS]) if command == "fedcheck" else None
             if fedcheck is not None:
                 args = fedcheck.group(1) or ""
-                return await self.fedcheck(args, await self._email_for(turn, needed=not args))
+                email = await self._email_for(turn, needed=not args)
+                return await self.fedcheck(args, email, progress=turn.progress)
             event = UserText(text, self._clock())
         else:
             return self.welcome()
@@ -288,8 +297,26 @@ class FedBot:
     async def _perform(self, effect: Effect, turn: Turn) -> Event:
         if isinstance(effect, LookupHomeDomain):
             return HomeDomainFound(self.home_domain(await self._email_for(turn)), self._clock())
-        report = await self.checker.check(*effect.domains)
+        check = self.checker.check(*effect.domains)
+        report = await self._showing_progress(check, effect.domains, turn.progress)
         return CheckCompleted(report, self._clock())
+
+    async def _showing_progress(
+        self, work: Awaitable[T], domains: Sequence[str], progress: Progress | None
+    ) -> T:
+        """``work``'s result; when it takes longer than PROGRESS_AFTER, ``progress`` is told
+        which domains are being checked (a failing progress display never fails the turn)."""
+        task = asyncio.ensure_future(work)
+        if progress is None or not domains:
+            return await task
+        done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
+        if not done:
+            text = self.knowledge.message("check.progress", domains=" + ".join(domains))
+            try:
+                await progress(Message(text))
+            except Exception:
+                log.warning("could not show check progress", exc_info=True)
+        return await task
 
     async def pending_question(self, conversation: str) -> Question | None:
         """The question a button press in ``conversation`` would answer now, rebuilt from the
@@ -322,7 +349,9 @@ class FedBot:
 
     # --- commands and auto-replies ---------------------------------------------------------------
 
-    async def fedcheck(self, args: str, user_email: str | None = None) -> list[Reply]:
+    async def fedcheck(
+        self, args: str, user_email: str | None = None, progress: Progress | None = None
+    ) -> list[Reply]:
         """``fedcheck``: "" (the asker's home domain, else usage), "help", one or two domains."""
         kb = self.knowledge
         usage = Message(kb.message("fedcheck.usage"))
@@ -336,7 +365,8 @@ class FedBot:
             words = [home]
         if len(words) > 2:
             return [Message(kb.message("fedcheck.too_many", count=str(len(words)))), usage]
-        result = await self.checker.check_inputs(*words)
+        shown = [w.rpartition("@")[2] for w in words]
+        result = await self._showing_progress(self.checker.check_inputs(*words), shown, progress)
         if not isinstance(result, CheckReport):
             return [
                 Message(kb.message("fedcheck.invalid", input=bad.input[:100], reason=bad.reason))
@@ -349,12 +379,18 @@ class FedBot:
         external domain in it); ``None`` for everything else."""
         return await self._triage_card(triage(text[:MAX_TEXT_CHARS], self.knowledge))
 
-    async def _triage_card(self, found: Triage) -> TriageCard | None:
+    async def _triage_card(
+        self, found: Triage, progress: Progress | None = None
+    ) -> TriageCard | None:
         if not found.recognized or found.signature is None:
             return None
         own = {*self.settings.home_domains, *self.knowledge.home_domains}
         domain = next((d for d in found.domains if d not in own), None)
-        report = await self.checker.check(domain) if domain else None
+        report = (
+            await self._showing_progress(self.checker.check(domain), [domain], progress)
+            if domain
+            else None
+        )
         address = next((a for a in found.addresses if a.rpartition("@")[2] not in own), None)
         return cards.triage_card(self.knowledge, found.signature, report, address or domain or "")
 

@@ -314,3 +314,24 @@ async def test_profile_email_is_fetched_only_when_no_home_domain(dns: DnsTestSer
     finally:
         await plain.close()
         await configured.close()
+
+
+async def test_progress_is_shown_only_while_a_check_is_slow(dns: DnsTestServer) -> None:
+    shown: list[str] = []
+
+    async def progress(message: Message) -> None:
+        shown.append(message.text)
+
+    fedbot = await FedBot.create(settings_for(dns, dns_timeout=3.0))
+    try:
+        dns.delay_ms = 700
+        turn = Turn("s:p", "u1", text="slow.example", kind=TurnKind.COMMAND, progress=progress)
+        (card,) = await fedbot.handle(turn)
+        assert isinstance(card, CheckCard)
+        assert len(shown) == 1 and "slow.example" in shown[0]
+        dns.delay_ms = 0
+        await fedbot.handle(turn)  # answered from the cache at once: nothing extra shown
+        assert len(shown) == 1
+    finally:
+        dns.delay_ms = 0
+        await fedbot.close()

@@ -305,12 +305,14 @@ async def test_fedcheck_ack_is_immediate_while_dns_never_answers(slack: Slack) -
         hook, elapsed = await slack.command("timeout.example")
         assert elapsed < 1.0, elapsed  # Slack needs the ack within 3 s
         hooks.append(hook)
+    await slack.drain()
     for hook in hooks:
-        await slack.fake.wait_for(lambda h=hook: slack.fake.responses.get(h), timeout=10)
-        text = json.dumps(slack.fake.responses[hook][0])
-        assert "timeout.example" in text
-        assert slack.fake.responses[hook][0]["response_type"] == "in_channel"
-    report = slack.fake.responses[hooks[0]][0]["text"]
+        # at once an ephemeral "checking timeout.example…", then the report for the channel
+        checking, result = slack.fake.responses[hook]
+        assert checking["response_type"] == "ephemeral" and "timeout.example" in checking["text"]
+        assert "timeout.example" in json.dumps(result)
+        assert result["response_type"] == "in_channel"
+    report = slack.fake.responses[hooks[0]][1]["text"]
     assert slack.bot.knowledge.message("render.status.dns_error") in report
 
 
@@ -608,3 +610,22 @@ async def test_unknown_button_payloads_are_refused_and_stale_ones_reasked(slack:
     reask = slack.fake.posted("C7")[1]
     assert slack.bot.knowledge.message("stale") in json.dumps(reask, ensure_ascii=False)
     assert buttons(reask)[0][2].question == "symptom"
+
+
+async def test_a_slow_check_shows_checking_at_once_then_the_answer_in_its_place(
+    slack: Slack,
+) -> None:
+    slack.dns.delay_ms = 1200  # a check the user would otherwise wait on in silence
+    try:
+        event = slack.message(PASTED.replace("contoso.example", "fabrikam.example"), channel="C8")
+        assert await slack.event(event) == 200
+        await slack.fake.wait_for(lambda: slack.fake.posted("C8"))
+        (checking,) = slack.fake.posted("C8")
+        assert "fabrikam.example" in checking["text"] and checking["thread_ts"] == event["ts"]
+        await slack.drain()
+    finally:
+        slack.dns.delay_ms = 0
+    assert len(slack.fake.posted("C8")) == 1  # one message for the step: updated in place
+    (update,) = slack.fake.calls["chat.update"]
+    assert update["ts"] == checking["_ts"] and "blocks" in update
+    assert "fabrikam.example" in json.dumps(update["blocks"])

@@ -317,3 +317,17 @@ async def test_connector_clients_are_built_once_per_service_url_and_sped_up(env:
     assert isinstance(client._serialize.body, FastBody)
     assert await env.send(text="hi again", conversation="a:c3")
     assert next(iter(auth.connectors.values())) is client
+
+
+async def test_a_slow_check_shows_typing_before_the_answer(
+    env: Env, dns_server: DnsTestServer
+) -> None:
+    dns_server.delay_ms = 800
+    try:
+        sent = await env.send(text="fedcheck slowcheck.example", conversation="a:typing")
+    finally:
+        dns_server.delay_ms = 0
+    kinds = [s.body.get("type") for s in sent if s.method == "POST"]
+    assert kinds == ["typing", "message"], kinds
+    fast = await env.send(text="fedcheck slowcheck.example", conversation="a:typing")
+    assert [s.body.get("type") for s in fast] == ["message"]  # cached: no typing needed

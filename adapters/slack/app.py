@@ -63,6 +63,7 @@ EVENT_SCOPES: dict[str, str] = {
 WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
     "users.info": ("users:read", "users:read.email"),
 }
 COMMAND_SCOPES: tuple[str, ...] = ("commands",)
@@ -222,12 +223,20 @@ class SlackAdapter:
 
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         user = str(body["user_id"])
+
+        async def progress(message: Message) -> None:
+            (shown,) = self._render([message])
+            await self.web.respond(
+                body["response_url"], {**shown.as_kwargs(), "response_type": "ephemeral"}
+            )
+
         turn = Turn(
             conversation=conversation_key(body["team_id"], body["channel_id"], "fedcheck"),
             user=user,
             text=plain_text(str(body.get("text") or "")),
             kind=TurnKind.COMMAND,
             email_lookup=self._email_lookup(user),
+            progress=progress,
         )
         replies = await self._safely(self.bot.handle(turn))
         visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
@@ -267,6 +276,7 @@ class SlackAdapter:
                 return  # not a channel this installation listens in
         thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
         raw = str(event.get("text") or "")
+        shown = _Shown(self, channel, reply_thread(thread))
         turn = Turn(
             conversation=conversation_key(body["team_id"], channel, thread),
             user=user,
@@ -276,9 +286,10 @@ class SlackAdapter:
             kind=kind,
             from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
             email_lookup=self._email_lookup(user),
+            progress=shown.progress,
         )
         replies = await self._safely(self.bot.handle(turn))
-        if not await self._post(channel, reply_thread(thread), replies):
+        if not await self._post(channel, reply_thread(thread), replies, replace=shown.ts):
             await self.bot.undelivered(turn)
 
     async def on_button(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -305,16 +316,18 @@ class SlackAdapter:
             channel, message_ts, message.get("thread_ts") or container.get("thread_ts")
         )
         user = str(body["user"]["id"])
+        shown = _Shown(self, channel, reply_thread(thread))
         turn = Turn(
             conversation=conversation_key(body["team"]["id"], channel, thread),
             user=user,
             payload=payload,
             kind=TurnKind.BUTTON,
             email_lookup=self._email_lookup(user),
+            progress=shown.progress,
         )
         replies = await self._safely(self.bot.handle(turn))
         url = response_url if isinstance(response_url, str) else None
-        await self._post(channel, reply_thread(thread), replies, url)
+        await self._post(channel, reply_thread(thread), replies, url, replace=shown.ts)
 
     # ------------------------------------------------------------ helpers
 
@@ -353,14 +366,19 @@ class SlackAdapter:
         thread_ts: str | None,
         replies: Sequence[Reply],
         response_url: str | None = None,
+        *,
+        replace: str | None = None,
     ) -> bool:
         """Post replies (in the thread when given); when the bot may not post in that channel,
-        fall back to the interaction's ``response_url``. Whether everything was delivered."""
+        fall back to the interaction's ``response_url``. The first reply replaces the message
+        ``replace`` (a "checking …" shown while a check ran). Whether everything was delivered."""
         delivered = True
         for message in self._render(replies):
             delivered = (
-                await self._post_one(channel, thread_ts, message, response_url) and delivered
+                await self._post_one(channel, thread_ts, message, response_url, replace)
+                and delivered
             )
+            replace = None
         return delivered
 
     async def _post_one(
@@ -369,9 +387,10 @@ class SlackAdapter:
         thread_ts: str | None,
         message: SlackMessage,
         response_url: str | None,
+        replace: str | None = None,
     ) -> bool:
         try:
-            await self.web.post_message(channel, thread_ts, message.json_fields)
+            await self.web.post_message(channel, thread_ts, message.json_fields, replace=replace)
             return True
         except SlackApiError as error:
             log.warning(
@@ -383,3 +402,23 @@ class SlackAdapter:
             if thread_ts is not None:
                 fallback["thread_ts"] = thread_ts
             return await self.web.respond(response_url, fallback)
+
+
+class _Shown:
+    """The "checking …" message of one turn: posted when the service reports a slow check,
+    replaced in place by the turn's first reply."""
+
+    def __init__(self, adapter: SlackAdapter, channel: str, thread_ts: str | None) -> None:
+        self.adapter, self.channel, self.thread_ts = adapter, channel, thread_ts
+        self.ts: str | None = None
+
+    async def progress(self, message: Message) -> None:
+        if self.ts is not None:
+            return
+        (shown,) = self.adapter._render([message])
+        try:
+            self.ts = await self.adapter.web.post_message(
+                self.channel, self.thread_ts, shown.json_fields
+            )
+        except SlackApiError as error:
+            log.info("slack: no progress message in %s: %s", self.channel, error)

@@ -129,6 +129,7 @@ class TeamsTurns:
             kind=kind,
             from_bot=self._from_bot(activity),
             email_lookup=lambda: self._email(context),
+            progress=lambda _message: self._typing(context),
         )
         replies = await self.bot.handle(turn)
         try:
@@ -136,6 +137,11 @@ class TeamsTurns:
         except Exception:
             await self.bot.undelivered(turn)
             raise
+
+    @staticmethod
+    async def _typing(context: TurnContext) -> None:
+        """Teams shows "fedbot is typing…" while a slow DNS check runs."""
+        await context.send_activity(Activity(type=ActivityTypes.typing))
 
     # --- cards ---------------------------------------------------------------------------------
 

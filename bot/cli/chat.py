@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from bot.config import Settings
 from bot.service import FedBot, Turn
 from bot.state import StateStoreError
-from dialogs.replies import Reply
+from dialogs.replies import Message, Reply
 from dialogs.text import render_text
 from knowledge.loader import KnowledgeError
 
@@ -63,6 +63,11 @@ def _show(bot: FedBot, replies: Iterable[Reply]) -> None:
     sys.stdout.flush()
 
 
+async def _progress(message: Message) -> None:
+    """A line while a slow DNS check runs."""
+    print(message.text, flush=True)
+
+
 def _read(interactive: bool) -> str | None:
     """One line from the user, ``None`` at end of input."""
     if interactive:
@@ -88,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
             while (line := _read(interactive)) is not None:
                 text = line.strip()
                 if text:
-                    turn = Turn(conversation=conversation, user=conversation, text=text)
+                    turn = Turn(
+                        conversation=conversation, user=conversation, text=text, progress=_progress
+                    )
                     _show(bot, runner.run(bot.handle(turn)))
         except KeyboardInterrupt:
             print()
