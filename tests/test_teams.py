@@ -331,3 +331,14 @@ async def test_a_slow_check_shows_typing_before_the_answer(
     assert kinds == ["typing", "message"], kinds
     fast = await env.send(text="fedcheck slowcheck.example", conversation="a:typing")
     assert [s.body.get("type") for s in fast] == ["message"]  # cached: no typing needed
+
+
+async def test_one_message_per_step_and_answered_cards_keep_their_text(env: Env) -> None:
+    (first,) = await env.send(text="hi", conversation="a:one-message")
+    intro = "quick questions"  # the first message of the conversation, before its question
+    assert intro in first.text and first.buttons()  # the step's text, question and buttons
+    sent = await _press(env, [first], first.buttons()[0][1]["v"], conversation="a:one-message")
+    updates = [s for s in sent if s.method == "PUT"]
+    posts = [s for s in sent if s.method == "POST"]
+    assert len(updates) == 1 and len(posts) == 1  # the answered card, then one next step
+    assert intro in updates[0].text and not updates[0].buttons()

@@ -84,6 +84,18 @@ def render(reply: Reply, labels: CardLabels, fallback: str = "") -> Json:
     )
 
 
+def merge(cards: Sequence[Json]) -> Json | None:
+    """One card showing ``cards`` one after another (one bot message for one user step), or
+    ``None`` when together they exceed :data:`MAX_CARD_BYTES`."""
+    if len(cards) == 1:
+        return cards[0]
+    body = [item for card in cards for item in card["body"]]
+    actions = [action for card in cards for action in card.get("actions", ())]
+    fallback = "\n\n".join(str(card["fallbackText"]) for card in cards if card.get("fallbackText"))
+    merged = _card(body, actions, fallback)
+    return merged if card_bytes(merged) <= MAX_CARD_BYTES else None
+
+
 # --- building blocks -------------------------------------------------------------------------
 
 

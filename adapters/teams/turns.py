@@ -28,7 +28,7 @@ from cachetools import LRUCache
 from adapters.teams import adaptive_cards
 from adapters.teams.activity_serializer import JsonObject, OutgoingActivity
 from bot.service import FedBot, Turn, TurnKind
-from dialogs.replies import ChoicePayload, Message, Reply
+from dialogs.replies import ChoicePayload, Message, Question, Reply
 from dialogs.text import render_text
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class TeamsTurns:
     def __post_init__(self) -> None:
         # Teams user id -> profile e-mail (or None)
         self._emails: LRUCache[str, str | None] = LRUCache(MAX_REMEMBERED)
+        # sent activity id -> the replies its card shows (to update it in place when answered)
+        self._sent_groups: LRUCache[str, tuple[Reply, ...]] = LRUCache(MAX_REMEMBERED)
 
     async def __call__(self, context: TurnContext) -> None:
         activity = context.activity
@@ -158,28 +160,54 @@ class TeamsTurns:
         question = await self.bot.pending_question(conversation)
         if question is None or payload not in {c.payload for c in question.choices}:
             return
-        update = self._activity(question.answered(payload))
+        # the message it was sent in (its other parts stay), else the question alone
+        group = self._sent_groups.get(card_id) or ()
+        if question not in group:
+            group = (question,)
+        answered = tuple(
+            question.answered(payload) if isinstance(r, Question) and r == question else r
+            for r in group
+        )
+        update = self._activity(*answered) or self._activity(question.answered(payload))
+        assert update is not None  # one reply always renders
         update.id = card_id
         try:
             await context.update_activity(update)
         except Exception:
             log.warning("could not update card %s", card_id, exc_info=True)
 
-    def _activity(self, reply: Reply) -> OutgoingActivity:
-        fallback = render_text(reply, self.labels.messages)
-        card = adaptive_cards.render(reply, self.labels, fallback)
+    def _activity(self, *replies: Reply) -> OutgoingActivity | None:
+        """One message showing ``replies`` in one card; None when they do not fit one card."""
+        fallbacks = [render_text(reply, self.labels.messages) for reply in replies]
+        card = adaptive_cards.merge(
+            [
+                adaptive_cards.render(reply, self.labels, fallback)
+                for reply, fallback in zip(replies, fallbacks, strict=True)
+            ]
+        )
+        if card is None:
+            return None
         return OutgoingActivity(
             type=ActivityTypes.message,
-            summary=adaptive_cards._cut(fallback.partition("\n")[0], 200),
+            summary=adaptive_cards._cut(fallbacks[0].partition("\n")[0], 200),
             attachments=[
                 Attachment(content_type=adaptive_cards.CONTENT_TYPE, content=JsonObject(card)),
             ],
         )
 
     async def _send(self, context: TurnContext, replies: list[Reply]) -> None:
+        """One step, one message: the turn's replies in one card (its question and buttons
+        last); one message per reply only when together they are too big for a card."""
         if not replies:
             return
-        await context.send_activities([self._activity(r) for r in replies])
+        together = self._activity(*replies)
+        if together is None:
+            singles = [self._activity(r) for r in replies]
+            await context.send_activities([a for a in singles if a is not None])
+            return
+        (sent,) = await context.send_activities([together]) or [None]
+        if len(replies) > 1 and sent is not None and getattr(sent, "id", None):
+            self._sent_groups[sent.id] = tuple(replies)
 
     # --- identities and places -----------------------------------------------------------------
 
