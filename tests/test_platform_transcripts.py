@@ -266,7 +266,8 @@ def _check(expect: dict[str, Any], sent: list[Sent], front: str) -> None:
     assert sent, "the bot said nothing"
     if "messages" in expect and front != "terminal":  # the terminal prints, it has no messages
         assert len(sent) == expect["messages"], [s.text[:80] for s in sent]
-    text = "\n".join(s.text for s in sent).replace("&amp;", "&").replace("\u2019", "'")
+    text = " ".join(" ".join(s.text for s in sent).split())  # the terminal wraps lines
+    text = text.replace("&amp;", "&").replace("\u2019", "'")
     for part in expect.get("contains", ()):
         assert part.lower() in text.lower(), f"{part!r} not in {text[:2000]!r}"
     labels = [label for s in sent for label in s.buttons]
@@ -317,3 +318,22 @@ async def test_transcript(
     finally:
         for close in cleanup:
             await close()
+
+
+async def test_terminal_takes_a_multi_line_paste_as_one_message(dns_server: DnsTestServer) -> None:
+    terminal = Terminal(dns_server)
+    try:
+        (welcome,) = await terminal.start()
+        assert "help, restart, cancel" in " ".join(welcome.text.split())  # says what to type
+        assert "**" not in welcome.text  # markdown shown as plain text
+        assert all(len(line) <= 100 for line in welcome.text.splitlines())  # wrapped (COLUMNS)
+        pasted = (
+            "This message was not delivered to joe@nosrv.example because the address is\n"
+            "outside your organization and is not federated with your company, or the\n"
+            "address is incorrect. Please contact your support team with this information."
+        )
+        (answer,) = await terminal._type(pasted)
+        assert "I recognise this error" in " ".join(answer.text.split())
+        assert answer.text.count("I recognise this error") == 1  # one message, one answer
+    finally:
+        await asyncio.to_thread(terminal.close)
