@@ -94,9 +94,19 @@ class Teams:
         status, text = await self.app.post(body)
         assert status in (200, 201), text
         posted = [s for s in self.connector.sent[before:] if s.method == "POST"]
-        return [
-            Sent("\n".join(_texts(s.card)) or s.text, [t for t, _ in s.buttons()]) for s in posted
-        ]
+        return [Sent("\n".join(_texts(s.card)) or s.text, self._labels(s)) for s in posted]
+
+    @staticmethod
+    def _labels(sent: Any) -> list[str]:
+        """Button titles; a short numbered title ("2. Someone in…") stands for the full wording
+        the card lists under that number."""
+        texts = _texts(sent.card)
+        labels = []
+        for title, _data in sent.buttons():
+            number = re.match(r"^(\d+)\. ", title)
+            full = [t for t in texts if number and t.startswith(number.group(0))]
+            labels.append(full[0] if full else title)
+        return labels
 
     async def say(self, text: str) -> list[Sent]:
         return await self._post(text=text, mention=self.where == "thread")
@@ -106,8 +116,7 @@ class Teams:
 
     async def press(self, label: str) -> list[Sent]:
         last = next(s for s in reversed(self.connector.sent) if s.method == "POST" and s.buttons())
-        titles = [t for t, _ in last.buttons()]
-        data = last.buttons()[_pick(titles, label)][1]
+        data = last.buttons()[_pick(self._labels(last), label)][1]
         return await self._post(value=data, reply_to_id=last.id)
 
     async def command(self, args: str) -> list[Sent]:
