@@ -306,9 +306,25 @@ class FedBot:
     ) -> T:
         """``work``'s result; when it takes longer than PROGRESS_AFTER, ``progress`` is told
         which domains are being checked (a failing progress display never fails the turn)."""
-        task = asyncio.ensure_future(work)
         if progress is None or not domains:
-            return await task
+            return await work
+        shown: list[asyncio.Task[None]] = []
+
+        def show() -> None:
+            text = self.knowledge.message("check.progress", domains=" + ".join(domains))
+            shown.append(asyncio.ensure_future(progress(Message(text))))
+
+        # a timer, not a task per check: cached checks (most) cost one timer handle
+        timer = asyncio.get_running_loop().call_later(PROGRESS_AFTER, show)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            for task in shown:  # let the progress display land before the answer replaces it
+                try:
+                    await task
+                except Exception:
+                    log.warning("could not show check progress", exc_info=True)
         done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
         if not done:
             text = self.knowledge.message("check.progress", domains=" + ".join(domains))
