@@ -11,7 +11,12 @@ Each round starts both servers afresh and measures the echo bot, then fedbot; th
 per round and as min / median / max. The ratio is taken within a round. Server CPU per turn (from
 /proc) is printed too: it depends far less on what else the machine is doing than turns/s.
 
+With ``--without connector_cache,fast_body,fast_read`` each round also measures fedbot with that
+patch of third-party internals undone (in the bench's server process only), so each patch's gain
+is a same-run figure: CPU per turn with / without it.
+
 Usage: .venv/bin/python bench/bench_teams.py [--seconds 10] [--concurrency 16] [--rounds 3]
+       [--without connector_cache,fast_body,fast_read]
 Target: fedbot ≥ 3× the echo bot's turns/s, p99 < 100 ms.
 """
 
@@ -37,6 +42,39 @@ sys.path.insert(0, str(ROOT))
 
 from tests.dnsserver import start_dns_server  # noqa: E402
 from tests.teams_harness import FakeConnector, activity  # noqa: E402
+
+PATCHES = ("connector_cache", "fast_body", "fast_read")
+
+
+def serve_without(patches: list[str], port: int) -> int:
+    """``fedbot serve`` with the named patches undone (the bench's comparison runs only)."""
+    from botbuilder.schema import Activity
+
+    from adapters.teams import connector, endpoint
+    from bot.cli import main as fedbot
+
+    if "connector_cache" in patches:
+
+        async def create(self: Any, service_url: str, audience: str | None = None) -> Any:
+            client = await self._inner.create(service_url, audience)
+            return connector._prepare(client, self._owner.retry, self._owner.session)
+
+        connector._CachedConnectorFactory.create = create  # type: ignore[method-assign]
+    if "fast_body" in patches:
+        # msrest's own body(); only our cards are still passed as JSON (msrest would str() them)
+        from adapters.teams.activity_serializer import JsonObject
+
+        def install(serializer: Any) -> None:
+            walk = serializer.serialize_type["object"]
+            serializer.serialize_type = {
+                **serializer.serialize_type,
+                "object": lambda d, **kw: dict(d) if isinstance(d, JsonObject) else walk(d, **kw),
+            }
+
+        connector.install = install
+    if "fast_read" in patches:
+        endpoint.read_activity = lambda data: Activity().deserialize(data)
+    return fedbot(["serve", "--host", "127.0.0.1", "--port", str(port)])
 
 
 def _free_port() -> int:
@@ -156,6 +194,26 @@ async def run_server(
         proc.wait(timeout=30)
 
 
+async def without_round(
+    args: argparse.Namespace, env: dict[str, str], connector: FakeConnector, patch: str
+) -> dict[str, float]:
+    """fedbot with one patch undone."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "bench/bench_teams.py",
+        "--serve-without",
+        patch,
+        "--port",
+        str(port),
+    ]
+    result = await run_server(
+        command, env, port, connector, fedbot_turn, args.seconds, args.concurrency
+    )
+    connector.sent.clear()
+    return result
+
+
 async def one_round(
     args: argparse.Namespace, env: dict[str, str], connector: FakeConnector
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -205,7 +263,14 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating echo/fedbot rounds")
+    parser.add_argument("--without", default="", help=f"also measure with these undone: {PATCHES}")
+    parser.add_argument("--serve-without", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    undone = [p for p in args.without.split(",") if p]
+    if unknown := set(undone) - set(PATCHES):
+        parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(PATCHES)}")
+    withouts: dict[str, list[dict[str, float]]] = {p: [] for p in undone}
 
     dns = start_dns_server()
     connector = await FakeConnector().start()
@@ -230,6 +295,10 @@ async def main() -> None:
             print("  " + _line("baseline: stock echo bot", echo))
             print("  " + _line("fedbot (full turns)", fed))
             print(f"  ratio fedbot / echo: {ratio:.2f}x")
+            for patch in undone:
+                without = await without_round(args, env, connector, patch)
+                withouts[patch].append(without)
+                print("  " + _line(f"fedbot without {patch}", without))
     finally:
         await connector.stop()
         dns.stop()
@@ -247,7 +316,15 @@ async def main() -> None:
     print(f"  ratio fedbot / echo turns/s  {_spread(ratios, 'x')}   (target >= 3x)")
     print(f"  ratio echo / fedbot CPU/turn {_spread(cpu_ratios, 'x')}")
     print("  fedbot p99 target < 100 ms")
+    for patch, runs in withouts.items():
+        gains = [w["cpu_ms"] / f["cpu_ms"] for w, f in zip(runs, feds, strict=True) if f["cpu_ms"]]
+        speed = [f["turns_per_s"] / w["turns_per_s"] for w, f in zip(runs, feds, strict=True)]
+        print(f"  {patch}: CPU/turn without / with {_spread(gains, 'x')}")
+        print(f"  {patch}: turns/s with / without   {_spread(speed, 'x')}")
 
 
 if __name__ == "__main__":
+    if "--serve-without" in sys.argv:  # a comparison server: serve, outside any event loop
+        at = sys.argv.index("--serve-without")
+        raise SystemExit(serve_without(sys.argv[at + 1].split(","), int(sys.argv[at + 3])))
     asyncio.run(main())

@@ -7,6 +7,10 @@ home-domain look-ups) and feeds their results back into the dialog.
 CONTRACT (implemented by the core; adapters rely on exactly this):
 
     bot = await FedBot.create(settings)          # loads knowledge, opens state store, resolver
+    await bot.handle(turn) -> list[Reply]        # THE entry point: every conversation rule is here
+                                                 # (see TurnKind); [] means "stay silent"
+    await bot.undelivered(turn)                  # the adapter could not post handle()'s replies:
+                                                 # forget the once-per-thread claim it made
     await bot.converse(turn) -> list[Reply]      # free text or a button press in a conversation;
                                                  # also handles typed commands "help", "restart",
                                                  # "cancel", "fedcheck <a> [<b>]"
@@ -31,9 +35,12 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
 
+from bot.claims import DEFAULT_TTL, Claims, MemoryClaims
 from bot.config import Settings
 from bot.state import StateConflict, StateStore, open_store
 from dialogs import cards
@@ -56,7 +63,7 @@ from federation.model import CheckReport
 from federation.texts import texts_of
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
-from knowledge.triage import triage
+from knowledge.triage import Triage, triage
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +74,37 @@ MAX_ATTEMPTS = 4  # optimistic-write retries when another process wrote the same
 MAX_EVENTS_PER_TURN = 16  # effects fed back per turn (a bound, never reached by the dialog)
 PURGE_EVERY = 3600.0
 _FEDCHECK = re.compile(r"^\s*/?fedcheck(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+COMMANDS = ("help", "fedcheck", "restart", "cancel")
+
+
+class TurnKind(Enum):
+    """Where a turn was said; the service's rules depend on nothing else about the platform."""
+
+    DIRECT = "direct"  # a personal chat / DM with the bot: the conversation
+    MENTION = "mention"  # the bot @mentioned in a channel thread: takes the thread
+    CHANNEL = "channel"  # any other channel message: an auto-reply for a recognised error, once
+    COMMAND = "command"  # the platform's slash command (Slack ``/fedcheck``): text = its arguments
+    BUTTON = "button"  # a press of one of our buttons: payload set
+    JOINED = "joined"  # the bot was added to a conversation: a welcome
+
+
+EmailLookup = Callable[[], Awaitable[str | None]]
+# Shown while a slow DNS check runs (Teams: typing; Slack: a message the answer replaces; terminal:
+# a line). Called at most once per check, only when it has not finished within PROGRESS_AFTER.
+Progress = Callable[[Message], Awaitable[None]]
+PROGRESS_AFTER = 0.3  # seconds: cached and fast checks show nothing extra
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Turn:
     """One user action in one conversation, platform-neutral.
 
-    ``conversation`` is a platform-qualified key (``teams:<conversation id>``,
-    ``slack:<team>:<channel>:<thread ts>``); exactly one of ``text`` / ``payload`` is set.
-    ``user_email`` is the asker's profile address when the platform gives it (home domain hint).
+    ``conversation`` is a platform-qualified key of the conversation *or channel thread*
+    (``teams:<conversation id>``, ``slack:<team>:<channel>:<thread ts>``). ``user_email`` is the
+    asker's profile address when the payload carries it; ``email_lookup`` fetches it from the
+    platform, called only when the service needs it (no home domain configured).
+    ``from_bot``: sent by a bot (ourselves included); such turns are never answered.
     """
 
     conversation: str
@@ -83,6 +112,10 @@ class Turn:
     text: str | None = None
     payload: ChoicePayload | None = None
     user_email: str | None = None
+    kind: TurnKind = TurnKind.DIRECT
+    from_bot: bool = False
+    email_lookup: EmailLookup | None = field(default=None, compare=False, repr=False)
+    progress: Progress | None = field(default=None, compare=False, repr=False)
 
 
 class FedBot:
@@ -95,8 +128,11 @@ class FedBot:
         checker: FederationChecker,
         store: StateStore,
         clock: Callable[[], float] = time.time,
+        claims: Claims | None = None,
     ) -> None:
         self.settings = settings
+        # once-per-thread and dedupe records: the state store's own claims when it has them
+        self.claims: Claims = claims if claims is not None else _store_claims(store)
         self.knowledge = knowledge
         self.checker = checker
         self.store = store
@@ -113,6 +149,7 @@ class FedBot:
         checker: FederationChecker | None = None,
         store: StateStore | None = None,
         clock: Callable[[], float] = time.time,
+        claims: Claims | None = None,
     ) -> FedBot:
         """Load knowledge, open the state store and the resolver (each unless given)."""
         kb = knowledge if knowledge is not None else load_knowledge(settings.knowledge_path)
@@ -126,10 +163,76 @@ class FedBot:
             if store is not None
             else open_store(settings.state_url, clock, retention=2 * settings.conversation_ttl),
             clock,
+            claims,
         )
         await bot.store.open()
         await bot._purge(clock())
         return bot
+
+    # --- the rules: one entry point for every front end -------------------------------------------
+
+    async def handle(self, turn: Turn) -> list[Reply]:
+        """The replies to one turn (``[]``: stay silent). Every conversation rule lives here:
+        bots are not answered; a mention takes its thread; a channel message gets at most one
+        auto-reply per thread, none in a thread taken by a conversation; commands are recognised
+        by :func:`command_of`; the home domain comes from :meth:`home_domain`."""
+        if turn.from_bot:
+            return []
+        if turn.kind is TurnKind.JOINED:
+            return self.welcome()
+        if turn.kind is TurnKind.COMMAND:
+            args = (turn.text or "")[:MAX_FEDCHECK_CHARS]
+            if is_command(self.knowledge, args, "help"):
+                return self.help()
+            email = await self._email_for(turn, needed=not args.strip())
+            return await self.fedcheck(args, email, progress=turn.progress)
+        if turn.kind is TurnKind.CHANNEL:
+            return await self._channel_message(turn)
+        if turn.kind is TurnKind.MENTION:
+            await self.claims.claim(thread_claim(turn.conversation), self._claim_ttl)
+        return await self.converse(turn)
+
+    async def undelivered(self, turn: Turn) -> None:
+        """The replies :meth:`handle` gave for a channel message could not be posted: forget that
+        the thread got its auto-reply, so a later paste may try again."""
+        if turn.kind is TurnKind.CHANNEL:
+            await self.claims.release(thread_claim(turn.conversation))
+
+    async def _channel_message(self, turn: Turn) -> list[Reply]:
+        text = (turn.text or "")[:MAX_TEXT_CHARS]
+        found = triage(text, self.knowledge) if text.strip() else None
+        if found is None or not found.recognized:
+            return []  # chatter: silence (and nothing claimed)
+        if await self.store.get(turn.conversation) is not None:
+            return []  # a conversation runs in this thread (also after a restart)
+        key = thread_claim(turn.conversation)
+        if not await self.claims.claim(key, self._claim_ttl):
+            return []  # the thread is taken, or already has its auto-reply
+        try:
+            card = await self._triage_card(found, turn.progress)
+        except BaseException:
+            await self.claims.release(key)
+            raise
+        if card is None:
+            await self.claims.release(key)
+            return []
+        return [card]
+
+    @property
+    def _claim_ttl(self) -> float:
+        return max(DEFAULT_TTL, 2 * self.settings.conversation_ttl)
+
+    async def _email_for(self, turn: Turn, *, needed: bool = True) -> str | None:
+        """The asker's address, fetched from the platform only when no home domain is known."""
+        if turn.user_email or not needed or turn.email_lookup is None:
+            return turn.user_email
+        if self.home_domain() is not None:
+            return None
+        try:
+            return await turn.email_lookup()
+        except Exception:
+            log.info("no profile e-mail for %s", turn.user, exc_info=True)
+            return None
 
     # --- the conversation ------------------------------------------------------------------------
 
@@ -139,11 +242,14 @@ class FedBot:
             event: Event = UserChoice(turn.payload, self._clock())
         elif turn.text is not None and turn.text.strip():
             text = turn.text[:MAX_TEXT_CHARS]
-            if is_command(self.knowledge, text, "help"):
+            command = command_of(self.knowledge, text)
+            if command == "help":
                 return self.help()
-            fedcheck = _FEDCHECK.match(text[:MAX_FEDCHECK_CHARS])
+            fedcheck = _FEDCHECK.match(text[:MAX_FEDCHECK_CHARS]) if command == "fedcheck" else None
             if fedcheck is not None:
-                return await self.fedcheck(fedcheck.group(1) or "", turn.user_email)
+                args = fedcheck.group(1) or ""
+                email = await self._email_for(turn, needed=not args)
+                return await self.fedcheck(args, email, progress=turn.progress)
             event = UserText(text, self._clock())
         else:
             return self.welcome()
@@ -194,9 +300,43 @@ class FedBot:
 
     async def _perform(self, effect: Effect, turn: Turn) -> Event:
         if isinstance(effect, LookupHomeDomain):
-            return HomeDomainFound(self.home_domain(turn.user_email), self._clock())
-        report = await self.checker.check(*effect.domains)
+            return HomeDomainFound(self.home_domain(await self._email_for(turn)), self._clock())
+        check = self.checker.check(*effect.domains)
+        report = await self._showing_progress(check, effect.domains, turn.progress)
         return CheckCompleted(report, self._clock())
+
+    async def _showing_progress(
+        self, work: Awaitable[T], domains: Sequence[str], progress: Progress | None
+    ) -> T:
+        """``work``'s result; when it takes longer than PROGRESS_AFTER, ``progress`` is told
+        which domains are being checked (a failing progress display never fails the turn)."""
+        if progress is None or not domains:
+            return await work
+        shown: list[asyncio.Task[None]] = []
+
+        def show() -> None:
+            text = self.knowledge.message("check.progress", domains=" + ".join(domains))
+            shown.append(asyncio.ensure_future(progress(Message(text))))
+
+        # a timer, not a task per check: cached checks (most) cost one timer handle
+        timer = asyncio.get_running_loop().call_later(PROGRESS_AFTER, show)
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            for task in shown:  # let the progress display land before the answer replaces it
+                try:
+                    await task
+                except Exception:
+                    log.warning("could not show check progress", exc_info=True)
+        done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
+        if not done:
+            text = self.knowledge.message("check.progress", domains=" + ".join(domains))
+            try:
+                await progress(Message(text))
+            except Exception:
+                log.warning("could not show check progress", exc_info=True)
+        return await task
 
     async def pending_question(self, conversation: str) -> Question | None:
         """The question a button press in ``conversation`` would answer now, rebuilt from the
@@ -211,7 +351,8 @@ class FedBot:
         )
 
     def home_domain(self, user_email: str | None = None) -> str | None:
-        """The asker's SIP domain: configured, in the org's knowledge, or their e-mail's."""
+        """The asker's SIP domain, in this order for every platform: configured
+        (``FEDBOT_HOME_DOMAINS``), in the organisation's knowledge, or their profile e-mail's."""
         for candidate in (*self.settings.home_domains, *self.knowledge.home_domains, user_email):
             if candidate:
                 domain = parse_domain(candidate)
@@ -228,7 +369,9 @@ class FedBot:
 
     # --- commands and auto-replies ---------------------------------------------------------------
 
-    async def fedcheck(self, args: str, user_email: str | None = None) -> list[Reply]:
+    async def fedcheck(
+        self, args: str, user_email: str | None = None, progress: Progress | None = None
+    ) -> list[Reply]:
         """``fedcheck``: "" (the asker's home domain, else usage), "help", one or two domains."""
         kb = self.knowledge
         usage = Message(kb.message("fedcheck.usage"))
@@ -242,7 +385,8 @@ class FedBot:
             words = [home]
         if len(words) > 2:
             return [Message(kb.message("fedcheck.too_many", count=str(len(words)))), usage]
-        result = await self.checker.check_inputs(*words)
+        shown = [w.rpartition("@")[2] for w in words]
+        result = await self._showing_progress(self.checker.check_inputs(*words), shown, progress)
         if not isinstance(result, CheckReport):
             return [
                 Message(kb.message("fedcheck.invalid", input=bad.input[:100], reason=bad.reason))
@@ -253,12 +397,20 @@ class FedBot:
     async def auto_reply(self, text: str) -> TriageCard | None:
         """A compact card for a recognised pasted federation error (with a live check of the
         external domain in it); ``None`` for everything else."""
-        found = triage(text[:MAX_TEXT_CHARS], self.knowledge)
+        return await self._triage_card(triage(text[:MAX_TEXT_CHARS], self.knowledge))
+
+    async def _triage_card(
+        self, found: Triage, progress: Progress | None = None
+    ) -> TriageCard | None:
         if not found.recognized or found.signature is None:
             return None
         own = {*self.settings.home_domains, *self.knowledge.home_domains}
         domain = next((d for d in found.peer_domains if d not in own), None)
-        report = await self.checker.check(domain) if domain else None
+        report = (
+            await self._showing_progress(self.checker.check(domain), [domain], progress)
+            if domain
+            else None
+        )
         address = next((a for a in found.addresses if a.rpartition("@")[2] not in own), None)
         return cards.triage_card(self.knowledge, found.signature, report, address or domain or "")
 
@@ -275,3 +427,23 @@ class FedBot:
     async def close(self) -> None:
         await self.store.close()
         await self.checker.close()
+
+
+def thread_claim(conversation: str) -> str:
+    """The claim a thread's first auto-reply or first @mention takes."""
+    return "thread:" + conversation
+
+
+def command_of(kb: Knowledge, text: str) -> str | None:
+    """Which of :data:`COMMANDS` ``text`` is (a typed ``help``, ``/fedcheck x``, ``restart``…),
+    else None; the one place commands are recognised (the dialog acts on restart/cancel)."""
+    if _FEDCHECK.match(text[:MAX_FEDCHECK_CHARS]):
+        return "fedcheck"
+    return next((name for name in COMMANDS if is_command(kb, text, name)), None)
+
+
+def _store_claims(store: StateStore) -> Claims:
+    """The state store's durable claims when it has them, else claims in this process."""
+    if isinstance(store, Claims):
+        return store
+    return MemoryClaims()

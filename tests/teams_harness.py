@@ -43,7 +43,7 @@ class Sent:
     @property
     def text(self) -> str:
         """Every text in the card (or the activity's text), joined."""
-        from adapters.teams.cards import all_texts
+        from adapters.teams.adaptive_cards import all_texts
 
         card = self.card
         return "\n".join(all_texts(card)) if card else str(self.body.get("text") or "")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.chat import plain, wrap
 from tests.dnsserver import DnsTestServer, start_dns_server
 
 ROOT = Path(__file__).parents[1]
@@ -69,7 +70,7 @@ def test_pasted_error_fedcheck_and_invalid_answers(dns: DnsTestServer) -> None:
     assert "How many external contacts are affected?" in out
     assert "didn't get that" in out
     assert "Federation check: contoso.example" in out
-    assert "I can't check **10.1.2.3**" in out
+    assert "I can't check 10.1.2.3" in out and "**" not in out  # markdown as plain text
 
 
 def test_empty_input_exits_cleanly(dns: DnsTestServer) -> None:
@@ -109,3 +110,14 @@ def test_ctrl_c_exits_cleanly(dns: DnsTestServer) -> None:
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_markdown_is_plain_text_and_words_wrap_to_the_width() -> None:
+    text = "**fedcheck contoso.com** checks `DNS`, see [the article](https://example.test/a)."
+    assert plain(text) == (
+        "fedcheck contoso.com checks DNS, see the article (https://example.test/a)."
+    )
+    wrapped = wrap("- " + "word " * 30 + "\n1. short", 40)
+    lines = wrapped.splitlines()
+    assert all(len(line) <= 40 for line in lines) and lines[-1] == "1. short"
+    assert lines[1].startswith("  word")  # a list item continues under its text

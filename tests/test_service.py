@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.service import FedBot, Turn
+from bot.service import FedBot, Turn, TurnKind, command_of
 from bot.state import StateStoreError
 from dialogs.replies import (
     CheckCard,
@@ -21,6 +21,7 @@ from dialogs.replies import (
     Message,
     Question,
     ResolutionCard,
+    TriageCard,
 )
 from tests.dnsserver import DnsTestServer, start_dns_server
 
@@ -238,3 +239,99 @@ async def test_auto_reply_to_a_pasted_error_with_live_check(bot: FedBot) -> None
     assert resolution.cause_id == "domain_permissions"
     assert resolution.check is not None and resolution.check.report is not None
     assert resolution.check.report.results[0].domain == "nosrv.example"
+
+
+# --- the rules of handle(): the same for every platform -----------------------------------------
+
+
+def channel(text: str, conv: str, kind: TurnKind = TurnKind.CHANNEL, **extra: object) -> Turn:
+    return Turn(conv, "u1", text=text, kind=kind, **extra)  # type: ignore[arg-type]
+
+
+async def test_auto_reply_once_per_thread_and_released_when_undelivered(bot: FedBot) -> None:
+    first = await bot.handle(channel(ARTICLE_ERROR, "slack:T:C:1"))
+    assert len(first) == 1 and isinstance(first[0], TriageCard)
+    assert await bot.handle(channel(ARTICLE_ERROR, "slack:T:C:1")) == []
+    await bot.undelivered(channel(ARTICLE_ERROR, "slack:T:C:1"))
+    assert len(await bot.handle(channel(ARTICLE_ERROR, "slack:T:C:1"))) == 1
+
+
+async def test_a_thread_taken_by_a_conversation_gets_no_auto_reply(bot: FedBot) -> None:
+    started = await bot.handle(channel("hi", "teams:c;messageid=9", TurnKind.MENTION))
+    assert isinstance(started[-1], Question)
+    assert await bot.handle(channel(ARTICLE_ERROR, "teams:c;messageid=9")) == []
+
+
+async def test_a_thread_with_a_stored_conversation_is_taken_after_a_restart(
+    dns: DnsTestServer,
+) -> None:
+    settings = settings_for(dns, home_domains=("contoso.example",))
+    first = await FedBot.create(settings)
+    await first.handle(channel("hi", "slack:T:C:7", TurnKind.MENTION))
+    # a new process: its claims are empty, the conversation is in the (shared) state store
+    second = await FedBot.create(settings, store=first.store)
+    assert await second.handle(channel(ARTICLE_ERROR, "slack:T:C:7")) == []
+    await first.close()
+
+
+async def test_chatter_and_bots_get_silence(bot: FedBot) -> None:
+    assert await bot.handle(channel("lunch anyone?", "slack:T:C:2")) == []
+    assert await bot.handle(channel(ARTICLE_ERROR, "slack:T:C:3", from_bot=True)) == []
+    assert await bot.handle(channel("hi", "d:1", TurnKind.DIRECT, from_bot=True)) == []
+    # chatter claims nothing: a later paste in the same thread is still answered
+    assert len(await bot.handle(channel(ARTICLE_ERROR, "slack:T:C:2"))) == 1
+
+
+async def test_commands_are_recognised_in_one_place(bot: FedBot) -> None:
+    assert [command_of(bot.knowledge, t) for t in ("help", "/fedcheck a.example", "restart")] == [
+        "help",
+        "fedcheck",
+        "restart",
+    ]
+    assert command_of(bot.knowledge, "cancel") == "cancel"
+    assert command_of(bot.knowledge, "our users cannot chat") is None
+    (usage,) = await bot.handle(channel("help", "s:1", TurnKind.COMMAND))
+    assert "fedcheck" in usage.text  # type: ignore[union-attr]
+    (card,) = await bot.handle(channel("", "s:1", TurnKind.COMMAND))  # home domain configured
+    assert isinstance(card, CheckCard) and "contoso.example" in str(card)
+
+
+async def test_profile_email_is_fetched_only_when_no_home_domain(dns: DnsTestServer) -> None:
+    calls: list[str] = []
+
+    async def lookup() -> str | None:
+        calls.append("asked")
+        return "adele@contoso.example"
+
+    plain = await FedBot.create(settings_for(dns))
+    configured = await FedBot.create(settings_for(dns, home_domains=("fabrikam.example",)))
+    try:
+        (card,) = await plain.handle(channel("", "s:2", TurnKind.COMMAND, email_lookup=lookup))
+        assert isinstance(card, CheckCard) and "contoso.example" in str(card)
+        assert calls == ["asked"]
+        await configured.handle(channel("", "s:3", TurnKind.COMMAND, email_lookup=lookup))
+        assert calls == ["asked"]
+    finally:
+        await plain.close()
+        await configured.close()
+
+
+async def test_progress_is_shown_only_while_a_check_is_slow(dns: DnsTestServer) -> None:
+    shown: list[str] = []
+
+    async def progress(message: Message) -> None:
+        shown.append(message.text)
+
+    fedbot = await FedBot.create(settings_for(dns, dns_timeout=3.0))
+    try:
+        dns.delay_ms = 700
+        turn = Turn("s:p", "u1", text="slow.example", kind=TurnKind.COMMAND, progress=progress)
+        (card,) = await fedbot.handle(turn)
+        assert isinstance(card, CheckCard)
+        assert len(shown) == 1 and "slow.example" in shown[0]
+        dns.delay_ms = 0
+        await fedbot.handle(turn)  # answered from the cache at once: nothing extra shown
+        assert len(shown) == 1
+    finally:
+        dns.delay_ms = 0
+        await fedbot.close()

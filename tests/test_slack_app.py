@@ -16,7 +16,8 @@ import pytest
 from aiohttp import web
 from test_slack_helpers import FakeSlack, assert_valid_message, form, interaction, sign
 
-from adapters.slack.app import WEB_API_SCOPES
+from adapters.slack import ADAPTER_KEY
+from adapters.slack.app import WEB_API_SCOPES, SlackAdapter
 from adapters.slack.blocks import decode_payload
 from bot.config import Settings
 from bot.server import build_app
@@ -50,7 +51,12 @@ class Slack:
     dns: DnsTestServer
     bot: FedBot
     http: aiohttp.ClientSession
+    adapter: SlackAdapter
     counter: int = 0
+
+    async def drain(self) -> None:
+        """Wait until the adapter has finished every piece of work it acknowledged."""
+        assert await self.adapter.drain(timeout=30), "adapter work still in flight after 30 s"
 
     def next_id(self) -> str:
         self.counter += 1
@@ -208,7 +214,7 @@ async def _start(dns: DnsTestServer, **overrides: Any) -> AsyncIterator[Slack]:
     await site.start()
     port = runner.addresses[0][1]
     async with aiohttp.ClientSession() as http:
-        yield Slack(f"http://127.0.0.1:{port}", fake, dns, bot, http)
+        yield Slack(f"http://127.0.0.1:{port}", fake, dns, bot, http, app[ADAPTER_KEY])
     await runner.cleanup()
     await bot.close()
     await fake.close()
@@ -299,12 +305,14 @@ async def test_fedcheck_ack_is_immediate_while_dns_never_answers(slack: Slack) -
         hook, elapsed = await slack.command("timeout.example")
         assert elapsed < 1.0, elapsed  # Slack needs the ack within 3 s
         hooks.append(hook)
+    await slack.drain()
     for hook in hooks:
-        await slack.fake.wait_for(lambda h=hook: slack.fake.responses.get(h), timeout=10)
-        text = json.dumps(slack.fake.responses[hook][0])
-        assert "timeout.example" in text
-        assert slack.fake.responses[hook][0]["response_type"] == "in_channel"
-    report = slack.fake.responses[hooks[0]][0]["text"]
+        # at once an ephemeral "checking timeout.example…", then the report for the channel
+        checking, result = slack.fake.responses[hook]
+        assert checking["response_type"] == "ephemeral" and "timeout.example" in checking["text"]
+        assert "timeout.example" in json.dumps(result)
+        assert result["response_type"] == "in_channel"
+    report = slack.fake.responses[hooks[0]][1]["text"]
     assert slack.bot.knowledge.message("render.status.dns_error") in report
 
 
@@ -317,7 +325,7 @@ async def test_pasted_error_gets_one_threaded_reply_even_under_retries(slack: Sl
     for retry in (1, 2, 3):
         assert await slack.event(event, event_id="EvPaste", retry=retry) == 200
     await slack.fake.wait_for(lambda: slack.fake.posted("C1"))
-    await asyncio.sleep(0.3)
+    await slack.drain()
     (reply,) = slack.fake.posted("C1")
     assert reply["thread_ts"] == event["ts"]
     text = json.dumps(reply["blocks"])
@@ -326,9 +334,28 @@ async def test_pasted_error_gets_one_threaded_reply_even_under_retries(slack: Sl
     # a second recognised error in the same thread: no second auto-reply
     again = slack.message(PASTED, thread_ts=event["ts"])
     assert await slack.event(again) == 200
-    await asyncio.sleep(0.3)
+    await slack.drain()
     assert len(slack.fake.posted("C1")) == 1
     _assert_all_valid(slack)
+
+
+async def test_pasted_error_in_a_thread_taken_by_a_conversation_gets_no_auto_reply(
+    slack: Slack,
+) -> None:
+    """The bug of issue 7: a thread where the bot was @mentioned has a conversation running;
+    a pasted error there is part of it, not a fresh channel message to auto-reply to."""
+    root = "1700000500.000100"
+    mention = {"type": "app_mention", "channel": "C7", "user": "U1", "text": f"<@{BOT}> hi"}
+    assert await slack.event({**mention, "ts": root}) == 200
+    await slack.drain()
+    assert len(slack.fake.posted("C7")) == 1  # the conversation's first question
+    assert await slack.event(slack.message(PASTED, channel="C7", thread_ts=root)) == 200
+    await slack.drain()
+    assert len(slack.fake.posted("C7")) == 1  # no automatic triage card in a taken thread
+    # another thread of the same channel still gets its auto-reply
+    assert await slack.event(slack.message(PASTED, channel="C7")) == 200
+    await slack.drain()
+    assert len(slack.fake.posted("C7")) == 2
 
 
 async def test_concurrent_duplicates_in_flight_give_one_reply(slack: Slack) -> None:
@@ -338,7 +365,7 @@ async def test_concurrent_duplicates_in_flight_give_one_reply(slack: Slack) -> N
     )
     assert statuses == [200] * 4
     await slack.fake.wait_for(lambda: slack.fake.posted("C2"))
-    await asyncio.sleep(0.3)
+    await slack.drain()
     assert len(slack.fake.posted("C2")) == 1
 
 
@@ -353,7 +380,7 @@ async def test_chatter_bots_edits_and_own_messages_get_no_reply(slack: Slack) ->
     ]
     for event in quiet:
         assert await slack.event(event) == 200
-    await asyncio.sleep(0.5)
+    await slack.drain()
     assert slack.fake.posted() == []
 
 
@@ -362,7 +389,7 @@ async def test_channel_restriction_limits_auto_replies(dns: DnsTestServer) -> No
         assert await slack.event(slack.message(PASTED, channel="COTHER")) == 200
         assert await slack.event(slack.message(PASTED, channel="CSUPPORT")) == 200
         await slack.fake.wait_for(lambda s=slack: s.fake.posted("CSUPPORT"))
-        await asyncio.sleep(0.2)
+        await slack.drain()
         assert slack.fake.posted("COTHER") == []
 
 
@@ -391,7 +418,7 @@ async def test_mention_starts_a_thread_conversation_and_buttons_drive_it(slack: 
     assert await slack.event(mention) == 200
     assert await slack.event({**mention, "type": "message", "channel_type": "channel"}) == 200
     await slack.fake.wait_for(lambda: slack.fake.posted("C4"))
-    await asyncio.sleep(0.3)
+    await slack.drain()
     posts = slack.fake.posted("C4")
     assert len(posts) == 1 and posts[0]["thread_ts"] == mention["ts"]
     block_id, button, payload = buttons(posts[0])[0]
@@ -410,7 +437,7 @@ async def test_mention_starts_a_thread_conversation_and_buttons_drive_it(slack: 
     assert buttons(second)[0][2].question == "contact_type"
     # pressing the old button again: nothing new (the same question was already answered)
     assert await slack.press(posts[0], button, block_id) == 200
-    await asyncio.sleep(0.3)
+    await slack.drain()
     assert len(slack.fake.posted("C4")) == 2
     _assert_all_valid(slack)
 
@@ -422,7 +449,7 @@ async def _walk(slack: Slack, channel: str, contact_type: str, scope: str) -> li
     targets = {"contact_type": contact_type, "scope": scope}
     for _ in range(12):
         await slack.fake.wait_for(lambda: slack.fake.posted(channel))
-        await asyncio.sleep(0.05)
+        await slack.drain()
         last = slack.fake.posted(channel)[-1]
         found = buttons(last)
         if found and found[-1][2].question == "fixed":
@@ -464,7 +491,7 @@ async def test_no_still_broken_leads_to_escalation(slack_home: Slack) -> None:
         count = len(posts)
         assert await slack_home.press(last, button, block_id) == 200
         await slack_home.fake.wait_for(lambda c=count: len(slack_home.fake.posted("DESC")) > c)
-        await asyncio.sleep(0.05)
+        await slack_home.drain()
         posts = slack_home.fake.posted("DESC")
     title = (
         slack_home.bot.knowledge.message("escalation.title")
@@ -557,7 +584,7 @@ async def test_bad_signatures_stale_timestamps_and_malformed_bodies_get_4xx(slac
     huge = "x" * (300 * 1024)
     status, _, _ = await slack.post(huge, json_type, sign(SECRET, huge))
     assert status == 413
-    await asyncio.sleep(0.2)
+    await slack.drain()
     assert slack.fake.posted("C9") == []
     async with slack.http.get(f"{slack.url}/healthz") as resp:
         assert resp.status == 200
@@ -583,3 +610,22 @@ async def test_unknown_button_payloads_are_refused_and_stale_ones_reasked(slack:
     reask = slack.fake.posted("C7")[1]
     assert slack.bot.knowledge.message("stale") in json.dumps(reask, ensure_ascii=False)
     assert buttons(reask)[0][2].question == "symptom"
+
+
+async def test_a_slow_check_shows_checking_at_once_then_the_answer_in_its_place(
+    slack: Slack,
+) -> None:
+    slack.dns.delay_ms = 1200  # a check the user would otherwise wait on in silence
+    try:
+        event = slack.message(PASTED.replace("contoso.example", "fabrikam.example"), channel="C8")
+        assert await slack.event(event) == 200
+        await slack.fake.wait_for(lambda: slack.fake.posted("C8"))
+        (checking,) = slack.fake.posted("C8")
+        assert "fabrikam.example" in checking["text"] and checking["thread_ts"] == event["ts"]
+        await slack.drain()
+    finally:
+        slack.dns.delay_ms = 0
+    assert len(slack.fake.posted("C8")) == 1  # one message for the step: updated in place
+    (update,) = slack.fake.calls["chat.update"]
+    assert update["ts"] == checking["_ts"] and "blocks" in update
+    assert "fabrikam.example" in json.dumps(update["blocks"])

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 from test_slack_helpers import FakeSlack, assert_valid_message
 
+from adapters.slack import ADAPTER_KEY
 from bot.config import Settings
 from bot.server import build_app
 from bot.service import FedBot
@@ -190,7 +191,7 @@ async def test_socket_mode_answers_events_and_fedcheck_and_shuts_down_cleanly(
     # a payload we cannot handle: acknowledged (no redelivery), dropped, nothing breaks
     broken = await fake.send_envelope("events_api", {"type": "event_callback"})
     await fake.wait_for(lambda: all(fake.acked(e) for e in (again, quiet, broken)))
-    await asyncio.sleep(0.3)
+    assert await running.runner.app[ADAPTER_KEY].drain(timeout=30)  # the acknowledged work
 
     (reply,) = fake.posted("C1")
     assert reply["thread_ts"] == pasted["ts"]

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from adapters.teams import AUTH_KEY
+from adapters.teams.activity_serializer import FastBody
 from bot.config import Settings
 from bot.service import FedBot
 from knowledge.model import Knowledge
@@ -222,8 +224,11 @@ async def test_home_domain_from_the_teams_profile_cached_per_user(env: Env) -> N
         "userPrincipalName": "adele@contoso.example",
     }
     await env.send(text="hi", conversation="a:p1")
-    await env.send(text="hello", conversation="a:p1")
+    assert env.connector.member_calls == 0  # asked only when the home domain is needed
+    first = await env.send(text="fedcheck", conversation="a:p1")
+    second = await env.send(text="fedcheck", conversation="a:p1")
     assert env.connector.member_calls == 1
+    assert all("contoso.example" in json.dumps(s.body) for s in (*first, *second))
     # A user without a profile: the lookup fails, the turn still works.
     sent = await env.send(text="hi", user="29:ghost", conversation="a:p2")
     assert sent
@@ -297,3 +302,43 @@ async def test_a_failing_turn_gets_an_apology_and_a_logged_error(
     assert sent[0].text == env.kb.message("error.apology")
     assert "Traceback" not in json.dumps(sent[0].body)
     assert any("a:broken" in r.getMessage() for r in caplog.records)
+
+
+async def test_connector_clients_are_built_once_per_service_url_and_sped_up(env: Env) -> None:
+    """The connector-client cache and the serializer fast path of adapters.teams.connector are
+    in use: several turns from one service URL share one prepared client (without the cache,
+    every turn built a new one and this dict stayed empty)."""
+    auth = env.app.runner.app[AUTH_KEY]
+    for n, conversation in enumerate(("a:c1", "a:c2", "a:c1")):
+        assert await env.send(text=f"hi {n}", conversation=conversation)
+    assert len(auth.connectors) == 1
+    ((key, client),) = auth.connectors.items()
+    assert key[1].rstrip("/") == env.connector.url.rstrip("/")
+    assert isinstance(client._serialize.body, FastBody)
+    assert await env.send(text="hi again", conversation="a:c3")
+    assert next(iter(auth.connectors.values())) is client
+
+
+async def test_a_slow_check_shows_typing_before_the_answer(
+    env: Env, dns_server: DnsTestServer
+) -> None:
+    dns_server.delay_ms = 800
+    try:
+        sent = await env.send(text="fedcheck slowcheck.example", conversation="a:typing")
+    finally:
+        dns_server.delay_ms = 0
+    kinds = [s.body.get("type") for s in sent if s.method == "POST"]
+    assert kinds == ["typing", "message"], kinds
+    fast = await env.send(text="fedcheck slowcheck.example", conversation="a:typing")
+    assert [s.body.get("type") for s in fast] == ["message"]  # cached: no typing needed
+
+
+async def test_one_message_per_step_and_answered_cards_keep_their_text(env: Env) -> None:
+    (first,) = await env.send(text="hi", conversation="a:one-message")
+    intro = "quick questions"  # the first message of the conversation, before its question
+    assert intro in first.text and first.buttons()  # the step's text, question and buttons
+    sent = await _press(env, [first], first.buttons()[0][1]["v"], conversation="a:one-message")
+    updates = [s for s in sent if s.method == "PUT"]
+    posts = [s for s in sent if s.method == "POST"]
+    assert len(updates) == 1 and len(posts) == 1  # the answered card, then one next step
+    assert intro in updates[0].text and not updates[0].buttons()

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
+from cachetools import LRUCache
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -46,10 +46,9 @@ from adapters.slack.inbound import (
 )
 from adapters.slack.web import SlackWeb, describe, library_logger
 from bot.config import Settings
-from bot.once import Once
-from bot.service import FedBot, Turn
+from bot.service import FedBot, Turn, TurnKind
 from bot.store import StateStore, Work
-from dialogs.replies import CheckCard, ChoicePayload, Message, Reply
+from dialogs.replies import CheckCard, Message, Reply
 from knowledge.model import Wording
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,7 @@ EVENT_SCOPES: dict[str, str] = {
 WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
     "users.info": ("users:read", "users:read.email"),
 }
 COMMAND_SCOPES: tuple[str, ...] = ("commands",)
@@ -73,6 +73,8 @@ COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
 MAX_RESUMES = 3  # times unfinished acknowledged work is taken over before it is given up
+EVENT_TTL = 3600.0  # Slack retries an event for minutes; remembered an hour
+PRESS_TTL = 24 * 3600.0
 
 Next = Callable[[], Awaitable[BoltResponse]]
 
@@ -162,11 +164,13 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
-        self.once = Once(bot.store)
+        self.claims = bot.claims  # the service's claim record: one for every exactly-once rule
         wording = getattr(getattr(bot, "knowledge", None), "wording", None)
         self.messages = wording if isinstance(wording, Wording) else Wording({}, {})
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._rendered: OrderedDict[tuple[Reply, ...], list[SlackMessage]] = OrderedDict()
+        self._rendered: LRUCache[tuple[Reply, ...], list[SlackMessage]] = LRUCache(
+            RENDER_CACHE_SIZE
+        )
         # Requests reach the app already verified: over HTTP by adapters.slack.http's guard (the
         # one place signatures and timestamps are checked), in Socket Mode by the connection.
         self.app = AsyncApp(
@@ -180,7 +184,7 @@ class SlackAdapter:
             attaching_function_token_enabled=False,
         )
         self.lease = settings.work_lease
-        self.app.use(DedupeEvents(bot.store, self.once.ttl, self.lease))
+        self.app.use(DedupeEvents(bot.store, EVENT_TTL, self.lease))
         self.listeners = Listeners(
             events={"message": self.on_message, "app_mention": self.on_mention},
             command=self.on_fedcheck,
@@ -218,8 +222,7 @@ class SlackAdapter:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""
         if self._resumer is not None:
             self._resumer.cancel()
-        if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=grace)
+        await self.drain(grace)
         await self.web.close()
 
     def _start_work(self, work: Awaitable[None], body: dict[str, Any]) -> None:
@@ -269,6 +272,18 @@ class SlackAdapter:
                 log.exception("slack: resuming unfinished work failed")
             await asyncio.sleep(self.lease / 2)  # a periodic background task
 
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until no listener work is in flight (work started meanwhile included); whether
+        it all finished within ``timeout``. Tests wait on this instead of sleeping."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._inflight:
+            left = None if deadline is None else deadline - loop.time()
+            if left is not None and left <= 0:
+                return False
+            await asyncio.wait(set(self._inflight), timeout=left)
+        return True
+
     def _start(self, work: Awaitable[None]) -> None:
         """Run a listener in a task of its own, tracked until it ends."""
         task = asyncio.ensure_future(self._logged(work))
@@ -287,11 +302,27 @@ class SlackAdapter:
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         # A command's identity is its response_url (unique per invocation).
         hook = body.get("response_url")
-        if isinstance(hook, str) and not await self.once.claim(f"slack:command:{hook}"):
+        if isinstance(hook, str) and not await self.claims.claim(
+            f"slack:command:{hook}", EVENT_TTL
+        ):
             return  # the same /fedcheck delivered twice (a retry, or to another replica)
-        args = plain_text(str(body.get("text") or ""))
-        email = None if args else await self._email(body["user_id"])
-        replies = await self._safely(self.bot.fedcheck(args, user_email=email))
+        user = str(body["user_id"])
+
+        async def progress(message: Message) -> None:
+            (shown,) = self._render([message])
+            await self.web.respond(
+                body["response_url"], {**shown.as_kwargs(), "response_type": "ephemeral"}
+            )
+
+        turn = Turn(
+            conversation=conversation_key(body["team_id"], body["channel_id"], "fedcheck"),
+            user=user,
+            text=plain_text(str(body.get("text") or "")),
+            kind=TurnKind.COMMAND,
+            email_lookup=self._email_lookup(user),
+            progress=progress,
+        )
+        replies = await self._safely(self.bot.handle(turn))
         visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
         for message in self._render(replies):
             await self.web.respond(
@@ -301,29 +332,49 @@ class SlackAdapter:
 
     async def on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
-        if event.get("bot_id") or not isinstance(event.get("user"), str):
+        if not isinstance(event.get("user"), str):
             return
-        text = plain_text(str(event.get("text") or ""), strip_user=context.bot_user_id)
-        channel = str(event.get("channel", ""))
-        thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
-        await self._converse(body["team_id"], channel, thread, event["user"], text=text)
+        await self._event_turn(body, context, TurnKind.MENTION)
 
     async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         event = body["event"]
         user, channel = event.get("user"), event.get("channel")
-        if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
-            return
+        if event.get("subtype") not in PERSON_SUBTYPES:
+            return  # edits, joins, topic changes: not someone saying something
         if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
             return
-        if user == context.bot_user_id:
-            return
-        raw = str(event.get("text") or "")
         if event.get("channel_type") == "im" or is_dm(channel):
-            thread = thread_of(channel, event["ts"], event.get("thread_ts"))
-            text = plain_text(raw, strip_user=context.bot_user_id)
-            await self._converse(body["team_id"], channel, thread, user, text=text)
-        elif not mentions(raw, context.bot_user_id or ""):  # mentions: see on_mention
-            await self._auto_reply(body["team_id"], channel, event, raw)
+            await self._event_turn(body, context, TurnKind.DIRECT)
+        elif not mentions(str(event.get("text") or ""), context.bot_user_id or ""):
+            await self._event_turn(body, context, TurnKind.CHANNEL)  # mentions: see on_mention
+
+    async def _event_turn(
+        self, body: dict[str, Any], context: AsyncBoltContext, kind: TurnKind
+    ) -> None:
+        """A message event as a turn; the service decides whether and what to answer."""
+        event = body["event"]
+        channel, user = str(event.get("channel", "")), str(event["user"])
+        if kind is TurnKind.CHANNEL:
+            allowed = self.settings.slack_channels
+            if allowed and channel not in allowed:
+                return  # not a channel this installation listens in
+        thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
+        raw = str(event.get("text") or "")
+        shown = _Shown(self, channel, reply_thread(thread))
+        turn = Turn(
+            conversation=conversation_key(body["team_id"], channel, thread),
+            user=user,
+            text=plain_text(
+                raw, strip_user=None if kind is TurnKind.CHANNEL else context.bot_user_id
+            ),
+            kind=kind,
+            from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
+            email_lookup=self._email_lookup(user),
+            progress=shown.progress,
+        )
+        replies = await self._safely(self.bot.handle(turn))
+        if not await self._post(channel, reply_thread(thread), replies, replace=shown.ts):
+            await self.bot.undelivered(turn)
 
     async def on_button(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         action = body["actions"][0]
@@ -332,9 +383,8 @@ class SlackAdapter:
         container, message = body["container"], body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
-        if payload is None or not await self.once.claim(
-            f"slack:press:{channel}:{message_ts}:{block_id}"
-        ):
+        press = f"slack-press:{channel}:{message_ts}:{block_id}"
+        if payload is None or not await self.claims.claim(press, PRESS_TTL):
             return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")
@@ -346,40 +396,24 @@ class SlackAdapter:
                 "blocks": blocks,
             }
             await self.web.respond(response_url, update)
-        thread_ts = message.get("thread_ts") or container.get("thread_ts")
-        thread = thread_of(channel, message_ts, thread_ts)
-        await self._converse(
-            body["team"]["id"],
-            channel,
-            thread,
-            body["user"]["id"],
-            payload=payload,
-            response_url=response_url if isinstance(response_url, str) else None,
+        thread = thread_of(
+            channel, message_ts, message.get("thread_ts") or container.get("thread_ts")
         )
+        user = str(body["user"]["id"])
+        shown = _Shown(self, channel, reply_thread(thread))
+        turn = Turn(
+            conversation=conversation_key(body["team"]["id"], channel, thread),
+            user=user,
+            payload=payload,
+            kind=TurnKind.BUTTON,
+            email_lookup=self._email_lookup(user),
+            progress=shown.progress,
+        )
+        replies = await self._safely(self.bot.handle(turn))
+        url = response_url if isinstance(response_url, str) else None
+        await self._post(channel, reply_thread(thread), replies, url, replace=shown.ts)
 
     # ------------------------------------------------------------ helpers
-
-    async def _converse(
-        self,
-        team: str,
-        channel: str,
-        thread: str,
-        user: str,
-        *,
-        text: str | None = None,
-        payload: ChoicePayload | None = None,
-        response_url: str | None = None,
-    ) -> None:
-        email = await self._email(user)
-        turn = Turn(
-            conversation=conversation_key(team, channel, thread),
-            user=user,
-            text=text,
-            payload=payload,
-            user_email=email,
-        )
-        replies = await self._safely(self.bot.converse(turn))
-        await self._post(channel, reply_thread(thread), replies, response_url)
 
     def _render(self, replies: Sequence[Reply]) -> list[SlackMessage]:
         """Replies as Slack messages; identical replies (the same card for the same pasted error,
@@ -391,15 +425,15 @@ class SlackAdapter:
             return to_messages(replies, self.messages)
         if cached is None:
             cached = self._rendered[key] = to_messages(replies, self.messages)
-            if len(self._rendered) > RENDER_CACHE_SIZE:
-                self._rendered.popitem(last=False)
-        else:
-            self._rendered.move_to_end(key)
         return cached
 
-    async def _email(self, user: str) -> str | None:
-        """The asker's profile e-mail, looked up only when no home domain is configured."""
-        return None if self.bot.home_domain() is not None else await self.web.user_email(user)
+    def _email_lookup(self, user: str) -> Callable[[], Awaitable[str | None]]:
+        """Fetches the asker's profile e-mail; the service calls it only when it needs it."""
+
+        async def lookup() -> str | None:
+            return await self.web.user_email(user)
+
+        return lookup
 
     async def _safely(self, work: Awaitable[list[Reply]]) -> list[Reply]:
         """The replies of ``work``, or a short apology when it failed (logged, never shown)."""
@@ -410,34 +444,25 @@ class SlackAdapter:
             apology = self.messages.get("error.apology", "")
             return [Message(apology)] if apology else []
 
-    async def _auto_reply(self, team: str, channel: str, event: dict[str, Any], raw: str) -> None:
-        allowed = self.settings.slack_channels
-        if allowed and channel not in allowed:
-            return
-        card = await self.bot.auto_reply(plain_text(raw))
-        if card is None:
-            return
-        thread = str(event.get("thread_ts") or event["ts"])
-        key = f"slack:thread:{team}:{channel}:{thread}"
-        if not await self.once.claim(key):
-            return  # this thread already has its auto-reply
-        if not await self._post(channel, thread, [card]):
-            await self.once.release(key)
-
     async def _post(
         self,
         channel: str,
         thread_ts: str | None,
         replies: Sequence[Reply],
         response_url: str | None = None,
+        *,
+        replace: str | None = None,
     ) -> bool:
         """Post replies (in the thread when given); when the bot may not post in that channel,
-        fall back to the interaction's ``response_url``. Whether everything was delivered."""
+        fall back to the interaction's ``response_url``. The first reply replaces the message
+        ``replace`` (a "checking …" shown while a check ran). Whether everything was delivered."""
         delivered = True
         for message in self._render(replies):
             delivered = (
-                await self._post_one(channel, thread_ts, message, response_url) and delivered
+                await self._post_one(channel, thread_ts, message, response_url, replace)
+                and delivered
             )
+            replace = None
         return delivered
 
     async def _post_one(
@@ -446,9 +471,10 @@ class SlackAdapter:
         thread_ts: str | None,
         message: SlackMessage,
         response_url: str | None,
+        replace: str | None = None,
     ) -> bool:
         try:
-            await self.web.post_message(channel, thread_ts, message.json_fields)
+            await self.web.post_message(channel, thread_ts, message.json_fields, replace=replace)
             return True
         except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
             # After the client's bounded retries (429, 5xx with any body, dropped connections):
@@ -467,3 +493,23 @@ class SlackAdapter:
             if thread_ts is not None:
                 fallback["thread_ts"] = thread_ts
             return await self.web.respond(response_url, fallback)
+
+
+class _Shown:
+    """The "checking …" message of one turn: posted when the service reports a slow check,
+    replaced in place by the turn's first reply."""
+
+    def __init__(self, adapter: SlackAdapter, channel: str, thread_ts: str | None) -> None:
+        self.adapter, self.channel, self.thread_ts = adapter, channel, thread_ts
+        self.ts: str | None = None
+
+    async def progress(self, message: Message) -> None:
+        if self.ts is not None:
+            return
+        (shown,) = self.adapter._render([message])
+        try:
+            self.ts = await self.adapter.web.post_message(
+                self.channel, self.thread_ts, shown.json_fields
+            )
+        except SlackApiError as error:
+            log.info("slack: no progress message in %s: %s", self.channel, error)

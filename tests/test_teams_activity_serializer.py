@@ -1,4 +1,4 @@
-"""The fast wire paths give exactly what msrest gives: request bodies of every kind of activity the
+"""The fast paths give exactly what msrest gives: request bodies of every kind of activity the
 bot (or botbuilder on its behalf) sends, incoming activities, and the cheap copies."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from msrest.exceptions import DeserializationError
 from msrest.serialization import Deserializer, Model, Serializer
 
-from adapters.teams.wire import (
+from adapters.teams.activity_serializer import (
     FastBody,
     FastRead,
     JsonObject,
