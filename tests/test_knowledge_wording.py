@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from adapters.slack.blocks import to_messages
-from adapters.teams import cards
+from adapters.teams import adaptive_cards as cards
 from bot.config import Settings
 from bot.service import FedBot
 from dialogs.replies import CheckCard
