@@ -192,10 +192,17 @@ class Client:
                 )
             self.pump()
 
-    def settle(self, since: int, quiet: float = 1.5, timeout: float = 20) -> list[dict[str, Any]]:
-        """The activities after ``since`` once the bot has sent at least one and then nothing
-        for ``quiet`` seconds (the end of a step)."""
+    def settle(
+        self, since: int, quiet: float = 1.5, timeout: float = 20, until: str = ""
+    ) -> list[dict[str, Any]]:
+        """The activities after ``since`` once the bot has sent at least one (containing
+        ``until``, when given) and then nothing for ``quiet`` seconds (the end of a step)."""
         self.wait_actions(since, 1, timeout)
+        deadline = time.monotonic() + timeout
+        while until and until not in json.dumps(self.bot_actions(since)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no activity with {until!r}: {self.bot_actions(since)}")
+            self.pump()
         while time.monotonic() - self.events[-1][0] < quiet:
             self.pump(100)
         return self.bot_actions(since)
@@ -229,6 +236,7 @@ def client(chromium: Any, playground: str, request: pytest.FixtureRequest) -> It
     page.goto(playground)
     try:
         page.get_by_role("textbox").last.wait_for(timeout=20_000)
+        c.settle(0)  # the welcome card of the new personal chat
     except Exception:
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-load.png"))
