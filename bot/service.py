@@ -34,6 +34,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.config import Settings
 from bot.state import StateConflict, StateStore, open_store
 from dialogs import cards
@@ -191,7 +192,7 @@ class FedBot:
     async def _perform(self, effect: Effect, turn: Turn) -> Event:
         if isinstance(effect, LookupHomeDomain):
             return HomeDomainFound(self.home_domain(turn.user_email), self._clock())
-        report = await self.checker.check(*effect.domains)
+        report = await metrics.timed_check(self.checker.check(*effect.domains))
         return CheckCompleted(report, self._clock())
 
     async def pending_question(self, conversation: str) -> Question | None:
@@ -238,7 +239,7 @@ class FedBot:
             words = [home]
         if len(words) > 2:
             return [Message(kb.message("fedcheck.too_many", count=str(len(words)))), usage]
-        result = await self.checker.check_inputs(*words)
+        result = await metrics.timed_check(self.checker.check_inputs(*words))
         if not isinstance(result, CheckReport):
             return [
                 Message(kb.message("fedcheck.invalid", input=bad.input[:100], reason=bad.reason))
@@ -254,7 +255,7 @@ class FedBot:
             return None
         own = {*self.settings.home_domains, *self.knowledge.home_domains}
         domain = next((d for d in found.domains if d not in own), None)
-        report = await self.checker.check(domain) if domain else None
+        report = await metrics.timed_check(self.checker.check(domain)) if domain else None
         address = next((a for a in found.addresses if a.rpartition("@")[2] not in own), None)
         return cards.triage_card(self.knowledge, found.signature, report, address or domain or "")
 
