@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot import metrics
+from bot import logs, metrics
 from bot.config import Settings
 from bot.service import FedBot
 
@@ -46,6 +46,7 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
     """Requests by endpoint (the route template, never the raw path) and status."""
     route = request.match_info.route.resource
     endpoint = route.canonical if route is not None else "unmatched"
+    logs.new_request_id(request.headers.get("X-Request-Id"))
     try:
         response = await handler(request)
     except web.HTTPException as exc:

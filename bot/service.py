@@ -34,7 +34,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import metrics
+from bot import logs, metrics
 from bot.config import Settings
 from bot.state import StateConflict, StateStore, open_store
 from dialogs import cards
@@ -132,6 +132,7 @@ class FedBot:
 
     async def converse(self, turn: Turn) -> list[Reply]:
         """Free text or a button press in a conversation; never raises for what a user sends."""
+        logs.bind_conversation(turn.conversation)
         if turn.payload is not None:
             event: Event = UserChoice(turn.payload, self._clock())
         elif turn.text is not None and turn.text.strip():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
+from bot import logs
 from bot.config import Settings
 from bot.server import serve
 from bot.service import FedBot
@@ -41,8 +41,6 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure()
     asyncio.run(_main(args))
     return 0
