@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from dataclasses import replace
 
 from bot import logs
 from bot.config import Settings
+from bot.demo import DemoDnsServer
 from bot.server import serve
 from bot.service import FedBot
 
@@ -31,13 +33,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=30.0,
         help="seconds in-flight requests get to finish on SIGTERM (default 30)",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="answer DNS from built-in sample zones on a loopback port (contoso.example, "
+        "fabrikam.example, ...) so fedcheck shows real findings offline; never for production",
+    )
     parser.set_defaults(run=run)
 
 
 async def _main(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
+    demo = await DemoDnsServer.start() if args.demo else None
+    if demo is not None:
+        settings = replace(settings, dns_servers=(demo.address,), state_url="memory://")
     bot = await FedBot.create(settings)
-    await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
+    try:
+        await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
+    finally:
+        if demo is not None:
+            demo.stop()
 
 
 def run(args: argparse.Namespace) -> int:
