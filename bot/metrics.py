@@ -7,6 +7,7 @@ endpoints are route templates, platforms/outcomes/causes/kinds are short fixed v
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -21,6 +22,9 @@ from prometheus_client import (
 
 T = TypeVar("T")
 
+# FEDBOT_METRICS=off leaves the request middleware out (the benches measure its cost with and
+# without); /metrics is still served.
+ENABLED = os.environ.get("FEDBOT_METRICS", "on").lower() not in ("off", "0", "false", "no")
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 

@@ -86,7 +86,8 @@ def build_app(
     from adapters import slack
     from adapters import teams as teams_adapter
 
-    app = web.Application(client_max_size=256 * 1024, middlewares=[count_requests])
+    middlewares = [count_requests] if metrics.ENABLED else []
+    app = web.Application(client_max_size=256 * 1024, middlewares=middlewares)
     app[BOT_KEY] = bot
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
