@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
 from prometheus_client import (
@@ -19,6 +19,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+from dialogs.replies import EscalationCard, Reply
+from dialogs.state import DialogState
 
 T = TypeVar("T")
 
@@ -96,8 +99,29 @@ def outbound_error(platform: str, kind: str) -> None:
     OUTBOUND_ERRORS.labels(platform, kind).inc()
 
 
+def outbound_status(platform: str, status: int) -> None:
+    """A platform API call's HTTP status: counted as an error kind from 400 on."""
+    if status >= 400:
+        OUTBOUND_ERRORS.labels(platform, f"http_{status // 100}xx").inc()
+
+
 def conversation_ended(outcome: str, cause: str = "") -> None:
     CONVERSATIONS.labels(outcome, cause or "unknown").inc()
+
+
+def conversation_step(before: str, state: DialogState, replies: Sequence[Reply]) -> None:
+    """Count a conversation the turn it finishes: escalated (the summary card went out),
+    abandoned (cancelled before any cause was shown) or resolved; the cause is the last one
+    shown (or the symptom when none was)."""
+    if before == "done" or state.phase != "done":
+        return
+    if any(isinstance(r, EscalationCard) for r in replies):
+        outcome = "escalated"
+    elif not state.tried:
+        outcome = "abandoned"
+    else:
+        outcome = "resolved"
+    conversation_ended(outcome, state.tried[-1] if state.tried else state.symptom or "")
 
 
 def check_done(outcome: str, seconds: float) -> None:

@@ -160,6 +160,7 @@ class FedBot:
         for _ in range(MAX_ATTEMPTS):
             stored = await self.store.get(turn.conversation)
             state = DialogState.from_dict(stored.data) if stored else DialogState()
+            before = state.phase
             state, replies = await self._run(state, event, turn)
             try:
                 await self.store.put(
@@ -168,6 +169,7 @@ class FedBot:
             except StateConflict:
                 log.info("state conflict in %s, re-applying the turn", turn.conversation)
                 continue
+            metrics.conversation_step(before, state, replies)
             return replies
         log.error("gave up writing state of %s after %d conflicts", turn.conversation, MAX_ATTEMPTS)
         return [Message(self.knowledge.message("error.apology"))]

@@ -63,3 +63,29 @@ async def test_metrics_count_requests_turns_and_dns_checks(dns_server: DnsTestSe
         await runner.cleanup()
         await connector.stop()
         await bot.close()
+
+
+async def test_a_cancelled_conversation_counts_as_abandoned() -> None:
+    from bot import metrics
+    from bot.service import Turn
+
+    settings = Settings(state_url="memory://", dns_servers=("127.0.0.1:9",), dns_timeout=1)
+    bot = await FedBot.create(settings)
+    try:
+        before = value(
+            metrics.render().decode(),
+            "fedbot_conversations_total",
+            outcome="abandoned",
+            cause="unknown",
+        )
+        await bot.converse(Turn(conversation="metrics:1", user="u", text="hello"))
+        await bot.converse(Turn(conversation="metrics:1", user="u", text="cancel"))
+        after = value(
+            metrics.render().decode(),
+            "fedbot_conversations_total",
+            outcome="abandoned",
+            cause="unknown",
+        )
+    finally:
+        await bot.close()
+    assert after == before + 1

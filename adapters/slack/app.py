@@ -44,6 +44,7 @@ from adapters.slack.inbound import (
     thread_of,
 )
 from adapters.slack.web import SlackWeb, library_logger
+from bot import metrics
 from bot.config import Settings
 from bot.once import Once
 from bot.service import FedBot, Turn
@@ -92,6 +93,7 @@ class DedupeEvents(AsyncMiddleware):
         event_id = req.body.get("event_id")
         is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
         if is_event and not self.once.claim(f"event:{event_id}"):
+            metrics.duplicate("slack")
             return BoltResponse(status=200, body="")
         return await next()
 
@@ -338,6 +340,8 @@ class SlackAdapter:
             return  # this thread already has its auto-reply
         if not await self._post(channel, thread, [card]):
             self.once.release(key)
+        else:
+            metrics.auto_reply("slack")
 
     async def _post(
         self,
@@ -366,6 +370,7 @@ class SlackAdapter:
             await self.web.post_message(channel, thread_ts, message.json_fields)
             return True
         except SlackApiError as error:
+            metrics.outbound_error("slack", str(error.response.get("error") or "api_error"))
             log.warning(
                 "slack: chat.postMessage in %s failed: %s", channel, error.response.get("error")
             )

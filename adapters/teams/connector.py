@@ -42,6 +42,7 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
 from adapters.teams.wire import install
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
             assert self.next is not None
             response = await self.next.send(request, **kwargs)
             status = response.http_response.status_code
+            metrics.outbound_status("teams", status)
             if status not in RETRY_STATUSES or attempt >= self.retries:
                 return response
             delay = self._delay(attempt, response.http_response.headers.get("Retry-After"))

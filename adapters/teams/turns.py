@@ -26,6 +26,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from adapters.teams import cards
 from adapters.teams.wire import JsonObject, OutgoingActivity
+from bot import metrics
 from bot.once import Once
 from bot.service import FedBot, Turn
 from dialogs.replies import ChoicePayload, Message, Reply
@@ -161,6 +162,7 @@ class TeamsTurns:
         except Exception:
             self.once.release(key)
             raise
+        metrics.auto_reply("teams")
 
     # --- cards ---------------------------------------------------------------------------------
 
