@@ -238,7 +238,9 @@ def client(chromium: Any, playground: str, request: pytest.FixtureRequest) -> It
     page.goto(playground)
     try:
         page.get_by_role("textbox").last.wait_for(timeout=20_000)
-        c.settle(0)  # the welcome card of the new personal chat
+        c.settle(0)  # the welcome card (the Playground installs the bot on every load)
+        # The Playground keeps one personal chat across page loads: start each test afresh.
+        c.settle(c.type("restart"))
     except Exception:
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-load.png"))
