@@ -240,6 +240,22 @@ async def one_round(
         args.concurrency,
     )
     connector.sent.clear()
+    bare_port = _free_port()
+    bare = await run_server(
+        [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(bare_port)],
+        env | {"FEDBOT_METRICS": "off"},
+        bare_port,
+        connector,
+        fedbot_turn,
+        args.seconds,
+        args.concurrency,
+    )
+    connector.sent.clear()
+    print("  " + _line("fedbot, FEDBOT_METRICS=off", bare))
+    print(
+        f"  metrics cost: {bare['turns_per_s'] / fed['turns_per_s']:.3f}x turns/s, CPU "
+        f"{fed['cpu_ms'] - bare['cpu_ms']:+.3f} ms/turn"
+    )
     return echo, fed
 
 

@@ -16,7 +16,9 @@ import signal
 from collections.abc import Sequence
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
+from bot import logs, metrics
 from bot.config import Settings
 from bot.service import FedBot
 
@@ -32,6 +34,30 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     ready = await request.app[BOT_KEY].ready()
     return web.json_response({"ready": ready}, status=200 if ready else 503)
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    response = web.Response(body=metrics.render())
+    response.content_type = metrics.CONTENT_TYPE.split(";")[0]
+    return response
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Requests by endpoint (the route template, never the raw path) and status."""
+    route = request.match_info.route.resource
+    endpoint = route.canonical if route is not None else "unmatched"
+    logs.new_request_id(request.headers.get("X-Request-Id"))
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        metrics.request_done(endpoint, exc.status)
+        raise
+    except BaseException:
+        metrics.request_done(endpoint, 500)
+        raise
+    metrics.request_done(endpoint, response.status)
+    return response
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -61,10 +87,12 @@ def build_app(
     from adapters import slack
     from adapters import teams as teams_adapter
 
-    app = web.Application(client_max_size=256 * 1024)
+    middlewares = [count_requests] if metrics.ENABLED else []
+    app = web.Application(client_max_size=256 * 1024, middlewares=middlewares)
     app[BOT_KEY] = bot
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
     teams_line = (
         teams_adapter.mount(app, bot, settings)
         if teams
@@ -119,7 +147,8 @@ def startup_lines(
     origin = "FEDBOT_DNS_SERVERS" if settings.dns_servers else "the system's /etc/resolv.conf"
     return [
         f"fedbot listening on {base}",
-        f"GET {base}/healthz (liveness), GET {base}/readyz (knowledge and state store)",
+        f"GET {base}/healthz (liveness), GET {base}/readyz (knowledge and state store), "
+        f"GET {base}/metrics (Prometheus)",
         *adapter_lines,
         f"state store: {settings.state_url}",
         f"DNS resolvers: {named} (from {origin}; time-out {settings.dns_timeout:g}s)",

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
 
+from bot import logs, metrics
 from bot.claims import DEFAULT_TTL, Claims, MemoryClaims
 from bot.config import Settings
 from bot.state import StateConflict, StateStore, open_store
@@ -216,6 +217,7 @@ class FedBot:
         if card is None:
             await self.claims.release(key)
             return []
+        metrics.auto_reply(turn.conversation.partition(":")[0])
         return [card]
 
     @property
@@ -238,6 +240,7 @@ class FedBot:
 
     async def converse(self, turn: Turn) -> list[Reply]:
         """Free text or a button press in a conversation; never raises for what a user sends."""
+        logs.bind_conversation(turn.conversation)
         if turn.payload is not None:
             event: Event = UserChoice(turn.payload, self._clock())
         elif turn.text is not None and turn.text.strip():
@@ -268,6 +271,7 @@ class FedBot:
         for _ in range(MAX_ATTEMPTS):
             stored = await self.store.get(turn.conversation)
             state = DialogState.from_dict(stored.data) if stored else DialogState()
+            before = state.phase
             state, replies = await self._run(state, event, turn)
             try:
                 await self.store.put(
@@ -276,6 +280,7 @@ class FedBot:
             except StateConflict:
                 log.info("state conflict in %s, re-applying the turn", turn.conversation)
                 continue
+            metrics.conversation_step(before, state, replies)
             return replies
         log.error("gave up writing state of %s after %d conflicts", turn.conversation, MAX_ATTEMPTS)
         return [Message(self.knowledge.message("error.apology"))]
@@ -301,7 +306,7 @@ class FedBot:
     async def _perform(self, effect: Effect, turn: Turn) -> Event:
         if isinstance(effect, LookupHomeDomain):
             return HomeDomainFound(self.home_domain(await self._email_for(turn)), self._clock())
-        check = self.checker.check(*effect.domains)
+        check = metrics.timed_check(self.checker.check(*effect.domains))
         report = await self._showing_progress(check, effect.domains, turn.progress)
         return CheckCompleted(report, self._clock())
 
@@ -329,14 +334,6 @@ class FedBot:
                     await task
                 except Exception:
                     log.warning("could not show check progress", exc_info=True)
-        done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
-        if not done:
-            text = self.knowledge.message("check.progress", domains=" + ".join(domains))
-            try:
-                await progress(Message(text))
-            except Exception:
-                log.warning("could not show check progress", exc_info=True)
-        return await task
 
     async def pending_question(self, conversation: str) -> Question | None:
         """The question a button press in ``conversation`` would answer now, rebuilt from the
@@ -386,7 +383,9 @@ class FedBot:
         if len(words) > 2:
             return [Message(kb.message("fedcheck.too_many", count=str(len(words)))), usage]
         shown = [w.rpartition("@")[2] for w in words]
-        result = await self._showing_progress(self.checker.check_inputs(*words), shown, progress)
+        result = await self._showing_progress(
+            metrics.timed_check(self.checker.check_inputs(*words)), shown, progress
+        )
         if not isinstance(result, CheckReport):
             return [
                 Message(kb.message("fedcheck.invalid", input=bad.input[:100], reason=bad.reason))
@@ -407,7 +406,9 @@ class FedBot:
         own = {*self.settings.home_domains, *self.knowledge.home_domains}
         domain = next((d for d in found.peer_domains if d not in own), None)
         report = (
-            await self._showing_progress(self.checker.check(domain), [domain], progress)
+            await self._showing_progress(
+                metrics.timed_check(self.checker.check(domain)), [domain], progress
+            )
             if domain
             else None
         )

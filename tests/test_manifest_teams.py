@@ -114,6 +114,9 @@ def test_teams_package_writes_the_zip(tmp_path: Path, capsys: pytest.CaptureFixt
         ["--app-id", "not-a-guid"],
         ["--app-id", APP_ID, "--domain", "https://fedbot.contoso.com/api"],
         ["--app-id", APP_ID, "--teams-app-id", "nope"],
+        ["--app-id", "00000000-0000-0000-0000-000000000000"],
+        ["--app-id", APP_ID, "--version", "1.0"],
+        ["--app-id", APP_ID, "--privacy-url", "http://example.com/privacy"],
     ],
 )
 def test_teams_package_refuses_bad_input(
@@ -123,3 +126,21 @@ def test_teams_package_refuses_bad_input(
     assert main(["teams-package", *args, "--out", str(out)]) == 2
     assert "fedbot teams-package:" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_teams_package_takes_version_and_publisher_urls(tmp_path: Path) -> None:
+    out = tmp_path / "p.zip"
+    args = ["teams-package", "--app-id", APP_ID, "--out", str(out), "--version", "2.3.4"]
+    args += ["--developer-name", "Contoso IT", "--website-url", "https://it.contoso.com"]
+    args += ["--privacy-url", "https://it.contoso.com/privacy"]
+    args += ["--terms-url", "https://it.contoso.com/terms"]
+    assert main(args) == 0
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["version"] == "2.3.4"
+    assert manifest["developer"] == {
+        "name": "Contoso IT",
+        "websiteUrl": "https://it.contoso.com",
+        "privacyUrl": "https://it.contoso.com/privacy",
+        "termsOfUseUrl": "https://it.contoso.com/terms",
+    }

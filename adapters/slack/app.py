@@ -45,6 +45,7 @@ from adapters.slack.inbound import (
     thread_of,
 )
 from adapters.slack.web import SlackWeb, describe, library_logger
+from bot import metrics
 from bot.config import Settings
 from bot.service import FedBot, Turn, TurnKind
 from bot.store import StateStore, Work
@@ -102,6 +103,7 @@ class DedupeEvents(AsyncMiddleware):
         if is_event:
             work = {"slack_event": req.body}
             if not await self.store.claim(event_key(str(event_id)), self.ttl, work, self.lease):
+                metrics.duplicate("slack")
                 return BoltResponse(status=200, body="")
         return await next()
 
@@ -479,6 +481,7 @@ class SlackAdapter:
         except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
             # After the client's bounded retries (429, 5xx with any body, dropped connections):
             # logged once, with what was lost.
+            metrics.outbound_error("slack", type(error).__name__)
             lost = message.json_fields[:160]
             log.error(
                 "slack: reply to %s (thread %s) lost after retries: %s; message: %s",

@@ -50,6 +50,7 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
 from adapters.teams.activity_serializer import install
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
                 status, retry_after = type(error).__name__, None
             else:
                 status = response.http_response.status_code
+                metrics.outbound_status("teams", status)
                 # any 5xx, whatever its body (HTML and text bodies from proxies included)
                 if not (status in RETRY_STATUSES or status >= 500) or attempt >= self.retries:
                     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -19,11 +20,20 @@ SUBCOMMAND_MODULES = (
 )
 
 
+def version() -> str:
+    """The installed distribution's version (what an operator reports)."""
+    try:
+        return importlib.metadata.version("fedbot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fedbot",
         description="Troubleshoot external-contact federation (Teams / Skype for Business).",
     )
+    parser.add_argument("--version", action="version", version=f"fedbot {version()}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMAND_MODULES:
         try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
+from dataclasses import replace
 
+from bot import logs
 from bot.config import Settings, SettingsError
+from bot.demo import DemoDnsServer
 from bot.server import serve
 from bot.service import FedBot
 from bot.store import StateStoreError
@@ -45,11 +47,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=30.0,
         help="seconds in-flight requests get to finish on SIGTERM (default 30)",
     )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="answer DNS from built-in sample zones on a loopback port (contoso.example, "
+        "fabrikam.example, ...) so fedcheck shows real findings offline; never for production",
+    )
     parser.set_defaults(run=run)
 
 
 async def _main(args: argparse.Namespace) -> None:
     settings = Settings.from_env()
+    demo = await DemoDnsServer.start() if args.demo else None
+    if demo is not None:
+        settings = replace(settings, dns_servers=(demo.address,), state_url="memory://")
     bot = await FedBot.create(settings)
     try:
         await serve(bot, settings, args.host, args.port, shutdown_timeout=args.shutdown_timeout)
@@ -59,6 +70,9 @@ async def _main(args: argparse.Namespace) -> None:
         raise StartupError(
             f"--host {args.host} --port {args.port}: cannot listen: {reason}"
         ) from None
+    finally:
+        if demo is not None:
+            demo.stop()
 
 
 class StartupError(Exception):
@@ -66,10 +80,8 @@ class StartupError(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        logs.configure()
         asyncio.run(_main(args))
     except KnowledgeError as error:
         where = os.environ.get("FEDBOT_KNOWLEDGE")
