@@ -61,7 +61,7 @@ from dialogs.state import DialogState
 from federation.checker import FederationChecker
 from federation.domains import parse_domain
 from federation.model import CheckReport
-from federation.texts import texts_of
+from federation.texts import reason_in, texts_of
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
 from knowledge.triage import Triage, triage
@@ -388,7 +388,13 @@ class FedBot:
         )
         if not isinstance(result, CheckReport):
             return [
-                Message(kb.message("fedcheck.invalid", input=bad.input[:100], reason=bad.reason))
+                Message(
+                    kb.message(
+                        "fedcheck.invalid",
+                        input=bad.input[:100],
+                        reason=reason_in(kb.check_texts, bad),
+                    )
+                )
                 for bad in result
             ]
         return [cards.check_card(kb, result)]

@@ -13,6 +13,7 @@ from typing import Literal
 
 from federation.domains import extract_address, parse_domain
 from federation.model import InvalidDomain
+from federation.texts import reason_in
 from knowledge.model import Knowledge
 
 # Country variants of a consumer domain: hotmail.co.uk, live.com.au, outlook.fr, ...
@@ -44,7 +45,11 @@ def parse_address(text: str, kb: Knowledge) -> tuple[str, str] | InvalidDomain:
         local, _, domain = address.rpartition("@")
         return local.lower(), domain
     domain = parse_domain(text)
-    reason = kb.message("invalid.address") if isinstance(domain, str) else domain.reason
+    reason = (
+        kb.message("invalid.address")
+        if isinstance(domain, str)
+        else reason_in(kb.check_texts, domain)
+    )
     return InvalidDomain(text[:200], reason)
 
 

@@ -38,6 +38,7 @@ from dialogs.replies import ChoicePayload, LiveCheck, Message, Question, Reply
 from dialogs.state import Awaiting, DialogState, QuestionId
 from federation.domains import parse_domain
 from federation.model import CheckReport, InvalidDomain
+from federation.texts import reason_in
 from knowledge.model import Cause, Knowledge, Option
 from knowledge.triage import Triage, triage
 
@@ -236,7 +237,7 @@ def _on_check(
     state = replace(state, awaiting=None, checking=())
     if isinstance(report, CheckReport):
         return _advance(kb, state.with_check(domains, report), now)
-    reason = report[0].reason if report else kb.message("invalid.address")
+    reason = reason_in(kb.check_texts, report[0]) if report else kb.message("invalid.address")
     if domains == (state.home_domain,) and domains != (state.external_domain,):
         state = replace(state, home_domain=None, home_looked_up=True)
     else:
@@ -278,7 +279,12 @@ def _on_domain_answer(
     found = triage(text, kb)
     if found.recognized:
         return _advance(kb, _apply_triage(kb, state, found), now, _recognised(kb, found))
-    return _reask(kb, state, now, Message(kb.message("invalid.domain", reason=invalid.reason)))
+    return _reask(
+        kb,
+        state,
+        now,
+        Message(kb.message("invalid.domain", reason=reason_in(kb.check_texts, invalid))),
+    )
 
 
 def _answer(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import get_args
 
-from federation.model import FINDING_CODES, Cloud, Finding, Severity
+from federation.model import FINDING_CODES, Cloud, Finding, InvalidDomain, Severity
 from knowledge.loader import KnowledgeError, load_knowledge, parse_check_texts, template_fields
 from knowledge.model import CheckTexts, FindingText, Knowledge
 
@@ -119,6 +119,19 @@ def check_coverage(wording: CheckTexts, path: str = "findings.yaml") -> CheckTex
 def parse_texts(data: object, path: str = "findings.yaml") -> Texts:
     """Validate a ``findings.yaml`` document; raise :class:`TextsError` naming the key at fault."""
     return Texts(check_coverage(parse_check_texts(data, path), path))
+
+
+def reason_in(wording: CheckTexts, invalid: InvalidDomain) -> str:
+    """Why ``invalid`` is not a domain, in ``wording`` (an organisation's override included):
+    reworded from its code, else the reason it was made with."""
+    values = dict(invalid.extra)
+    template = wording.invalid_domain.get(values.pop("code", ""))
+    if template is None:
+        return invalid.reason
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return invalid.reason
 
 
 def texts_of(knowledge: Knowledge) -> Texts:

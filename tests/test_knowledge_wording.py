@@ -80,3 +80,23 @@ async def test_service_checks_with_the_organisations_finding_texts(tmp_path: Pat
         m.startswith("No _sipfederationtls._tcp.nosrv.example record: open a ticket")
         for m in messages
     ), messages
+
+
+async def test_an_organisations_wording_of_refused_input_reaches_fedcheck(
+    tmp_path: Path,
+) -> None:
+    """Refused input is reworded from its code in the organisation's wording in a fedcheck reply
+    (the parser itself only knows the shipped wording; the dialog rewords the same way)."""
+    org = tmp_path / "org.yaml"
+    reworded = "{host} is an IP address: ask the Contoso service desk for the SIP domain."
+    org.write_text(yaml.safe_dump({"invalid_domain": {"ip_address": reworded}}), encoding="utf-8")
+    settings = Settings(
+        dns_servers=("127.0.0.1:9",), state_url="memory://", knowledge_path=str(org)
+    )
+    bot = await FedBot.create(settings)
+    try:
+        (reply,) = await bot.fedcheck("10.1.2.3")
+    finally:
+        await bot.close()
+    assert "ask the Contoso service desk" in render_text(reply, bot.knowledge.wording)
+    assert "10.1.2.3 is an IP address" in render_text(reply, bot.knowledge.wording)
