@@ -273,3 +273,22 @@ def test_file_with_a_dead_resolver_says_so_once(
     assert code == 3
     assert err.count("does not answer at all") == 1
     assert len(server.names("SRV")) < 30
+
+
+def test_report_speaks_the_organisations_wording(
+    capsys: pytest.CaptureFixture[str],
+    dns_server: DnsTestServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FEDBOT_KNOWLEDGE rewords the CLI report too: finding messages and cloud names."""
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        "clouds: {commercial: 'Microsoft 365 (Contoso tenant cloud)'}\n"
+        "findings: {federation_srv_missing: {message: 'No {name} record: call the DNS team.'}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("FEDBOT_KNOWLEDGE", str(org))
+    _, out, _ = run(capsys, dns_server, "contoso.example", "nosrv.example")
+    assert "Microsoft 365 (Contoso tenant cloud)" in out
+    assert "No _sipfederationtls._tcp.nosrv.example record: call the DNS team." in out

@@ -22,7 +22,8 @@ from federation.checker import FederationChecker
 from federation.model import CheckReport, CheckResult, Finding, InvalidDomain
 from federation.serialize import invalid_dict, pair_dict, report_dict, result_dict
 from federation.tenant_config import TenantConfig
-from federation.texts import load_texts
+from federation.texts import Texts, load_texts, texts_of
+from knowledge.loader import KnowledgeError, load_knowledge
 
 EXIT_CODES = {"ok": 0, "problem": 1, "invalid": 2, "dns_error": 3}
 SEVERITY_MARKS = {"ok": "ok", "info": "info", "warning": "WARN", "error": "FAIL"}
@@ -93,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
         checker = FederationChecker(
             args.dns_server or settings.dns_servers,
             args.timeout if args.timeout is not None else settings.dns_timeout,
+            # the organisation's wording (FEDBOT_KNOWLEDGE) for findings and cloud names
+            texts=texts_of(load_knowledge(settings.knowledge_path)),
         )
-    except ValueError as exc:
+    except (ValueError, KnowledgeError) as exc:
         return _fail(str(exc))
     if not checker.servers:
         return _fail(
@@ -107,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(outcome, list):
         return _print_invalid(outcome, args.json)
     if config is None:
-        print(json.dumps(report_dict(outcome), indent=2) if args.json else format_report(outcome))
+        print(
+            json.dumps(report_dict(outcome), indent=2)
+            if args.json
+            else format_report(outcome, checker.texts)
+        )
         return EXIT_CODES[outcome.status]
     # The configuration is the asker's tenant; the partner is the (second) domain checked.
     judged = tenant_cli.judge(config, args, outcome.results[-1].domain)
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         body = {**report_dict(outcome), "tenant_config": tenant_cli.judged_dict(judged)}
         print(json.dumps(body, indent=2))
     else:
-        print(format_report(outcome) + "\n\n" + format_judged(judged))
+        print(format_report(outcome, checker.texts) + "\n\n" + format_judged(judged))
     return tenant_cli.exit_code(EXIT_CODES[outcome.status], judged, EXIT_CODES["problem"])
 
 
@@ -153,10 +160,11 @@ def format_finding(finding: Finding, indent: str = "  ") -> str:
     return _wrap(f"[{mark}] {finding.code}: {finding.message}", indent)
 
 
-def format_result(result: CheckResult) -> str:
+def format_result(result: CheckResult, texts: Texts | None = None) -> str:
+    """One domain's result as text; cloud names in ``texts`` (the shipped wording by default)."""
     lines = [f"{result.domain} — {result.status.upper()}"]
     if result.status != "dns_error":
-        lines[0] += " — " + load_texts().cloud_label(result.cloud)
+        lines[0] += " — " + (texts or load_texts()).cloud_label(result.cloud)
     if result.input != result.domain:
         lines[0] += f"  (from {result.input!r})"
     lines += [format_finding(f) for f in result.findings]
@@ -174,8 +182,8 @@ def format_judged(judged: tenant_cli.Judged) -> str:
     return "\n".join([tenant_cli.heading(judged), *map(format_finding, judged.findings)])
 
 
-def format_report(report: CheckReport) -> str:
-    parts = [format_result(r) for r in report.results]
+def format_report(report: CheckReport, texts: Texts | None = None) -> str:
+    parts = [format_result(r, texts) for r in report.results]
     if report.pair is not None:
         pair = report.pair
         lines = [f"pair: {pair.relation} — {pair.status.upper()}"]
