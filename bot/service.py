@@ -332,8 +332,8 @@ class FedBot:
             for task in shown:  # let the progress display land before the answer replaces it
                 try:
                     await task
-                except Exception:
-                    log.warning("could not show check progress", exc_info=True)
+                except Exception as error:  # the display is a courtesy: say so, briefly
+                    log.warning("could not show check progress: %s", error)
 
     async def pending_question(self, conversation: str) -> Question | None:
         """The question a button press in ``conversation`` would answer now, rebuilt from the

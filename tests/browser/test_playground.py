@@ -37,7 +37,7 @@ def created(actions: list[dict[str, Any]]) -> int:
 
 def guided_to_resolution(client: Client) -> list[list[dict[str, Any]]]:
     steps = [client.settle(client.type("hello"))]
-    for label in ("instant messages", "another organisation", "All external contacts"):
+    for label in ("Messages not delivered", "Another organisation", "All external contacts"):
         steps.append(client.settle(client.click(label)))
     return steps
 
@@ -50,7 +50,11 @@ def walk_to_escalation(client: Client, domain: str) -> list[list[dict[str, Any]]
         ):
             break
         if client.has_button("Skip this check") and not client.has_button("still broken"):
-            steps.append(client.settle(client.type(domain)))
+            asked = " ".join(texts(steps[-1]))
+            if "Get-CsTenantFederationConfiguration" in asked:  # the configuration question
+                steps.append(client.settle(client.click("Skip this check")))
+            else:
+                steps.append(client.settle(client.type(domain)))
         else:
             steps.append(client.settle(client.click("still broken")))
     return steps
@@ -60,7 +64,8 @@ def test_guided_path_to_a_resolution_and_on_to_escalation(client: Client) -> Non
     steps = walk_to_escalation(client, "nosrv.example")
     page = client.page.inner_text("body")
     assert "Did this fix it?" in page
-    assert "_sipfederationtls._tcp.nosrv.example" in page or "nosrv.example" in page
+    # the check ran on a domain: the one typed, or the asker's own from the profile address
+    assert re.search(r"DNS check\s+\S+\.\S+", page), page[-2000:]
     assert any(ESCALATION.search(t) for t in texts(steps[-1])), texts(steps[-1])
     # answered cards are updated in place: the question now shows the answer
     assert any(a.get("action") == "updateMessage" for step in steps for a in step)
@@ -135,7 +140,6 @@ def test_channel_mention_thread(client: Client) -> None:
 # --- issue 10 §2: what every renderer gets right ----------------------------------------------
 
 
-@pytest.mark.xfail(reason=f"'<your SIP domain>' is swallowed as HTML: {RENDERERS}", strict=False)
 def test_no_text_swallowed_as_markup(client: Client) -> None:
     steps = walk_to_escalation(client, "nosrv.example")
     steps.append(client.settle(client.type("fedcheck nosrv.example")))
@@ -145,7 +149,6 @@ def test_no_text_swallowed_as_markup(client: Client) -> None:
     assert not re.search(r"_sipfederationtls\._tcp\.(?![A-Za-z0-9])", page)
 
 
-@pytest.mark.xfail(reason=f"nothing is shown while a check runs: {RENDERERS}", strict=False)
 def test_first_feedback_within_a_second_while_a_check_runs(client: Client) -> None:
     mark = client.type("fedcheck slow.timeout.example")  # a name no test asked before
     sent = client.sent_at()
@@ -154,7 +157,6 @@ def test_first_feedback_within_a_second_while_a_check_runs(client: Client) -> No
     assert first - sent < 1.0, f"first feedback after {first - sent:.2f}s"
 
 
-@pytest.mark.xfail(reason=f"a step arrives as two or three bot messages: {RENDERERS}", strict=False)
 def test_at_most_one_bot_message_per_user_step(client: Client) -> None:
     steps = walk_to_escalation(client, "nosrv.example")
     counts = [created(step) for step in steps[1:]]
@@ -179,13 +181,12 @@ def test_button_labels_are_not_clipped(client: Client) -> None:
     seen = []
     client.settle(client.type("hello"))
     seen += clipped()
-    for label in ("instant messages", "another organisation", "One external contact"):
+    for label in ("Messages not delivered", "Another organisation", "One contact"):
         client.settle(client.click(label))
         seen += clipped()
     assert seen == []
 
 
-@pytest.mark.xfail(reason=f"the escalation summary collapses: {RENDERERS}", strict=False)
 def test_escalation_summary_keeps_one_line_per_item(client: Client) -> None:
     walk_to_escalation(client, "nosrv.example")
     card = client.page.locator(".ac-adaptiveCard").filter(has_text=ESCALATION).last
