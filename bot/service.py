@@ -43,7 +43,7 @@ from typing import TypeVar
 from bot import logs, metrics
 from bot.claims import DEFAULT_TTL, Claims, MemoryClaims
 from bot.config import Settings
-from bot.state import StateConflict, StateStore, open_store
+from bot.store import StateConflict, StateStore, open_store
 from dialogs import cards
 from dialogs.answers import is_command
 from dialogs.events import (

@@ -14,7 +14,7 @@ import pytest
 
 from bot.config import Settings
 from bot.service import FedBot, Turn, TurnKind, command_of
-from bot.state import StateStoreError
+from bot.store import StateStoreError
 from dialogs.replies import (
     CheckCard,
     ChoicePayload,

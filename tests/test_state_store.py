@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import (
+from bot.store import (
     MemoryStore,
     SQLiteStore,
     StateConflict,

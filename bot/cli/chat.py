@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from bot.config import Settings
 from bot.service import FedBot, Turn
-from bot.state import StateStoreError
+from bot.store import StateStoreError
 from dialogs.replies import Message, Reply
 from dialogs.text import render_text
 from knowledge.loader import KnowledgeError
