@@ -41,9 +41,8 @@ from enum import Enum
 from typing import TypeVar
 
 from bot import logs, metrics
-from bot.claims import DEFAULT_TTL, Claims, MemoryClaims
 from bot.config import Settings
-from bot.store import StateConflict, StateStore, open_store
+from bot.store import CLAIM_TTL, StateConflict, StateStore, open_store
 from dialogs import cards
 from dialogs.answers import is_command
 from dialogs.events import (
@@ -129,11 +128,8 @@ class FedBot:
         checker: FederationChecker,
         store: StateStore,
         clock: Callable[[], float] = time.time,
-        claims: Claims | None = None,
     ) -> None:
         self.settings = settings
-        # once-per-thread and dedupe records: the state store's own claims when it has them
-        self.claims: Claims = claims if claims is not None else _store_claims(store)
         self.knowledge = knowledge
         self.checker = checker
         self.store = store
@@ -150,7 +146,6 @@ class FedBot:
         checker: FederationChecker | None = None,
         store: StateStore | None = None,
         clock: Callable[[], float] = time.time,
-        claims: Claims | None = None,
     ) -> FedBot:
         """Load knowledge, open the state store and the resolver (each unless given)."""
         kb = knowledge if knowledge is not None else load_knowledge(settings.knowledge_path)
@@ -164,7 +159,6 @@ class FedBot:
             if store is not None
             else open_store(settings.state_url, clock, retention=2 * settings.conversation_ttl),
             clock,
-            claims,
         )
         await bot.store.open()
         await bot._purge(clock())
@@ -190,14 +184,14 @@ class FedBot:
         if turn.kind is TurnKind.CHANNEL:
             return await self._channel_message(turn)
         if turn.kind is TurnKind.MENTION:
-            await self.claims.claim(thread_claim(turn.conversation), self._claim_ttl)
+            await self.store.claim(thread_claim(turn.conversation), self._claim_ttl)
         return await self.converse(turn)
 
     async def undelivered(self, turn: Turn) -> None:
         """The replies :meth:`handle` gave for a channel message could not be posted: forget that
         the thread got its auto-reply, so a later paste may try again."""
         if turn.kind is TurnKind.CHANNEL:
-            await self.claims.release(thread_claim(turn.conversation))
+            await self.store.release(thread_claim(turn.conversation))
 
     async def _channel_message(self, turn: Turn) -> list[Reply]:
         text = (turn.text or "")[:MAX_TEXT_CHARS]
@@ -207,22 +201,22 @@ class FedBot:
         if await self.store.get(turn.conversation) is not None:
             return []  # a conversation runs in this thread (also after a restart)
         key = thread_claim(turn.conversation)
-        if not await self.claims.claim(key, self._claim_ttl):
+        if not await self.store.claim(key, self._claim_ttl):
             return []  # the thread is taken, or already has its auto-reply
         try:
             card = await self._triage_card(found, turn.progress)
         except BaseException:
-            await self.claims.release(key)
+            await self.store.release(key)
             raise
         if card is None:
-            await self.claims.release(key)
+            await self.store.release(key)
             return []
         metrics.auto_reply(turn.conversation.partition(":")[0])
         return [card]
 
     @property
     def _claim_ttl(self) -> float:
-        return max(DEFAULT_TTL, 2 * self.settings.conversation_ttl)
+        return max(CLAIM_TTL, 2 * self.settings.conversation_ttl)
 
     async def _email_for(self, turn: Turn, *, needed: bool = True) -> str | None:
         """The asker's address, fetched from the platform only when no home domain is known."""
@@ -447,10 +441,3 @@ def command_of(kb: Knowledge, text: str) -> str | None:
     if _FEDCHECK.match(text[:MAX_FEDCHECK_CHARS]):
         return "fedcheck"
     return next((name for name in COMMANDS if is_command(kb, text, name)), None)
-
-
-def _store_claims(store: StateStore) -> Claims:
-    """The state store's durable claims when it has them, else claims in this process."""
-    if isinstance(store, Claims):
-        return store
-    return MemoryClaims()

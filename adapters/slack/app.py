@@ -166,7 +166,6 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.web = SlackWeb(settings.slack_bot_token, settings.slack_api_url)
-        self.claims = bot.claims  # the service's claim record: one for every exactly-once rule
         wording = getattr(getattr(bot, "knowledge", None), "wording", None)
         self.messages = wording if isinstance(wording, Wording) else Wording({}, {})
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -304,7 +303,7 @@ class SlackAdapter:
     async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         # A command's identity is its response_url (unique per invocation).
         hook = body.get("response_url")
-        if isinstance(hook, str) and not await self.claims.claim(
+        if isinstance(hook, str) and not await self.bot.store.claim(
             f"slack:command:{hook}", EVENT_TTL
         ):
             return  # the same /fedcheck delivered twice (a retry, or to another replica)
@@ -386,7 +385,7 @@ class SlackAdapter:
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
         press = f"slack-press:{channel}:{message_ts}:{block_id}"
-        if payload is None or not await self.claims.claim(press, PRESS_TTL):
+        if payload is None or not await self.bot.store.claim(press, PRESS_TTL):
             return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")

@@ -27,8 +27,8 @@ from cachetools import LRUCache
 
 from adapters.teams import adaptive_cards
 from adapters.teams.activity_serializer import JsonObject, OutgoingActivity
-from bot.claims import DEFAULT_TTL as CLAIM_TTL
 from bot.service import FedBot, Turn, TurnKind
+from bot.store import CLAIM_TTL
 from dialogs.replies import ChoicePayload, Message, Question, Reply
 from dialogs.text import render_text
 
@@ -72,14 +72,14 @@ class TeamsTurns:
         # A redelivery of the same activity (Teams retries after 15 s, or sends it to another
         # replica) is a no-op: the claim lives in the shared, durable state store.
         key = self._activity_key(activity)
-        if key is not None and not await self.bot.claims.claim(key, CLAIM_TTL):
+        if key is not None and not await self.bot.store.claim(key, CLAIM_TTL):
             log.info("teams: activity %s already handled, ignoring the redelivery", activity.id)
             return
         try:
             await self._dispatch(context)
         except Exception:
             if key is not None:
-                await self.bot.claims.release(key)
+                await self.bot.store.release(key)
             conversation = activity.conversation.id if activity.conversation else "?"
             log.exception("teams turn failed in conversation %s", conversation)
             try:

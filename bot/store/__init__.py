@@ -9,6 +9,7 @@ from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from bot.store.base import (
+    CLAIM_TTL,
     DEFAULT_RETENTION,
     StateConflict,
     StateStore,
@@ -20,6 +21,7 @@ from bot.store.memory import MemoryStore
 from bot.store.sqlite import SQLiteStore
 
 __all__ = [
+    "CLAIM_TTL",
     "MemoryStore",
     "SQLiteStore",
     "StateConflict",

@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 PURGE_EVERY = 5.0  # seconds between bounded purges triggered by writes
 PURGE_BATCH = 500  # rows of each kind removed by one purge
+# an exactly-once record lives this long (Slack retries for minutes, Teams for seconds)
+CLAIM_TTL = 24 * 3600.0
 DEFAULT_RETENTION = 2 * 24 * 3600.0  # conversations idle this long are deleted
 
 
