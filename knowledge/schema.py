@@ -296,10 +296,16 @@ class SignaturesFile(_Strict):
     stated_symptoms: list[StatedSymptomEntry] = []
 
 
+# How a row of the code table is confirmed (see diagnostics.yaml): the [MS-OCER] table (``spec``),
+# real pastes and logs (``pastes``), or only the reason's wording, not its number (``wording``).
+KnownFrom = Literal["spec", "pastes", "wording"]
+
+
 class DiagnosticsRow(_Strict):
     """One row of ``diagnostics.yaml``: an ms-diagnostics code, its reason and what it means."""
 
     code: DiagnosticCode | None = None
+    known_from: KnownFrom
     id: Id | None = None
     reason: Text
     header: Literal["ms-diagnostics", "ms-diagnostics-public"] = "ms-diagnostics"
@@ -318,6 +324,8 @@ class DiagnosticsRow(_Strict):
     def _code_or_id(self) -> DiagnosticsRow:
         if self.code is None and self.id is None:
             raise ValueError("a row without a code needs an id")
+        if (self.code is None) != (self.known_from == "wording"):
+            raise ValueError("known_from is 'wording' exactly for a row without a code")
         return self
 
 

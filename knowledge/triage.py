@@ -426,11 +426,47 @@ _MS_DIAG = re.compile(r"ms-diagnostics(?:-public)? ?: ?(?:(\d{1,6})(?:\.\d{1,6})
 _PARAMETER = re.compile(r'([a-z][a-z0-9_-]{0,40}) ?= ?(?:"([^"]{0,500})"?|([^;" ]{1,300})) ?(;)? ?')
 
 
+# A Test-Cs* cmdlet's Diagnosis line: "ErrorCode=1008,Source=edge.contoso.com,Reason=…".
+_ERROR_CODE = re.compile(r"\berrorcode ?= ?(\d{1,6})\b")
+_CS_PARAMETER = re.compile(r' ?, ?(source|reason|domain|peerserver) ?= ?"?([^,;"]{1,300})')
+
+
 def parse_diagnostics(normalised: str) -> tuple[Diagnostic, ...]:
     """Every ``ms-diagnostics(-public): CODE;reason="…";source="…";Domain="…"`` header in already
-    normalised text (line wraps, quoting and fences are gone by then), in order, bounded."""
-    if "ms-diagnostics" not in normalised:
-        return ()
+    normalised text (line wraps, quoting and fences are gone by then), in order, bounded; then
+    every ``ErrorCode=CODE,Source=…,Reason=…`` diagnosis of a Test-Cs* cmdlet."""
+    found: list[Diagnostic] = []
+    if "ms-diagnostics" in normalised:
+        found += _headers(normalised)
+    if "errorcode" in normalised:
+        found += _cmdlet_diagnoses(normalised)
+    return tuple(found[:MAX_HEADERS])
+
+
+def _cmdlet_diagnoses(normalised: str) -> list[Diagnostic]:
+    found = []
+    for match in islice(_ERROR_CODE.finditer(normalised), MAX_HEADERS):
+        values: dict[str, str] = {}
+        position = match.end()
+        for _ in range(MAX_PARAMETERS):
+            parameter = _CS_PARAMETER.match(normalised, position)
+            if parameter is None:
+                break
+            values.setdefault(parameter.group(1), parameter.group(2).strip().rstrip("."))
+            position = parameter.end()
+        found.append(
+            Diagnostic(
+                code=int(match.group(1)),
+                reason=values.get("reason", ""),
+                source=values.get("source", ""),
+                domain=values.get("domain", ""),
+                peer_server=values.get("peerserver", ""),
+            )
+        )
+    return found
+
+
+def _headers(normalised: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for match in islice(_MS_DIAG.finditer(normalised), MAX_HEADERS):
         code = int(match.group(1)) if match.group(1) else None
@@ -456,7 +492,7 @@ def parse_diagnostics(normalised: str) -> tuple[Diagnostic, ...]:
                 peer_server=values.get("peerserver", ""),
             )
         )
-    return tuple(found)
+    return found
 
 
 def reason_key(reason: str) -> str:

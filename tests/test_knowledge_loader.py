@@ -571,6 +571,18 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"diagnostics\.yaml: codes\[0\]: a row without a code needs an id",
     ),
     (
+        "code table row known by wording that has a code",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(known_from="wording"),
+        r"diagnostics\.yaml: codes\[0\]: known_from is 'wording' exactly for a row without a code",
+    ),
+    (
+        "code table row with an unknown confirmation",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(known_from="rumour"),
+        r"diagnostics\.yaml: codes\[0\]\.known_from: unknown known_from 'rumour'",
+    ),
+    (
         "code table code that is not a number",
         "diagnostics.yaml",
         lambda d: d["codes"][0].update(code="1001a"),
