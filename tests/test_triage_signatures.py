@@ -124,6 +124,36 @@ UNSEEN_POSITIVES = [
         "meeting_join_no_permission",
         "the person doesn't have permission to join the meeting and the connection fails",
     ),
+    (
+        "sipproxy_srv_domain_mismatch",
+        "TL_WARN(TF_DIAG) [edge02]0A10.0B20::11/04/2024-09:14:02.118 $$begin_record\n"
+        "Text: The domain of the message resolved by DNS SRV but none of the FQDNs is in the same "
+        "domain\nResult-Code: 0xc3e93d6f SIPPROXY_E_EPROUTING_MSG_ALLOWED_DOMAIN_NO_SRV_MATCH\n"
+        'Data: domain="meet.proseware.com"; fqdn1="edge.proseware.net:5061"',
+    ),
+    (
+        "sipproxy_cert_mismatch",
+        "edge says Message cannot be routed because the peer's certificate does not contain a "
+        "matching FQDN (SIPPROXY_E_ROUTING_MSG_CERT_MISMATCH) when we call proseware.com",
+    ),
+    (
+        "teams_meeting_sign_in_required",
+        "Guests from our supplier open the Teams invite in Chrome and get 'Sign-in to join this "
+        "meeting', nothing else",
+    ),
+    (
+        "teams_meeting_lobby_waiting",
+        "the external auditor is still sitting on 'Someone in the meeting should let you in "
+        "soon' although we are all in the call",
+    ),
+    (
+        "teams_meeting_lobby_denied",
+        "Partner (proseware.com) gets: Sorry, but you were denied access to the meeting.",
+    ),
+    (
+        "teams_meeting_cannot_join",
+        'Microsoft Teams tells our federated partner "You can\'t join this meeting" every time',
+    ),
 ]
 
 UNSEEN_NEGATIVES = [
@@ -142,6 +172,10 @@ UNSEEN_NEGATIVES = [
     "ms-diagnostics headers are documented in the Lync SDK",
     "We can't set up the conversation tomorrow, let's do it next week.",
     "lol our org chart is not set up for this",
+    "Event 32263: 0xC3E93C2F SIPPROXY_E_UNKNOWN_USER_OR_EPID logged on the front end pool",
+    "Someone in the meeting should let you in soon.",
+    "Zoom: Sign in to join this meeting - our external customer has no Zoom account",
+    "Sorry, you can't join this meeting, the room is full (Jitsi)",
 ]
 
 
