@@ -627,7 +627,9 @@ def _apply_triage(kb: Knowledge, state: DialogState, found: Triage) -> DialogSta
         state,
         signature=found.signature.id if found.signature else state.signature,
         symptom=state.symptom or found.symptom,
-        contact_type=state.contact_type or found.contact_type,
+        # a contact type only guessed from the kind of domain is asked, not assumed
+        contact_type=state.contact_type
+        or (None if found.contact_type_guessed else found.contact_type),
     )
     for address in found.addresses:
         state = _note_contact(kb, state, address)

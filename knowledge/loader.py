@@ -54,6 +54,7 @@ from knowledge.model import (
     Option,
     Resolution,
     Signature,
+    StatedContactType,
     StatedSymptom,
 )
 from knowledge.schema import (
@@ -290,10 +291,12 @@ class _Draft:
     follow_up_causes: tuple[str, ...] = ()
     follow_up_at: _At = _At("article.yaml", "follow_up_causes")
     consumer_domains: tuple[str, ...] = ()
+    personal_mail_domains: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
     check_texts: CheckTexts = field(default_factory=CheckTexts)
     clouds: CloudFacts = field(default_factory=CloudFacts)
     stated_symptoms: tuple[StatedSymptom, ...] = ()
+    stated_contact_types: tuple[StatedContactType, ...] = ()
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -366,7 +369,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             "more_information",
             "escalation",
         ),
-        optional=("follow_up_causes", "consumer_domains", "home_domains"),
+        optional=("follow_up_causes", "consumer_domains", "personal_mail_domains", "home_domains"),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
     draft.contact_types = _options(raw["contact_types"], top.key("contact_types"))
@@ -397,6 +400,9 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
         for i, c in enumerate(_list(raw.get("follow_up_causes", []), draft.follow_up_at))
     )
     draft.consumer_domains = _domains(raw.get("consumer_domains", []), top.key("consumer_domains"))
+    draft.personal_mail_domains = _domains(
+        raw.get("personal_mail_domains", []), top.key("personal_mail_domains")
+    )
     draft.home_domains = _domains(raw.get("home_domains", []), top.key("home_domains"))
 
 
@@ -475,9 +481,17 @@ def _read_signatures(doc: object, draft: _Draft, file: str) -> None:
     _add_signatures(parsed.signatures, top.key("signatures"), draft, replace_ok=False)
     draft.ignored_domains = _domains(parsed.ignored_domains, top.key("ignored_domains"))
     draft.stated_symptoms = tuple(
-        StatedSymptom(s.symptom, tuple(compile_phrase(p) for p in s.phrases))
+        StatedSymptom(s.symptom, _compiled_phrases(s.phrases), _patterns(s.patterns))
         for s in parsed.stated_symptoms
     )
+    draft.stated_contact_types = tuple(
+        StatedContactType(s.contact_type, _compiled_phrases(s.phrases), _patterns(s.patterns))
+        for s in parsed.stated_contact_types
+    )
+
+
+def _compiled_phrases(phrases: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_phrase(p) for p in phrases)
 
 
 def _add_signatures(
@@ -745,6 +759,9 @@ def _check_references(draft: _Draft) -> None:
     for i, entry_stated in enumerate(draft.stated_symptoms):
         where = _At("signatures.yaml").key("stated_symptoms").index(i).key("symptom")
         need(entry_stated.symptom, symptoms, where, "symptom")
+    for i, stated_type in enumerate(draft.stated_contact_types):
+        where = _At("signatures.yaml").key("stated_contact_types").index(i).key("contact_type")
+        need(stated_type.contact_type, contact_types, where, "contact type")
 
 
 def _ordered_signatures(draft: _Draft) -> tuple[Signature, ...]:
@@ -816,10 +833,12 @@ def _build(draft: _Draft) -> Knowledge:
         home_domains=draft.home_domains,
         follow_up_causes=draft.follow_up_causes,
         consumer_domains=draft.consumer_domains,
+        personal_mail_domains=draft.personal_mail_domains,
         ignored_domains=draft.ignored_domains,
         check_texts=draft.check_texts,
         clouds=draft.clouds,
         stated_symptoms=draft.stated_symptoms,
+        stated_contact_types=draft.stated_contact_types,
     )
 
 

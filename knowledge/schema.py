@@ -281,11 +281,29 @@ class SignatureEntry(_Strict):
     exclude: list[Regex] = []
 
 
-class StatedSymptomEntry(_Strict):
+class _StatedEntry(_Strict):
+    """Words (``phrases``) or structure (``patterns``) that state something; at least one."""
+
+    phrases: list[Phrase] = []
+    patterns: list[Regex] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> _StatedEntry:
+        if not self.phrases and not self.patterns:
+            raise ValueError("must list at least one phrase or pattern")
+        return self
+
+
+class StatedSymptomEntry(_StatedEntry):
     """What users say they see, in their own words: a symptom id and its phrases."""
 
     symptom: Id
-    phrases: Annotated[list[Phrase], Field(min_length=1)]
+
+
+class StatedContactTypeEntry(_StatedEntry):
+    """Who the contact is, in the user's words: a contact type id and its phrases."""
+
+    contact_type: Id
 
 
 class SignaturesFile(_Strict):
@@ -294,6 +312,7 @@ class SignaturesFile(_Strict):
     signatures: list[SignatureEntry]
     ignored_domains: list[Text] = []
     stated_symptoms: list[StatedSymptomEntry] = []
+    stated_contact_types: list[StatedContactTypeEntry] = []
 
 
 # How a row of the code table is confirmed (see diagnostics.yaml): the [MS-OCER] table (``spec``),

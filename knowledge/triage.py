@@ -47,7 +47,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from knowledge.model import Knowledge, Signature, StatedSymptom
+from knowledge.model import Knowledge, Signature, StatedContactType, StatedSymptom
 
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
@@ -219,7 +219,10 @@ class Triage:
     names to their organisation's domain; Microsoft infrastructure, link hosts, file names and
     names that only look like domains (``Microsoft.Rtc.Management…``, ``Presence.Read.All``) are
     left out. ``symptom`` is what the user says they see when they say it, else the signature's;
-    ``diagnostic`` the ms-diagnostics header the recognition rests on, if any."""
+    ``diagnostic`` the ms-diagnostics header the recognition rests on, if any. ``contact_type``
+    comes from the signature, the user's words or consumer addresses; when it is only guessed
+    from the kind of peer domain (another organisation's), ``contact_type_guessed`` says so, and
+    the dialog still asks."""
 
     recognized: bool
     signature: Signature | None
@@ -231,6 +234,7 @@ class Triage:
     peer_domains: tuple[str, ...] = ()
     own_domains: tuple[str, ...] = ()
     diagnostic: Diagnostic | None = None
+    contact_type_guessed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape (ids, not wording)."""
@@ -421,7 +425,11 @@ def _slack_link_text(match: re.Match[str]) -> str:
 MAX_HEADERS = 50
 MAX_PARAMETERS = 16
 # The header name and its code (a sub-code ".N" is allowed and ignored), on normalised text.
-_MS_DIAG = re.compile(r"ms-diagnostics(?:-public)? ?: ?(?:(\d{1,6})(?:\.\d{1,6})?\b)? ?;? ?")
+# Also the code named in prose without the colon ("ms-diagnostics 1017 on every INVITE").
+_MS_DIAG = re.compile(
+    r"ms-diagnostics(?:-public)?"
+    r"(?: ?: ?(?:(\d{1,6})(?:\.\d{1,6})?\b)?| (?:code |error |id )?(\d{4,6})\b) ?;? ?"
+)
 # One parameter: name = "quoted value" or a bare value, then an optional ";".
 _PARAMETER = re.compile(r'([a-z][a-z0-9_-]{0,40}) ?= ?(?:"([^"]{0,500})"?|([^;" ]{1,300})) ?(;)? ?')
 
@@ -469,7 +477,8 @@ def _cmdlet_diagnoses(normalised: str) -> list[Diagnostic]:
 def _headers(normalised: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for match in islice(_MS_DIAG.finditer(normalised), MAX_HEADERS):
-        code = int(match.group(1)) if match.group(1) else None
+        number = match.group(1) or match.group(2)
+        code = int(number) if number else None
         values: dict[str, str] = {}
         position = match.end()
         for _ in range(MAX_PARAMETERS):
@@ -691,13 +700,28 @@ def _recognise(
 
 
 def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | None:
-    """The symptom the user states in their own words (the first in knowledge order), if any."""
+    """The symptom the user states in their own words, or the paste shows (the first in knowledge
+    order), if any."""
+    return _stated(normalised, [(e.symptom, e.phrases, e.patterns) for e in stated])
+
+
+def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) -> str | None:
+    """The contact type the user states in their own words (the first in knowledge order)."""
+    return _stated(normalised, [(e.contact_type, e.phrases, e.patterns) for e in stated])
+
+
+def _stated(
+    normalised: str,
+    entries: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
+) -> str | None:
     words: str | None = None
-    for entry in stated:
-        if words is None:
+    for value, phrases, patterns in entries:
+        if any(p.search(normalised) for p in patterns):
+            return value
+        if phrases and words is None:
             words = phrase_view(normalised)
-        if any(p.search(words) for p in entry.phrases):
-            return entry.symptom
+        if words is not None and any(p.search(words) for p in phrases):
+            return value
     return None
 
 
@@ -715,11 +739,18 @@ def triage(text: str, kb: Knowledge) -> Triage:
     if signature is None and not addresses and not peers and not own:
         return _NOTHING
     contact_type = signature.contact_type if signature else None
-    if contact_type is None and addresses and _all_consumer(addresses, kb):
-        contact_type = _public_im_id(kb)
     symptom = signature.symptom if signature else None
-    if signature is not None and normalised is not None:
+    if signature is not None:
+        if normalised is None:
+            normalised = normalise(text)
         symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
+        if contact_type is None:
+            contact_type = stated_contact_type(normalised, kb.stated_contact_types)
+    guessed = False
+    if contact_type is None:
+        contact_type = _consumer_contact(addresses, peers, kb)
+    if contact_type is None and peers and any(c.id == "external_org" for c in kb.contact_types):
+        contact_type, guessed = "external_org", True  # another organisation's domain
     return Triage(
         recognized=signature is not None,
         signature=signature,
@@ -731,6 +762,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         peer_domains=peers,
         own_domains=own,
         diagnostic=header,
+        contact_type_guessed=guessed,
     )
 
 
@@ -914,6 +946,21 @@ def _all_consumer(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     if not kb.consumer_domains:
         return False
     return all("(" in a or a.rsplit("@", 1)[-1] in kb.consumer_domains for a in addresses)
+
+
+def _consumer_contact(
+    addresses: tuple[str, ...], peers: tuple[str, ...], kb: Knowledge
+) -> str | None:
+    """A public IM contact when the parties are consumers: Microsoft account addresses, or a
+    consumer or public mail domain among the peers."""
+    if addresses and _all_consumer(addresses, kb):
+        return _public_im_id(kb)
+    personal = (*kb.consumer_domains, *kb.personal_mail_domains)
+    if any(p in personal for p in peers) or any(
+        a.rsplit("@", 1)[-1] in personal for a in addresses
+    ):
+        return _public_im_id(kb)
+    return None
 
 
 def _public_im_id(kb: Knowledge) -> str | None:

@@ -151,6 +151,24 @@ UNSEEN_POSITIVES = [
         "Partner (proseware.com) gets: Sorry, but you were denied access to the meeting.",
     ),
     (
+        "tenant_config_federation_off",
+        'here\'s ours (PS7):\n{\n  "Identity": "Global",\n  "AllowFederatedUsers": false,\n'
+        '  "AllowTeamsConsumer": true\n}',
+    ),
+    (
+        "tenant_config_trial_blocked",
+        "Partner says their tenant is trial only.\nExternalAccessWithTrialTenants: Blocked",
+    ),
+    (
+        "teams_failed_to_send_external",
+        "Teams to any other tenant -> 'Failed to send. We ran into a problem sending this "
+        "message.'",
+    ),
+    (
+        "msa_custom_domain_contact",
+        "Can't IM lee@leesflorist.example - he has a Microsoft account with his own domain",
+    ),
+    (
         "teams_meeting_cannot_join",
         'Microsoft Teams tells our federated partner "You can\'t join this meeting" every time',
     ),
@@ -380,7 +398,11 @@ def test_consumer_addresses_imply_a_public_im_contact(kb: Knowledge) -> None:
     assert special.contact_type == "public_im"
     assert special.addresses == ("joe(live-contoso.com)@msn.com",)
     assert special.domains == ("live-contoso.com",)
-    assert triage("Presence Unknown for joe@fabrikam.com", kb).contact_type is None
+    # any other peer domain is another organisation; a public mail provider is a person
+    guess = triage("Presence Unknown for joe@fabrikam.com", kb)
+    assert guess.contact_type == "external_org" and guess.contact_type_guessed
+    assert triage("Presence Unknown for jane@gmail.com", kb).contact_type == "public_im"
+    assert triage("Presence Unknown", kb).contact_type is None
 
 
 def test_signature_contact_type_wins(kb: Knowledge) -> None:
@@ -500,3 +522,31 @@ def test_phrases_of_fewer_than_three_words_are_refused(phrase: str) -> None:
 def test_phrase_alternatives_must_be_single_words() -> None:
     with pytest.raises(ValueError, match="one word"):
         compile_phrase("we a||b the thing")
+
+
+def test_a_presence_subscription_is_a_presence_symptom(kb: Knowledge) -> None:
+    trace = (
+        "SUBSCRIBE sip:anna@proseware.com SIP/2.0\nCSeq: 12 SUBSCRIBE\n\nSIP/2.0 504 Server "
+        'time-out\nms-diagnostics: 1008;reason="Unable to resolve DNS SRV record"'
+    )
+    found = triage(trace, kb)
+    assert found.symptom == "presence_unknown" and found.likely_causes[0] == "federation_srv"
+    message = trace.replace("SUBSCRIBE sip:", "MESSAGE sip:").replace("12 SUBSCRIBE", "12 MESSAGE")
+    assert triage(message, kb).symptom == "im_not_delivered"
+
+
+def test_a_code_named_in_prose_is_read(kb: Knowledge) -> None:
+    found = triage("since the move every INVITE to adatum.com gets ms-diagnostics 1027 back", kb)
+    assert found.signature is not None
+    assert found.signature.id == "ms_diag_1027_request_type_not_routed"
+    assert found.diagnostic is not None and found.diagnostic.code == 1027
+    assert not triage("the ms-diagnostics 2019 conference talk was great", kb).recognized
+
+
+def test_the_users_words_settle_the_contact_type(kb: Knowledge) -> None:
+    presence = "Presence Unknown for sam@samsbakery.example"
+    assert triage(presence, kb).contact_type_guessed  # only the domain's kind: a guess
+    stated = triage(presence + ", it's a personal Microsoft account", kb)
+    assert stated.contact_type == "public_im" and not stated.contact_type_guessed
+    partner = triage("Presence Unknown for every federated partner since Monday", kb)
+    assert partner.contact_type == "external_org" and not partner.contact_type_guessed
