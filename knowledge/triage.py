@@ -474,9 +474,26 @@ def _cmdlet_diagnoses(normalised: str) -> list[Diagnostic]:
     return found
 
 
+# A code named in prose counts when the sentence says it was seen or received.
+_SEEN_CUE = re.compile(
+    r"\b(?:log|logs|snooper|trace|traces|shows?|showing|showed|got|get|gets|getting|returns?|"
+    r"returned|receive[ds]?|receiving|see|sees|seeing|saw|every|each|fails?|failed|failing|"
+    r"errors?|response|responds|responded|rejected|refused)\b"
+)
+_PROSE_WINDOW = 80
+
+
+def _seen_in_prose(normalised: str, match: re.Match[str]) -> bool:
+    start, end = match.span()
+    around = normalised[max(0, start - _PROSE_WINDOW) : end + _PROSE_WINDOW]
+    return _SEEN_CUE.search(around) is not None
+
+
 def _headers(normalised: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for match in islice(_MS_DIAG.finditer(normalised), MAX_HEADERS):
+        if match.group(2) and not _seen_in_prose(normalised, match):
+            continue  # a code talked about ("ms-diagnostics 1034 means …"), not one received
         number = match.group(1) or match.group(2)
         code = int(number) if number else None
         values: dict[str, str] = {}

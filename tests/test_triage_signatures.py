@@ -541,6 +541,9 @@ def test_a_code_named_in_prose_is_read(kb: Knowledge) -> None:
     assert found.signature.id == "ms_diag_1027_request_type_not_routed"
     assert found.diagnostic is not None and found.diagnostic.code == 1027
     assert not triage("the ms-diagnostics 2019 conference talk was great", kb).recognized
+    # a code talked about, not one received
+    talk = "The docs say ms-diagnostics 1034 means the federated peer gave no details."
+    assert not triage(talk, kb).recognized
 
 
 def test_the_users_words_settle_the_contact_type(kb: Knowledge) -> None:
