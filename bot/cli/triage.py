@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
         "--json",
         action="store_true",
         help='print {"recognized", "signature", "symptom", "likely_causes", "addresses", '
-        '"domains", "peer_domains", "own_domains", "diagnostic"}',
+        '"domains", "peer_domains", "own_domains", "diagnostic", "scope"}',
     )
     parser.add_argument(
         "--knowledge", metavar="PATH", help="organisation override (default FEDBOT_KNOWLEDGE)"
