@@ -1,8 +1,10 @@
-"""Score triage on the independent held-out set (tests/heldout/independent.yaml).
+"""Score triage on a held-out set: the independent one (tests/heldout/independent.yaml, sections
+``dev`` and ``heldout``) or the fresh one (tests/heldout/fresh.yaml, section ``fresh``).
 
-``python -m tests.heldout.report`` prints one summary line per section (``dev``, ``heldout``) and
+``python -m tests.heldout.report [--set independent|fresh]`` prints one summary line per section and
 then every miss: the text's start, what was expected and what triage returned. The scoring is
-shared with tests/test_triage_independent.py, which keeps today's figures as floors.
+shared with tests/test_triage_independent.py and tests/test_triage_fresh.py, which keep today's
+figures as floors.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from knowledge.triage import Triage, triage
 
 SET_FILE = Path(__file__).with_name("independent.yaml")
 SECTIONS = ("dev", "heldout")
+FRESH_FILE = Path(__file__).with_name("fresh.yaml")
+FRESH_SECTIONS = ("fresh",)
+# set name → (file, its sections); ``--set`` picks one, ``independent`` is the default.
+SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
+    "independent": (SET_FILE, SECTIONS),
+    "fresh": (FRESH_FILE, FRESH_SECTIONS),
+}
 POSITIVE_KEYS = frozenset({"text", "symptom", "cause", "contact_type", "peer", "source"})
 NEGATIVE_KEYS = frozenset({"text", "source"})
 
@@ -72,12 +81,18 @@ def _ratio(hits: int, total: int) -> str:
     return f"{hits}/{total} ({percent:.0f}%)"
 
 
-def load_set(path: Path = SET_FILE) -> dict[str, list[Case]]:
+def load_set(path: Path = SET_FILE, sections: tuple[str, ...] = SECTIONS) -> dict[str, list[Case]]:
     """The set's sections as cases; raises ``ValueError`` on a malformed entry."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(doc, dict) or set(doc) != set(SECTIONS):
-        raise ValueError(f"{path.name}: top level must be exactly {SECTIONS}")
-    return {name: _section(name, doc[name]) for name in SECTIONS}
+    if not isinstance(doc, dict) or set(doc) != set(sections):
+        raise ValueError(f"{path.name}: top level must be exactly {sections}")
+    return {name: _section(name, doc[name]) for name in sections}
+
+
+def load_named_set(name: str) -> dict[str, list[Case]]:
+    """One of ``SETS`` by name; raises ``KeyError`` for an unknown name."""
+    path, sections = SETS[name]
+    return load_set(path, sections)
 
 
 def _section(name: str, raw: object) -> list[Case]:
@@ -195,10 +210,16 @@ def _start(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the summaries, then the misses of each section (``--summary`` for the lines only)."""
+    """Print the summaries, then the misses of each section (``--summary`` for the lines only,
+    ``--set NAME`` or ``--set=NAME`` for another set than ``independent``)."""
     args = sys.argv[1:] if argv is None else argv
+    try:
+        name = _set_name(args)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
     kb = load_knowledge()
-    scores = [score(name, cases, kb) for name, cases in load_set().items()]
+    scores = [score(section, cases, kb) for section, cases in load_named_set(name).items()]
     for result in scores:
         print(result.summary())
     if "--summary" not in args:
@@ -207,6 +228,20 @@ def main(argv: list[str] | None = None) -> int:
             for line in result.misses:
                 print(line)
     return 0
+
+
+def _set_name(args: list[str]) -> str:
+    name = "independent"
+    for i, arg in enumerate(args):
+        if arg == "--set":
+            if i + 1 >= len(args):
+                raise ValueError(f"--set needs a name: {', '.join(SETS)}")
+            name = args[i + 1]
+        elif arg.startswith("--set="):
+            name = arg.removeprefix("--set=")
+    if name not in SETS:
+        raise ValueError(f"unknown set {name!r}; choose one of: {', '.join(SETS)}")
+    return name
 
 
 if __name__ == "__main__":
