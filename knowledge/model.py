@@ -155,7 +155,8 @@ class StatedScope:
 
 @dataclass(frozen=True)
 class CauseHint:
-    """Words that point to a cause (``effect`` ``lead``: it goes first) or rule it out
+    """Words that point to a cause (``effect`` ``lead``: it goes first, added when the signature
+    doesn't list it; ``prefer``: it goes first only when the signature lists it) or rule it out
     (``ruled_out``), e.g. "anonymous join is on for the org"; ``contact_type``, when set, limits
     the hint to that kind of contact."""
 

@@ -314,10 +314,11 @@ class StatedScopeEntry(_StatedEntry):
 
 
 class CauseHintEntry(_StatedEntry):
-    """Words that make a cause lead or rule it out (optionally for one contact type only)."""
+    """Words that make a cause lead (``lead``: also when the signature doesn't list it;
+    ``prefer``: only when it does) or rule it out (optionally for one contact type only)."""
 
     cause: Id
-    effect: Literal["lead", "ruled_out"]
+    effect: Literal["lead", "prefer", "ruled_out"]
     contact_type: Id | None = None
 
 

@@ -823,8 +823,9 @@ def ordered_causes(
        knowledge's), and causes of other symptoms go.
     3. A known contact type drops the causes that don't apply to it (consumer contacts never get
        Edge TLS or hybrid routing).
-    4. ``cause_hints`` whose words occur: a ``ruled_out`` cause goes, a ``lead`` cause goes
-       first (when it fits the symptom and the contact type).
+    4. ``cause_hints`` whose words occur: a ``ruled_out`` cause goes; a ``lead`` cause goes
+       first (when it fits the symptom and the contact type), a ``prefer`` cause only when the
+       signature lists it. The first hint that applies leads.
     The signature's own list is kept when the rules would leave nothing."""
     causes = list(signature.likely_causes)
     if signature.scoped and scope is not None:
@@ -879,20 +880,22 @@ def _hinted(
 ) -> list[str]:
     words: str | None = None
     leads: list[str] = []
+    ruled: set[str] = set()
     for hint in kb.cause_hints:
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
-        if hint.effect == "ruled_out" and hint.cause not in causes:
+        if hint.effect != "lead" and hint.cause not in causes:
             continue
         if hint.phrases and words is None:
             words = phrase_view(normalised)
         if not _hint_matches(hint, normalised, words):
             continue
         if hint.effect == "ruled_out":
-            causes = [c for c in causes if c != hint.cause] or causes
+            ruled.add(hint.cause)
         elif _fits(kb, hint.cause, symptom) and _applies(kb, hint.cause, contact_type):
             leads.append(hint.cause)
-    return [*leads, *(c for c in causes if c not in leads)]
+    ordered = [*leads, *(c for c in causes if c not in leads)]
+    return [c for c in ordered if c not in ruled] or ordered
 
 
 def _hint_matches(hint: CauseHint, normalised: str, words: str | None) -> bool:
