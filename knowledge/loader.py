@@ -494,12 +494,17 @@ def _read_signatures(doc: object, draft: _Draft, file: str) -> None:
         for s in parsed.stated_contact_types
     )
     draft.stated_scopes = tuple(
-        StatedScope(s.scope, _compiled_phrases(s.phrases), _patterns(s.patterns))
+        StatedScope(s.scope, _compiled_phrases(s.phrases), _patterns(s.patterns), tuple(s.keywords))
         for s in parsed.stated_scopes
     )
     draft.cause_hints = tuple(
         CauseHint(
-            h.cause, h.effect, _compiled_phrases(h.phrases), _patterns(h.patterns), h.contact_type
+            h.cause,
+            h.effect,
+            _compiled_phrases(h.phrases),
+            _patterns(h.patterns),
+            h.contact_type,
+            tuple(h.keywords),
         )
         for h in parsed.cause_hints
     )

@@ -151,6 +151,8 @@ class StatedScope:
     scope: str
     phrases: tuple[re.Pattern[str], ...]
     patterns: tuple[re.Pattern[str], ...] = ()
+    # A cheap prefilter: tried only when one of these occurs in the normalised text (empty: always).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ class CauseHint:
     phrases: tuple[re.Pattern[str], ...]
     patterns: tuple[re.Pattern[str], ...] = ()
     contact_type: str | None = None
+    # A cheap prefilter: tried only when one of these occurs in the normalised text (empty: always).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -308,9 +308,11 @@ class StatedContactTypeEntry(_StatedEntry):
 
 
 class StatedScopeEntry(_StatedEntry):
-    """How many contacts are affected, in the user's words: a scope id and its phrases."""
+    """How many contacts are affected, in the user's words: a scope id and its phrases;
+    ``keywords``, when given, a cheap prefilter (one must occur in the normalised text)."""
 
     scope: Id
+    keywords: list[Keyword] = []
 
 
 class CauseHintEntry(_StatedEntry):
@@ -320,6 +322,7 @@ class CauseHintEntry(_StatedEntry):
     cause: Id
     effect: Literal["lead", "prefer", "ruled_out"]
     contact_type: Id | None = None
+    keywords: list[Keyword] = []
 
 
 class SignaturesFile(_Strict):

@@ -740,7 +740,15 @@ def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) ->
 
 def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
     """How many contacts the user says are affected (the first in knowledge order), if they say."""
-    return _stated(normalised, [(e.scope, e.phrases, e.patterns) for e in stated])
+    return _stated(
+        normalised,
+        [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, normalised)],
+    )
+
+
+def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
+    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them occurs."""
+    return not keywords or any(map(normalised.__contains__, keywords))
 
 
 def _stated(
@@ -885,6 +893,8 @@ def _hinted(
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
         if hint.effect != "lead" and hint.cause not in causes:
+            continue
+        if not _worth_trying(hint.keywords, normalised):
             continue
         if hint.phrases and words is None:
             words = phrase_view(normalised)
