@@ -1,6 +1,7 @@
 """Slack throughput: fedbot's ``/slack/events`` against a stock bolt echo, measured in one run.
 
-    .venv/bin/python bench/bench_slack.py [--requests 1000] [--concurrency 16]
+    .venv/bin/python bench/bench_slack.py [--requests 1000] [--concurrency 16] [--rounds 3]
+        [--without metrics]
 
 Each server runs in its own process, so does the fake Slack Web API (it also takes the
 ``response_url`` posts and counts what arrives); the load generator runs in this one; all on
@@ -20,6 +21,10 @@ round). CPU milliseconds per request are printed for the server, the fake Slack 
 generator: the server's is the figure the servers differ in (the other two show that neither
 the fake nor the load generator is what limits a run). Profile a server under load with
 ``FEDBOT_BENCH_PROFILE=/tmp/prof`` (cProfile output per server kind).
+
+``--without metrics`` also runs fedbot with ``FEDBOT_METRICS=off`` in every round, right after
+fedbot with them, and reports the cost of metrics as server CPU per request with / without,
+per round, as median and spread (use 5+ rounds: the difference is a few percent).
 """
 
 from __future__ import annotations
@@ -109,6 +114,8 @@ def _fake_child(ready: Any, stop: Any) -> None:
 
 
 async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
+    if kind == "fedbot-without-metrics":
+        os.environ["FEDBOT_METRICS"] = "off"  # read when bot.metrics is imported, just below
     if kind == "echo":
         from bench_slack_echo import echo_app
 
@@ -300,7 +307,7 @@ async def measure(kind: str, requests: int, concurrency: int, dns: str) -> dict[
                 after = _cpu(proc.pid, fake_proc.pid)
                 for part, spent in after.items():
                     results[f"{key}_{part}"] = (spent - before[part]) / requests * 1000
-            if kind == "fedbot":
+            if kind.startswith("fedbot"):
                 slow = [load.command("timeout.example") for _ in range(min(requests, 300))]
                 results["slow_dns_ack"] = await load.run(slow, concurrency)
     finally:
@@ -326,15 +333,20 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.3f} / {statistics.median(values):.3f} / {max(values):.3f}x"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds, best kept")
+    parser.add_argument("--without", default="", choices=("", "metrics"))
     args = parser.parse_args()
     mp.set_start_method("spawn")
     dns = start_dns_server()
-    echo_runs, our_runs = [], []
+    echo_runs, our_runs, bare_runs = [], [], []
     try:
         for _ in range(args.rounds):
             echo_runs.append(
@@ -343,6 +355,14 @@ def main() -> None:
             our_runs.append(
                 asyncio.run(measure("fedbot", args.requests, args.concurrency, dns.address))
             )
+            if args.without:
+                bare_runs.append(
+                    asyncio.run(
+                        measure(
+                            "fedbot-without-metrics", args.requests, args.concurrency, dns.address
+                        )
+                    )
+                )
     finally:
         dns.stop()
     echo, ours = _best(echo_runs), _best(our_runs)
@@ -368,6 +388,15 @@ def main() -> None:
                 f"{f'  {what} CPU ms per request':34}{cpu_ours:12.2f}{cpu_echo:12.2f}"
                 f"{cpu_echo / cpu_ours:7.2f}x"
             )
+    if bare_runs:
+        print(f"metrics cost, per round (of {args.rounds}): min / median / max")
+        for key, label in (("events", "channel events"), ("commands", "slash commands")):
+            cpu = [
+                w[f"{key}_cpu"] / b[f"{key}_cpu"] for w, b in zip(our_runs, bare_runs, strict=True)
+            ]
+            rate = [b[key][0] / w[key][0] for w, b in zip(our_runs, bare_runs, strict=True)]
+            print(f"  {label}: server CPU/request with / without  {_spread(cpu)}")
+            print(f"  {label}: requests/s without / with          {_spread(rate)}")
     slow = ours["slow_dns_ack"]
     verdict = "ok" if slow[2] < 100 else "ABOVE 100 ms"
     print(

@@ -13,10 +13,12 @@ per round and as min / median / max. The ratio is taken within a round. Server C
 
 With ``--without connector_cache,fast_body,fast_read`` each round also measures fedbot with that
 patch of third-party internals undone (in the bench's server process only), so each patch's gain
-is a same-run figure: CPU per turn with / without it.
+is a same-run figure: CPU per turn with / without it. ``--without metrics`` measures fedbot with
+``FEDBOT_METRICS=off`` the same way: the cost of metrics is CPU per turn with / without them,
+per round, reported as median and spread (use 5+ rounds: the difference is a few percent).
 
 Usage: .venv/bin/python bench/bench_teams.py [--seconds 10] [--concurrency 16] [--rounds 3]
-       [--without connector_cache,fast_body,fast_read]
+       [--without connector_cache,fast_body,fast_read,metrics]
 Target: fedbot ≥ 3× the echo bot's turns/s, p99 < 100 ms.
 """
 
@@ -44,6 +46,7 @@ from tests.dnsserver import start_dns_server  # noqa: E402
 from tests.teams_harness import FakeConnector, activity  # noqa: E402
 
 PATCHES = ("connector_cache", "fast_body", "fast_read")
+WITHOUTS = (*PATCHES, "metrics")  # metrics: not a patch, FEDBOT_METRICS=off
 
 
 def serve_without(patches: list[str], port: int) -> int:
@@ -197,7 +200,7 @@ async def run_server(
 async def without_round(
     args: argparse.Namespace, env: dict[str, str], connector: FakeConnector, patch: str
 ) -> dict[str, float]:
-    """fedbot with one patch undone."""
+    """fedbot with one patch undone (or without metrics)."""
     port = _free_port()
     command = [
         sys.executable,
@@ -207,6 +210,9 @@ async def without_round(
         "--port",
         str(port),
     ]
+    if patch == "metrics":
+        command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        env = env | {"FEDBOT_METRICS": "off"}
     result = await run_server(
         command, env, port, connector, fedbot_turn, args.seconds, args.concurrency
     )
@@ -240,22 +246,6 @@ async def one_round(
         args.concurrency,
     )
     connector.sent.clear()
-    bare_port = _free_port()
-    bare = await run_server(
-        [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(bare_port)],
-        env | {"FEDBOT_METRICS": "off"},
-        bare_port,
-        connector,
-        fedbot_turn,
-        args.seconds,
-        args.concurrency,
-    )
-    connector.sent.clear()
-    print("  " + _line("fedbot, FEDBOT_METRICS=off", bare))
-    print(
-        f"  metrics cost: {bare['turns_per_s'] / fed['turns_per_s']:.3f}x turns/s, CPU "
-        f"{fed['cpu_ms'] - bare['cpu_ms']:+.3f} ms/turn"
-    )
     return echo, fed
 
 
@@ -279,13 +269,13 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating echo/fedbot rounds")
-    parser.add_argument("--without", default="", help=f"also measure with these undone: {PATCHES}")
+    parser.add_argument("--without", default="", help=f"also measure without: {WITHOUTS}")
     parser.add_argument("--serve-without", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     undone = [p for p in args.without.split(",") if p]
-    if unknown := set(undone) - set(PATCHES):
-        parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(PATCHES)}")
+    if unknown := set(undone) - set(WITHOUTS):
+        parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(WITHOUTS)}")
     withouts: dict[str, list[dict[str, float]]] = {p: [] for p in undone}
 
     dns = start_dns_server()
@@ -333,6 +323,12 @@ async def main() -> None:
     print(f"  ratio echo / fedbot CPU/turn {_spread(cpu_ratios, 'x')}")
     print("  fedbot p99 target < 100 ms")
     for patch, runs in withouts.items():
+        if patch == "metrics":  # a cost, not a gain: with / without
+            cost = [f["cpu_ms"] / w["cpu_ms"] for w, f in zip(runs, feds, strict=True)]
+            slower = [w["turns_per_s"] / f["turns_per_s"] for w, f in zip(runs, feds, strict=True)]
+            print(f"  metrics: CPU/turn with / without  {_spread(cost, 'x')}")
+            print(f"  metrics: turns/s without / with   {_spread(slower, 'x')}")
+            continue
         gains = [w["cpu_ms"] / f["cpu_ms"] for w, f in zip(runs, feds, strict=True) if f["cpu_ms"]]
         speed = [f["turns_per_s"] / w["turns_per_s"] for w, f in zip(runs, feds, strict=True)]
         print(f"  {patch}: CPU/turn without / with {_spread(gains, 'x')}")

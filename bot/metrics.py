@@ -26,8 +26,8 @@ from dialogs.state import DialogState
 
 T = TypeVar("T")
 
-# FEDBOT_METRICS=off leaves the request middleware out (the benches measure its cost with and
-# without); /metrics is still served.
+# FEDBOT_METRICS=off records nothing: no request middleware, every hook returns at once (the
+# benches measure the cost with and without: `--without metrics`); /metrics is still served.
 ENABLED = os.environ.get("FEDBOT_METRICS", "on").lower() not in ("off", "0", "false", "no")
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -83,6 +83,8 @@ PLATFORM_BY_PATH = {"/api/messages": "teams", "/slack/events": "slack"}
 
 
 def request_done(endpoint: str, status: int) -> None:
+    if not ENABLED:
+        return
     REQUESTS.labels(endpoint, str(status)).inc()
     platform = PLATFORM_BY_PATH.get(endpoint)
     if platform is not None and status < 400:
@@ -90,24 +92,32 @@ def request_done(endpoint: str, status: int) -> None:
 
 
 def auto_reply(platform: str) -> None:
+    if not ENABLED:
+        return
     AUTO_REPLIES.labels(platform).inc()
 
 
 def duplicate(platform: str) -> None:
+    if not ENABLED:
+        return
     DUPLICATES.labels(platform).inc()
 
 
 def outbound_error(platform: str, kind: str) -> None:
+    if not ENABLED:
+        return
     OUTBOUND_ERRORS.labels(platform, kind).inc()
 
 
 def outbound_status(platform: str, status: int) -> None:
     """A platform API call's HTTP status: counted as an error kind from 400 on."""
-    if status >= 400:
+    if status >= 400 and ENABLED:
         OUTBOUND_ERRORS.labels(platform, f"http_{status // 100}xx").inc()
 
 
 def conversation_ended(outcome: str, cause: str = "", ended_by: str = "answer") -> None:
+    if not ENABLED:
+        return
     CONVERSATIONS.labels(outcome, cause or "unknown", ended_by).inc()
 
 
@@ -125,6 +135,8 @@ def conversation_step(
     """Count a conversation the turn it finishes (called once the turn's state is written, so
     one replica counts it): escalated (the summary card went out), abandoned (cancelled before
     any cause was shown, or found timed out by the user's next turn) or resolved."""
+    if not ENABLED:
+        return
     if expired(before, now, ttl):
         conversation_ended("abandoned", _cause(before), "timeout")
         return  # whatever this turn does belongs to a new conversation
@@ -142,6 +154,8 @@ def conversations_purged(rows: Iterable[dict[str, Any]]) -> None:
     """Stored conversations the store deleted after their retention (longer than the TTL),
     each handed to exactly one caller (``DELETE … RETURNING``): one still active was never
     resumed, so it is counted abandoned by timeout (its next turn would have counted it)."""
+    if not ENABLED:
+        return
     for data in rows:
         state = DialogState.from_dict(data)  # garbled data reads as a fresh state: not counted
         if state.phase == "active":
@@ -149,12 +163,16 @@ def conversations_purged(rows: Iterable[dict[str, Any]]) -> None:
 
 
 def check_done(outcome: str, seconds: float) -> None:
+    if not ENABLED:
+        return
     DNS_CHECKS.labels(outcome).inc()
     DNS_CHECK_SECONDS.observe(seconds)
 
 
 async def timed_check(check: Awaitable[T]) -> T:
     """Await a DNS check and record its outcome (the result's ``status``, else "invalid")."""
+    if not ENABLED:
+        return await check
     started = time.perf_counter()
     result = await check
     check_done(str(getattr(result, "status", "invalid")), time.perf_counter() - started)
