@@ -13,9 +13,14 @@ per round and as min / median / max. The ratio is taken within a round. Server C
 
 With ``--without connector_cache,fast_body,fast_read`` each round also measures fedbot with that
 patch of third-party internals undone (in the bench's server process only), so each patch's gain
-is a same-run figure: CPU per turn with / without it. ``--without metrics`` measures fedbot with
-``FEDBOT_METRICS=off`` the same way: the cost of metrics is CPU per turn with / without them,
-per round, reported as median and spread (use 5+ rounds: the difference is a few percent).
+is a same-run figure: CPU per turn with / without it.
+
+``--without metrics`` measures the cost of metrics two ways. Their hooks are timed in process
+(bench/metrics_cost.py) and set against this run's server CPU per turn: the figure. And two fedbot
+servers run side by side, one with ``FEDBOT_METRICS=off``, taking the same load in short
+alternating blocks (``--blocks`` pairs, the order swapped every pair, server CPU from /proc):
+CPU per turn with / without as min / quartiles / max, which shows how far whole-turn timing on
+this machine is from resolving a cost that small.
 
 Usage: .venv/bin/python bench/bench_teams.py [--seconds 10] [--concurrency 16] [--rounds 3]
        [--without connector_cache,fast_body,fast_read,metrics]
@@ -136,11 +141,12 @@ async def measure(
     seconds: float,
     concurrency: int,
     pid: int | None = None,
+    warmup: float = 1.0,
 ) -> dict[str, float]:
     url = f"http://127.0.0.1:{port}/api/messages"
     latencies: list[float] = []
     errors = 0
-    warmup_until = time.monotonic() + 1.0
+    warmup_until = time.monotonic() + warmup
     stop_at = warmup_until + seconds
     cpu_at_warmup: float | None = None
 
@@ -200,7 +206,7 @@ async def run_server(
 async def without_round(
     args: argparse.Namespace, env: dict[str, str], connector: FakeConnector, patch: str
 ) -> dict[str, float]:
-    """fedbot with one patch undone (or without metrics)."""
+    """fedbot with one patch undone."""
     port = _free_port()
     command = [
         sys.executable,
@@ -210,14 +216,64 @@ async def without_round(
         "--port",
         str(port),
     ]
-    if patch == "metrics":
-        command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        env = env | {"FEDBOT_METRICS": "off"}
     result = await run_server(
         command, env, port, connector, fedbot_turn, args.seconds, args.concurrency
     )
     connector.sent.clear()
     return result
+
+
+async def metrics_cost(
+    args: argparse.Namespace, env: dict[str, str], connector: FakeConnector
+) -> list[float]:
+    """CPU per turn with / without metrics, one ratio per pair of alternating blocks."""
+    serve = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port"]
+    ports = [_free_port(), _free_port()]
+    procs = [
+        subprocess.Popen(
+            [*serve, str(port)],
+            cwd=ROOT,
+            env=env | extra,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port, extra in zip(ports, ({}, {"FEDBOT_METRICS": "off"}), strict=True)
+    ]
+    # separate conversations per server: each finds its own last card in the connector
+    loads: list[Turns] = [fedbot_turn, lambda u, n, c: fedbot_turn(u + 1000, n, c)]
+    ratios = []
+    try:
+        for side, (port, proc) in enumerate(zip(ports, procs, strict=True)):
+            await _wait_listening(port, proc)
+            await measure(port, connector, loads[side], 2.0, args.concurrency, warmup=0)  # warm
+            connector.sent.clear()
+        for pair in range(args.blocks):
+            cpu = [0.0, 0.0]
+            for side in (0, 1) if pair % 2 == 0 else (1, 0):
+                block = await measure(
+                    ports[side],
+                    connector,
+                    loads[side],
+                    args.block_seconds,
+                    args.concurrency,
+                    procs[side].pid,
+                    warmup=0.3,
+                )
+                cpu[side] = block["cpu_ms"]
+                connector.sent.clear()
+            ratios.append(cpu[0] / cpu[1])
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return ratios
+
+
+def _quartiles(values: list[float]) -> str:
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return (
+        f"min {min(values):.3f}  q1 {q1:.3f}  median {q2:.3f}  q3 {q3:.3f}  max {max(values):.3f}x"
+    )
 
 
 async def one_round(
@@ -270,12 +326,16 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating echo/fedbot rounds")
     parser.add_argument("--without", default="", help=f"also measure without: {WITHOUTS}")
+    parser.add_argument("--blocks", type=int, default=20, help="--without metrics: block pairs")
+    parser.add_argument("--block-seconds", type=float, default=1.5)
     parser.add_argument("--serve-without", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     undone = [p for p in args.without.split(",") if p]
     if unknown := set(undone) - set(WITHOUTS):
         parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(WITHOUTS)}")
+    with_metrics = "metrics" in undone
+    undone = [p for p in undone if p != "metrics"]
     withouts: dict[str, list[dict[str, float]]] = {p: [] for p in undone}
 
     dns = start_dns_server()
@@ -305,6 +365,7 @@ async def main() -> None:
                 without = await without_round(args, env, connector, patch)
                 withouts[patch].append(without)
                 print("  " + _line(f"fedbot without {patch}", without))
+        cost = await metrics_cost(args, env, connector) if with_metrics else []
     finally:
         await connector.stop()
         dns.stop()
@@ -322,13 +383,14 @@ async def main() -> None:
     print(f"  ratio fedbot / echo turns/s  {_spread(ratios, 'x')}   (target >= 3x)")
     print(f"  ratio echo / fedbot CPU/turn {_spread(cpu_ratios, 'x')}")
     print("  fedbot p99 target < 100 ms")
+    if cost:
+        from metrics_cost import hook_seconds, report
+
+        hooks = await hook_seconds("/api/messages")
+        print(f"  {report(hooks, statistics.median(r['cpu_ms'] for r in feds))}")
+        print(f"  {len(cost)} pairs of alternating {args.block_seconds:g} s blocks, two servers:")
+        print(f"    server CPU/turn with / without metrics: {_quartiles(cost)}")
     for patch, runs in withouts.items():
-        if patch == "metrics":  # a cost, not a gain: with / without
-            cost = [f["cpu_ms"] / w["cpu_ms"] for w, f in zip(runs, feds, strict=True)]
-            slower = [w["turns_per_s"] / f["turns_per_s"] for w, f in zip(runs, feds, strict=True)]
-            print(f"  metrics: CPU/turn with / without  {_spread(cost, 'x')}")
-            print(f"  metrics: turns/s without / with   {_spread(slower, 'x')}")
-            continue
         gains = [w["cpu_ms"] / f["cpu_ms"] for w, f in zip(runs, feds, strict=True) if f["cpu_ms"]]
         speed = [f["turns_per_s"] / w["turns_per_s"] for w, f in zip(runs, feds, strict=True)]
         print(f"  {patch}: CPU/turn without / with {_spread(gains, 'x')}")
