@@ -54,3 +54,19 @@ def test_a_bad_request_id_is_replaced() -> None:
 def test_bad_settings_stop_with_a_clear_message(env: dict[str, str]) -> None:
     with pytest.raises(SystemExit, match="FEDBOT_LOG_"):
         logs.configure(env)
+
+
+def test_msrest_unknown_field_warnings_are_dropped_and_others_kept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from botbuilder.schema.teams import TeamsChannelData
+
+    logs.configure({})
+    # botbuilder's TeamsInfo reads a channel message's channelData this way; the Agents
+    # Playground sends "source" on every channel message
+    data = TeamsChannelData(**{"source": {"name": "message"}, "tenant": {"id": "t"}})
+    assert data.tenant == {"id": "t"}
+    logging.getLogger("msrest.serialization").warning("a real msrest problem")
+    err = capsys.readouterr().err
+    assert "is not a known attribute" not in err
+    assert "a real msrest problem" in err
