@@ -74,7 +74,7 @@ def step(
         return _on_home_domain(kb, state, event.domain, now)
 
     notice: tuple[Reply, ...] = ()
-    if _expired(state, now, ttl):
+    if expired(state, now, ttl):
         state, notice = state.fresh(), (Message(kb.message("expired")),)
     elif state.phase == "done":
         state = state.fresh()
@@ -93,12 +93,13 @@ def pending_question(
 
     Lets an adapter close the card that was answered from the stored state alone."""
     state = _sanitise(kb, state)
-    if state.phase != "active" or state.pending is None or _expired(state, now, ttl):
+    if state.phase != "active" or state.pending is None or expired(state, now, ttl):
         return None
     return cards.question(kb, state, state.pending)
 
 
-def _expired(state: DialogState, now: float, ttl: float) -> bool:
+def expired(state: DialogState, now: float, ttl: float) -> bool:
+    """An active conversation left idle longer than ``ttl``: its next step starts afresh."""
     return state.phase == "active" and now - state.updated_at > ttl
 
 

@@ -27,6 +27,7 @@ from cachetools import LRUCache
 
 from adapters.teams import adaptive_cards
 from adapters.teams.activity_serializer import JsonObject, OutgoingActivity
+from bot import metrics
 from bot.service import FedBot, Turn, TurnKind
 from bot.store import CLAIM_TTL
 from dialogs.replies import ChoicePayload, Message, Question, Reply
@@ -74,6 +75,7 @@ class TeamsTurns:
         key = self._activity_key(activity)
         if key is not None and not await self.bot.store.claim(key, CLAIM_TTL):
             log.info("teams: activity %s already handled, ignoring the redelivery", activity.id)
+            metrics.duplicate("teams")
             return
         try:
             await self._dispatch(context)
