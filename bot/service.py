@@ -25,6 +25,8 @@ CONTRACT (implemented by the core; adapters rely on exactly this):
                                                  # (from stored state: to close answered cards)
     bot.welcome() -> list[Reply]; bot.help() -> list[Reply]
     await bot.ready() -> bool                    # knowledge loaded and state store reachable
+    bot.work                                     # acknowledged work: recorded before the ack,
+                                                 # resumed after a crash (bot.work.WorkQueue)
     await bot.close()
 """
 
@@ -43,6 +45,7 @@ from typing import TypeVar
 from bot import logs, metrics
 from bot.config import Settings
 from bot.store import CLAIM_TTL, StateConflict, StateStore, open_store
+from bot.work import WorkQueue
 from dialogs import cards
 from dialogs.answers import is_command
 from dialogs.events import (
@@ -133,6 +136,8 @@ class FedBot:
         self.knowledge = knowledge
         self.checker = checker
         self.store = store
+        # acknowledged work of every platform: recorded before the ack, resumed after a crash
+        self.work = WorkQueue(store, settings.work_lease)
         self._clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._last_purge = 0.0

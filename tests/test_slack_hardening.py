@@ -119,11 +119,23 @@ async def test_a_slack_500_with_a_text_body_is_retried_then_delivered(slack: Sla
     assert len(slack.fake.posted("C500")) == 1
 
 
-async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack) -> None:
-    """Slack down beyond the retries: nothing crashes, the loss is logged, and the thread is not
-    marked answered, so the next paste there (Slack back) gets its reply."""
+@pytest.fixture
+async def slack_short_lease() -> AsyncIterator[Slack]:
+    """Unfinished work is taken over after 1 s (instead of FEDBOT_WORK_LEASE's 60 s)."""
+    dns = start_dns_server()
+    async for running in _start(dns, work_lease=1.0):
+        yield running
+    dns.stop()
+
+
+async def test_a_reply_slack_refused_beyond_its_retries_is_posted_later_once(
+    slack_short_lease: Slack,
+) -> None:
+    """Slack down beyond the client's retries: nothing crashes, the reply stays recorded and is
+    posted when its lease runs out; a paste in the same thread meanwhile gets no second card."""
     from tests.test_slack_app import PASTED
 
+    slack = slack_short_lease
     slack.fake.server_errors["chat.postMessage"] = 4  # first try + 3 retries
     event = slack.message(PASTED, channel="C501")
     assert await slack.event(event) == 200
@@ -131,8 +143,10 @@ async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack)
     again = slack.message(PASTED, channel="C501", thread_ts=event["ts"])
     assert await slack.event(again) == 200
     await slack.fake.wait_for(lambda: slack.fake.posted("C501"), 15)
+    await slack.drain()
     (reply,) = slack.fake.posted("C501")
     assert reply["thread_ts"] == event["ts"]
+    assert reply["metadata"]["event_type"] == "fedbot_reply"
 
 
 @pytest.mark.parametrize("fault", ["invalid_auth", "unreachable"])

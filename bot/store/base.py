@@ -10,7 +10,9 @@ Two kinds of rows live in one store:
   expires (shared by every process on the store, durable once it returns); ``release(key)``
   forgets a claim whose work failed. A claim may carry the ``work`` it stands for: such a record
   is *unfinished* until ``finish(key)``; ``take_unfinished`` hands unfinished work whose lease ran
-  out (its process died) to another caller, so acknowledged work is resumed after a crash.
+  out (its process died) to another caller, so acknowledged work is resumed after a crash;
+  ``update_work`` records its next phase (e.g. the replies about to be posted) and ``renew``
+  keeps the lease of work still running.
 
 Expired rows of both kinds are purged continuously: each write purges a bounded batch when the
 last purge is older than ``purge_every`` seconds.
@@ -74,6 +76,12 @@ class StateStore(Protocol):
     async def finish(self, key: str) -> None: ...
 
     async def take_unfinished(self, lease: float, limit: int = 50) -> list[Work]: ...
+
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        """Replace the record of unfinished work (its next phase); finished work stays finished."""
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        """Extend the lease of unfinished work this process is still doing (a heartbeat)."""
 
     async def purge_expired(self, now: float, ttl: float) -> int: ...
 

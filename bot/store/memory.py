@@ -82,6 +82,18 @@ class MemoryStore:
                 taken.append(Work(key, claim.work, claim.attempts))
         return taken
 
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        claim = self._claims.get(key)
+        if claim is not None and claim.work is not None:
+            claim.work = json.loads(json.dumps(work))
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        until = self._clock() + lease
+        for key in keys:
+            claim = self._claims.get(key)
+            if claim is not None and claim.work is not None:
+                claim.lease_until = until
+
     async def purge_expired(self, now: float, ttl: float) -> int:
         old = [k for k, row in self._rows.items() if row.updated_at < now - ttl]
         for key in old:

@@ -210,6 +210,19 @@ class PostgresStore:
         )
         return [Work(str(k), decode(w), int(a)) for k, w, a in rows]
 
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        text = json.dumps(work, separators=(",", ":"))
+        await self._execute(
+            "UPDATE idempotency SET work = %s WHERE key = %s AND work IS NOT NULL", (text, key)
+        )
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        if keys:
+            await self._execute(
+                "UPDATE idempotency SET lease_until = %s WHERE key = ANY(%s) AND work IS NOT NULL",
+                (self._clock() + lease, keys),
+            )
+
     async def purge_expired(self, now: float, ttl: float) -> int:
         old = await self._execute(
             "DELETE FROM conversation_state WHERE updated_at < %s", (now - ttl,)

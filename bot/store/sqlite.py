@@ -190,6 +190,26 @@ class SQLiteStore:
 
         return [Work(k, decode(w), a) for k, w, a in await self._run(take)]
 
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        text = json.dumps(work, separators=(",", ":"))
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE idempotency SET work = ? WHERE key = ? AND work IS NOT NULL", (text, key)
+            )
+        )
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        until = self._clock() + lease
+
+        def renew(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE idempotency SET lease_until = ? WHERE key = ? AND work IS NOT NULL",
+                [(until, key) for key in keys],
+            )
+
+        if keys:
+            await self._run(renew)
+
     async def purge_expired(self, now: float, ttl: float) -> int:
         def purge(db: sqlite3.Connection) -> int:
             old = db.execute("DELETE FROM conversation_state WHERE updated_at < ?", (now - ttl,))
