@@ -122,6 +122,8 @@ class WorkQueue:
                 del self._running[job.key]
         if done:
             await self.store.finish(job.key)
+            if job.resumed:
+                log.info("resumed work %s done", job.key)
         elif job.attempts >= MAX_RESUMES:
             await self._give_up(job)
         else:
