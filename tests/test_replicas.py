@@ -135,7 +135,10 @@ async def test_an_event_acknowledged_then_killed_mid_work_is_resumed_once_after_
     event = message(PASTED, "C6", "1700003000.000100")
     body = event_body(event, "EvInFlight")
     async with aiohttp.ClientSession() as session:
+        dns_server.clear()
         assert await post_event(session, replica.url, body) == 200  # acknowledged
+        while "contoso.example" not in " ".join(dns_server.names()):
+            await asyncio.sleep(0.01)  # until the check runs: the thread's claim is taken
         replica.kill()  # before its reply was posted
         assert posted(fake_slack, "C6") == []
         await replica.start()

@@ -300,3 +300,17 @@ async def test_work_records_its_next_phase_and_a_renewed_lease_is_not_taken(
     await store.renew(["event:P1"], 30.0)
     clock.now += 100.0
     assert await store.take_unfinished(lease=30.0) == []
+
+
+async def test_what_a_claim_carries_is_read_back_until_it_expires(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.claim("thread:T1", 100.0, {"owner": "event:E1"}, lease=100.0)
+    assert await store.claimed("thread:T1") == {"owner": "event:E1"}
+    assert await store.claim("thread:T2", 100.0)
+    assert await store.claimed("thread:T2") is None
+    clock.now += 50.0
+    assert await store.take_unfinished(lease=30.0) == []  # an owner mark is not work
+    clock.now += 51.0
+    assert await store.claimed("thread:T1") is None  # expired

@@ -305,6 +305,7 @@ class SlackAdapter:
                 kind=TurnKind.COMMAND,
                 email_lookup=self._email_lookup(user),
                 progress=progress,
+                work=job.key,
             )
             replies = await self._safely(self.bot.handle(turn))
             visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
@@ -409,11 +410,15 @@ class SlackAdapter:
                 from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
                 email_lookup=self._email_lookup(user),
                 progress=shown.progress,
+                work=job.key,
             )
             replies = await self._safely(self.bot.handle(turn))
-            if kind is TurnKind.CHANNEL and replies:
-                job.data["auto_reply"] = conversation  # released if the reply is given up
-        return await self._deliver(job, channel, reply_thread(thread), replies, None, shown)
+        # An auto-reply changes no conversation: a resumed one is worked out again (its thread
+        # claim is its own), so its replies need not be recorded (one write less per paste).
+        record = kind is not TurnKind.CHANNEL
+        return await self._deliver(
+            job, channel, reply_thread(thread), replies, None, shown, record=record
+        )
 
     async def on_button(self, job: Job, body: dict[str, Any], context: AsyncBoltContext) -> bool:
         action = body["actions"][0]
@@ -449,6 +454,7 @@ class SlackAdapter:
                 kind=TurnKind.BUTTON,
                 email_lookup=self._email_lookup(user),
                 progress=shown.progress,
+                work=job.key,
             )
             replies = await self._safely(self.bot.handle(turn))
         return await self._deliver(job, channel, reply_thread(thread), replies, url, shown)
@@ -505,9 +511,14 @@ class SlackAdapter:
                 told = await self.web.post_ephemeral(where.channel, where.user, where.thread, note)
         if not told:
             log.error("slack: could not tell %s about the lost answer either", where.user or "?")
-        auto_reply = job.data.get("auto_reply")
-        if isinstance(auto_reply, str):
-            await self.bot.undelivered(Turn(auto_reply, where.user or "", kind=TurnKind.CHANNEL))
+        event = body.get("event")
+        if isinstance(event, dict) and where.channel and not is_dm(where.channel):
+            # a channel paste's thread claim, when this work took it: a later paste may try
+            thread = thread_of(where.channel, str(event.get("ts", "")), event.get("thread_ts"))
+            conversation = conversation_key(str(body.get("team_id")), where.channel, thread)
+            await self.bot.undelivered(
+                Turn(conversation, where.user or "", kind=TurnKind.CHANNEL, work=job.key)
+            )
 
     # ------------------------------------------------------------ helpers
 
@@ -548,6 +559,8 @@ class SlackAdapter:
         replies: Sequence[Reply],
         response_url: str | None,
         shown: _Shown,
+        *,
+        record: bool = True,
     ) -> bool:
         """Post a turn's replies (in the thread when given), each tagged with the work's key.
         They are recorded first; a resumed turn posts the recorded replies, skipping those Slack
@@ -559,7 +572,8 @@ class SlackAdapter:
             messages = [m.json_fields for m in self._render(replies)]
             if not messages:
                 return True  # silence
-            await job.record(messages=messages)
+            if record:
+                await job.record(messages=messages)
         posted: set[int] = set()
         if job.resumed:
             try:

@@ -193,7 +193,7 @@ class TeamsTurns:
             log.error("teams: could not tell the user about the lost answer either: %s", error)
         auto_reply = job.data.get("auto_reply")
         if isinstance(auto_reply, str):  # the thread may get its auto-reply from a later paste
-            await self.bot.undelivered(Turn(auto_reply, "", kind=TurnKind.CHANNEL))
+            await self.bot.undelivered(Turn(auto_reply, "", kind=TurnKind.CHANNEL, work=job.key))
 
     async def _proactive(
         self, activity: Activity, logic: Callable[[TurnContext], Awaitable[None]]
@@ -273,6 +273,7 @@ class TeamsTurns:
             from_bot=self._from_bot(activity),
             email_lookup=lambda: self._email(context),
             progress=lambda _message: self._typing(context),
+            work=job.key if job is not None else None,
         )
         replies = await self.bot.handle(turn)
         if job is None:

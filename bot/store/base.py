@@ -73,6 +73,9 @@ class StateStore(Protocol):
 
     async def release(self, key: str) -> None: ...
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        """What an unexpired claim carries (its ``work``), ``None`` when it carries nothing."""
+
     async def finish(self, key: str) -> None: ...
 
     async def take_unfinished(self, lease: float, limit: int = 50) -> list[Work]: ...

@@ -66,6 +66,13 @@ class MemoryStore:
     async def release(self, key: str) -> None:
         self._claims.pop(key, None)
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        claim = self._claims.get(key)
+        if claim is None or claim.expires_at <= self._clock() or claim.work is None:
+            return None
+        copy: dict[str, Any] = json.loads(json.dumps(claim.work))
+        return copy
+
     async def finish(self, key: str) -> None:
         claim = self._claims.get(key)
         if claim is not None:

@@ -196,6 +196,13 @@ class PostgresStore:
     async def release(self, key: str) -> None:
         await self._execute("DELETE FROM idempotency WHERE key = %s", (key,))
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        rows = await self._fetch(
+            "SELECT work FROM idempotency WHERE key = %s AND expires_at > %s",
+            (key, self._clock()),
+        )
+        return decode(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def finish(self, key: str) -> None:
         await self._execute("UPDATE idempotency SET work = NULL WHERE key = %s", (key,))
 

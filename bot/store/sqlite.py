@@ -171,6 +171,18 @@ class SQLiteStore:
     async def release(self, key: str) -> None:
         await self._run(lambda db: db.execute("DELETE FROM idempotency WHERE key = ?", (key,)))
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        now = self._clock()
+
+        def read(db: sqlite3.Connection) -> str | None:
+            row = db.execute(
+                "SELECT work FROM idempotency WHERE key = ? AND expires_at > ?", (key, now)
+            ).fetchone()
+            return None if row is None or row[0] is None else str(row[0])
+
+        text = await self._run(read)
+        return None if text is None else decode(text)
+
     async def finish(self, key: str) -> None:
         await self._run(
             lambda db: db.execute("UPDATE idempotency SET work = NULL WHERE key = ?", (key,))
