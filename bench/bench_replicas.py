@@ -4,8 +4,10 @@ Real ``fedbot serve`` processes, a real PostgreSQL (tests/pgserver.py), the loop
 Web API and DNS server of the tests. Each configuration receives the same signed Slack events
 (pasted federation errors: triage, a live DNS check, one threaded auto-reply each), every event
 delivered twice (a retry, to another replica when there are two), spread round robin. Reported:
-acknowledged events/s and p99 of the acknowledgement, replies/s until every reply was posted, and
-duplicate replies (threads answered more than once: must be 0).
+acknowledged events/s and p99 of the acknowledgement, replies/s until every reply was posted,
+duplicate replies (threads answered more than once: must be 0), and the CPU per event of the
+fedbot processes and of the PostgreSQL server (robust where throughput is noisy: the machine is
+shared).
 
 ``--soak SECONDS --rate N`` then runs a bounded soak on two PostgreSQL replicas at N events/s and
 reports each server's RSS at start and end and the database size (e.g. ``--soak 600 --rate 300``
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -42,6 +45,34 @@ def rss_kb(replica: Replica) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process (the test server's backends do the database's work)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
 
 def replies(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
@@ -93,7 +124,13 @@ async def configuration(
     ]
     try:
         await drive(replicas, f"W{name}", 50, args.concurrency, fake)  # warm up
+        pids = [r.process.pid for r in replicas if r.process is not None]
+        db = postgres_pids() if name.startswith("pg") else []
+        cpu, db_cpu = cpu_seconds(pids), cpu_seconds(db)
         result = await drive(replicas, f"C{name}", args.events, args.concurrency, fake)
+        # CPU per event: robust on a shared machine, where throughput is not
+        result["cpu_ms"] = (cpu_seconds(pids) - cpu) * 1000 / args.events
+        result["db_cpu_ms"] = (cpu_seconds(db) - db_cpu) * 1000 / args.events
     finally:
         for replica in replicas:
             await replica.stop()
@@ -175,6 +212,7 @@ async def main() -> None:
                 f"  p99 {r['p99_ms']:6.1f} ms  replies {r['replies_per_s']:6.0f}/s"
                 f" ({r['replies_per_s'] / base['replies_per_s']:.2f}x)"
                 f"  duplicates {r['duplicates']:.0f}  non-200 {r['non_200']:.0f}"
+                f"  CPU/event {r['cpu_ms']:.2f} ms (+ database {r['db_cpu_ms']:.2f} ms)"
             )
         if args.soak:
             await soak(url, fake, dns.address, args.soak, args.rate, tmp, pg)

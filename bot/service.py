@@ -109,7 +109,8 @@ class Turn:
     platform, called only when the service needs it (no home domain configured).
     ``from_bot``: sent by a bot (ourselves included); such turns are never answered.
     ``work``: the key of the acknowledged work this turn is (see :mod:`bot.work`), so a turn
-    resumed after a crash recognises the claims its first run took.
+    resumed after a crash recognises the claims its first run took. ``starts_thread``: a
+    channel post that is not a reply (its thread is itself, so no conversation can run in it).
     """
 
     conversation: str
@@ -122,6 +123,7 @@ class Turn:
     email_lookup: EmailLookup | None = field(default=None, compare=False, repr=False)
     progress: Progress | None = field(default=None, compare=False, repr=False)
     work: str | None = None
+    starts_thread: bool = False  # a channel post starting its own thread: no conversation in it
 
 
 class FedBot:
@@ -210,7 +212,7 @@ class FedBot:
         found = triage(text, self.knowledge) if text.strip() else None
         if found is None or not found.recognized:
             return []  # chatter: silence (and nothing claimed)
-        if await self.store.get(turn.conversation) is not None:
+        if not turn.starts_thread and await self.store.get(turn.conversation) is not None:
             return []  # a conversation runs in this thread (also after a restart)
         key = thread_claim(turn.conversation)
         owner = _owner(turn)  # never taken over: its lease lasts as long as the claim

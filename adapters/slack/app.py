@@ -411,6 +411,7 @@ class SlackAdapter:
                 email_lookup=self._email_lookup(user),
                 progress=shown.progress,
                 work=job.key,
+                starts_thread=not event.get("thread_ts") and not is_dm(channel),
             )
             replies = await self._safely(self.bot.handle(turn))
         # An auto-reply changes no conversation: a resumed one is worked out again (its thread

@@ -243,6 +243,10 @@ class TeamsTurns:
     async def _message(self, context: TurnContext, job: Job | None) -> None:
         activity = context.activity
         conversation = self._thread(activity)
+        starts_thread = (
+            activity.conversation.conversation_type == "channel"
+            and THREAD_MARK not in (activity.conversation.id or "")
+        )
         # Replies follow the activity's conversation: make it the thread, so they land there.
         activity.conversation.id = conversation.removeprefix("teams:")
         if job is not None and isinstance(job.data.get("out"), list):
@@ -274,6 +278,7 @@ class TeamsTurns:
             email_lookup=lambda: self._email(context),
             progress=lambda _message: self._typing(context),
             work=job.key if job is not None else None,
+            starts_thread=starts_thread,
         )
         replies = await self.bot.handle(turn)
         if job is None:
