@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -143,41 +144,70 @@ async def configuration(
 async def soak(
     url: str, fake: FakeSlack, dns: str, seconds: float, rate: int, tmp: Path, pg: Any
 ) -> None:
+    """Open-loop load at ``rate`` events/s for ``seconds`` on two PostgreSQL replicas: what was
+    sustained, RSS at start and end, database size, duplicates, non-200 answers and replies not
+    posted once the backlog drained (up to 10 minutes)."""
+    fake.light = True  # 180,000 posts: keep only what is counted
     replicas = [
         await Replica(slack_env(url, fake.api_url, dns), log_path=tmp / f"soak-{i}.log").start()
         for i in range(2)
     ]
+    statuses: Counter[int] = Counter()
+    latencies: list[float] = []
     try:
         await drive(replicas, "Wsoak", 100, 16, fake)
         start_rss = [rss_kb(r) for r in replicas]
+        pids = [r.process.pid for r in replicas if r.process is not None]
+        cpu, db_cpu = cpu_seconds(pids), cpu_seconds(postgres_pids())
         sent = 0
         began = time.perf_counter()
-        async with aiohttp.ClientSession() as session:
-            pending: set[asyncio.Task[int]] = set()
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            pending: set[asyncio.Task[None]] = set()
+
+            async def one(n: int) -> None:
+                body = event_body(
+                    message(PASTED, "Csoak", f"{1800000000 + n}.000100"), f"Evsoak{n}"
+                )
+                sent_at = time.perf_counter()
+                try:
+                    statuses[await post_event(session, replicas[n % 2].url, body)] += 1
+                except (aiohttp.ClientError, TimeoutError):
+                    statuses[0] += 1
+                latencies.append(time.perf_counter() - sent_at)
+
             while time.perf_counter() - began < seconds:
                 target = int((time.perf_counter() - began) * rate)
                 while sent < target:
-                    body = event_body(
-                        message(PASTED, "Csoak", f"{1800000000 + sent}.000100"), f"Evsoak{sent}"
-                    )
-                    task = asyncio.ensure_future(post_event(session, replicas[sent % 2].url, body))
+                    task = asyncio.ensure_future(one(sent))
                     pending.add(task)
                     task.add_done_callback(pending.discard)
                     sent += 1
                 await asyncio.sleep(0.01)  # pacing the open-loop load generator
+            offered = time.perf_counter() - began
             if pending:
                 await asyncio.gather(*pending)
-        await fake.wait_for(lambda: len(replies(fake, "Csoak")) >= sent, 300)
+            acked = time.perf_counter() - began
+        with contextlib.suppress(TimeoutError):  # what is missing then is reported
+            await fake.wait_for(lambda: len(replies(fake, "Csoak")) >= sent, 600)
+        answered_at = time.perf_counter() - began
         end_rss = [rss_kb(r) for r in replicas]
+        cpu_ms = (cpu_seconds(pids) - cpu) * 1000 / max(sent, 1)
+        db_cpu_ms = (cpu_seconds(postgres_pids()) - db_cpu) * 1000 / max(sent, 1)
     finally:
         for replica in replicas:
             await replica.stop()
     threads = Counter(str(r.get("thread_ts")) for r in replies(fake, "Csoak"))
     duplicates = sum(count - 1 for count in threads.values())
+    non_200 = sum(v for k, v in statuses.items() if k != 200)
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 1 else 0.0
     print(
-        f"soak: {seconds:g}s at {rate}/s on 2 PostgreSQL replicas: {sent} events, "
-        f"{len(threads)} answered, {duplicates} duplicates; RSS start {start_rss} kB, "
-        f"end {end_rss} kB; database {pg.database_size('bench') / 1e6:.1f} MB"
+        f"soak: {seconds:g}s offered at {rate}/s ({sent / offered:.0f}/s sent) on 2 PostgreSQL "
+        f"replicas: {sent} events; acknowledged {statuses[200]} ({statuses[200] / acked:.0f}/s, "
+        f"ack p99 {p99:.0f} ms), non-200 {non_200} {dict(statuses)}; replies posted "
+        f"{len(threads)} ({len(threads) / answered_at:.0f}/s until the last), not answered "
+        f"{sent - len(threads)}, duplicates {duplicates}; RSS start {start_rss} kB, end "
+        f"{end_rss} kB; database {pg.database_size('bench') / 1e6:.1f} MB; CPU/event "
+        f"{cpu_ms:.2f} ms fedbot + {db_cpu_ms:.2f} ms database"
     )
 
 

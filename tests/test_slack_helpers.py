@@ -86,6 +86,7 @@ class FakeSlack:
         self.server_errors: dict[str, int] = {}  # method -> how many 500s with a text body
         self.expired_hooks: set[str] = set()  # response_url hooks answering 404 expired_url
         self.refuse_replies = ""  # when set: posts/updates tagged as replies fail with this error
+        self.light = False  # keep only channel, thread and metadata of each post (long soaks)
         self.hold_responses: asyncio.Event | None = None  # response_url posts wait for it
         # what a channel shows now (ts -> message, updates applied): conversations.replies and
         # conversations.history answer from it, metadata included
@@ -207,6 +208,11 @@ class FakeSlack:
         if method == "chat.postMessage":
             self._ts += 1
             body["_ts"] = f"{self._ts}.000100"
+            if self.light:
+                for key in [
+                    k for k in body if k not in ("channel", "thread_ts", "metadata", "_ts")
+                ]:
+                    del body[key]
             self.messages[body["_ts"]] = {**body, "ts": body["_ts"]}
             return {"ok": True, "channel": body.get("channel"), "ts": body["_ts"]}
         if method == "chat.update":
