@@ -38,6 +38,10 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+class WorkNotRecorded(Exception):
+    """The store could not record new work: it must not be acknowledged (the platform retries)."""
+
+
 @dataclass
 class Job:
     """One piece of acknowledged work: its key, its record (``kind`` and what the platform sent,
@@ -96,7 +100,11 @@ class WorkQueue:
         """Record new work before it is acknowledged; ``None`` when ``key`` was seen already (a
         redelivery: acknowledge it and do nothing)."""
         record = {"kind": kind, **data}
-        claimed = await self.store.claim(key, ttl or self.ttl, record, self.lease)
+        try:
+            claimed = await self.store.claim(key, ttl or self.ttl, record, self.lease)
+        except Exception as error:  # the store is unreachable or refuses: not recorded
+            log.error("cannot record work %s: %s", key, str(error).splitlines()[0][:200])
+            raise WorkNotRecorded(key) from error
         return Job(key, record, 0, self) if claimed else None
 
     async def run(self, job: Job, run: Run | None = None) -> bool:

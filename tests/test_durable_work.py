@@ -222,3 +222,55 @@ async def test_a_crash_between_posting_and_finishing_never_repeats_the_slack_rep
     assert reply["metadata"]["event_payload"] == {"work": "slack:event:EvCrash", "part": 0}
     looked = "conversations.replies" if where == "channel" else "conversations.history"
     assert [c["channel"] for c in fake_slack.calls[looked]] == [channel]
+
+
+def allow_connections(url: str, allowed: bool) -> None:
+    """The database accepts connections, or refuses them and drops the ones it has (the
+    database gone, as far as fedbot can tell)."""
+    import psycopg
+
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+
+
+async def test_work_the_store_cannot_record_is_not_acknowledged_and_is_answered_once_later(
+    pg_url: str,
+    fake_slack: FakeSlack,
+    connector: FakeConnector,
+    dns_server: DnsTestServer,
+    tmp_path: Path,
+) -> None:
+    env = slack_env(pg_url, fake_slack.api_url, dns_server.address)
+    replica = await Replica(env, log_path=tmp_path / "r.log").start()
+    event = message(PASTED, "C88", "1700007000.000100")
+    body = event_body(event, "EvNoStore")
+    teams = activity(connector.url, text="help", conversation="a:no-store-1")
+    try:
+        async with aiohttp.ClientSession() as session:
+            await asyncio.to_thread(allow_connections, pg_url, False)
+            assert await post_event(session, replica.url, body) == 503  # not acknowledged
+            async with session.post(f"{replica.url}/api/messages", json=teams) as response:
+                assert response.status == 503
+            await asyncio.to_thread(allow_connections, pg_url, True)
+            # the platforms deliver again: now recorded, acknowledged and answered once
+            for attempt in range(30):
+                status = await post_event(session, replica.url, body, retry=attempt + 1)
+                if status == 200:
+                    break
+                await asyncio.sleep(0.5)  # the pool reconnects in the background
+            assert status == 200
+            async with session.post(f"{replica.url}/api/messages", json=teams) as response:
+                assert response.status in (200, 201)
+            await fake_slack.wait_for(lambda: fake_slack.posted("C88"), 30)
+            await until(connector, lambda: bool(teams_messages(connector, "a:no-store-1")))
+    finally:
+        await asyncio.to_thread(allow_connections, pg_url, True)
+        assert await replica.stop() == 0
+    assert len(fake_slack.posted("C88")) == 1
+    assert len(teams_messages(connector, "a:no-store-1")) == 1

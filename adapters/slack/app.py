@@ -40,6 +40,7 @@ from adapters.slack.blocks import (
     to_messages,
 )
 from adapters.slack.inbound import (
+    NOT_RECORDED,
     conversation_key,
     is_dm,
     mentions,
@@ -51,7 +52,7 @@ from adapters.slack.web import SlackWeb, describe, library_logger
 from bot import metrics
 from bot.config import Settings
 from bot.service import FedBot, Turn, TurnKind
-from bot.work import Job, crash_point
+from bot.work import Job, WorkNotRecorded, crash_point
 from dialogs.replies import CheckCard, Message, Reply
 from knowledge.model import Wording
 
@@ -153,8 +154,13 @@ class Listeners(AsyncMiddleware):
         button = body.get("type") == "block_actions"
         if button and decode_payload(body["actions"][0].get("value")) is None:
             return BoltResponse(status=400, body="unknown button payload")
-        if not await self.accept(body, req.context):
-            metrics.duplicate("slack")
+        try:
+            if not await self.accept(body, req.context):
+                metrics.duplicate("slack")
+        except WorkNotRecorded:
+            # not recorded, so not acknowledged: Slack delivers it again (HTTP: 503; Socket
+            # Mode: no ack)
+            return BoltResponse(status=503, body=NOT_RECORDED, headers={"Retry-After": "5"})
         return BoltResponse(status=200, body="")
 
 

@@ -22,6 +22,7 @@ from botbuilder.schema import Activity
 from adapters.teams.activity_serializer import read_activity
 from adapters.teams.connector import AuthUnavailable
 from adapters.teams.turns import TeamsTurns
+from bot.work import WorkNotRecorded
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,9 @@ class MessagesEndpoint:
         except PermissionError as exc:
             log.info("rejected /api/messages: %s", exc)
             return _problem(401, "unauthorized")
+        except WorkNotRecorded:
+            # not recorded, so not acknowledged: the channel delivers it again
+            return _problem(503, "state store unavailable: not recorded, please retry")
         except AuthUnavailable as exc:
             log.warning("/api/messages: %s; answering 503 so the channel retries", exc)
             return _problem(503, "authentication temporarily unavailable")

@@ -37,7 +37,7 @@ from adapters.teams.activity_serializer import (
 )
 from bot.service import FedBot, Turn, TurnKind
 from bot.store import CLAIM_TTL
-from bot.work import Job, crash_point
+from bot.work import Job, WorkNotRecorded, crash_point
 from dialogs.replies import ChoicePayload, Message, Question, Reply
 from dialogs.text import render_text
 
@@ -128,7 +128,10 @@ class TeamsTurns:
             job = await self.bot.work.begin(key, WORK_KIND, {"activity": data}, CLAIM_TTL)
             fresh = job is not None
         else:  # replies go back in the HTTP answer: nothing to resume, only to dedupe
-            fresh = key is None or await self.bot.store.claim(key, CLAIM_TTL)
+            try:
+                fresh = key is None or await self.bot.store.claim(key, CLAIM_TTL)
+            except Exception as error:
+                raise WorkNotRecorded(key or "") from error
         if recorded is not None:
             recorded()
         if not fresh:
