@@ -696,8 +696,8 @@ class _Shown:
         self.ts: str | None = ts if isinstance(ts, str) else None
 
     async def progress(self, message: Message) -> None:
-        if self.ts is not None:
-            return
+        if self.ts is not None or self.job.resumed:
+            return  # shown already; or a resumed turn (its answer may be up already)
         (shown,) = self.adapter._render([message])
         try:
             self.ts = await self.adapter.web.post_message(
