@@ -154,6 +154,7 @@ async def soak(
     ]
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
+    acked: set[str] = set()  # thread ts of events answered 200 (each must get one reply)
     try:
         await drive(replicas, "Wsoak", 100, 16, fake)
         start_rss = [rss_kb(r) for r in replicas]
@@ -170,10 +171,13 @@ async def soak(
                 )
                 sent_at = time.perf_counter()
                 try:
-                    statuses[await post_event(session, replicas[n % 2].url, body)] += 1
+                    status = await post_event(session, replicas[n % 2].url, body)
                 except (aiohttp.ClientError, TimeoutError):
-                    statuses[0] += 1
+                    status = 0
+                statuses[status] += 1
                 latencies.append(time.perf_counter() - sent_at)
+                if status == 200:
+                    acked.add(f"{1800000000 + n}.000100")
 
             while time.perf_counter() - began < seconds:
                 target = int((time.perf_counter() - began) * rate)
@@ -186,9 +190,9 @@ async def soak(
             offered = time.perf_counter() - began
             if pending:
                 await asyncio.gather(*pending)
-            acked = time.perf_counter() - began
+            acked_at = time.perf_counter() - began
         with contextlib.suppress(TimeoutError):  # what is missing then is reported
-            await fake.wait_for(lambda: len(replies(fake, "Csoak")) >= sent, 600)
+            await fake.wait_for(lambda: len(replies(fake, "Csoak")) >= len(acked), 600)
         answered_at = time.perf_counter() - began
         end_rss = [rss_kb(r) for r in replicas]
         cpu_ms = (cpu_seconds(pids) - cpu) * 1000 / max(sent, 1)
@@ -199,13 +203,14 @@ async def soak(
     threads = Counter(str(r.get("thread_ts")) for r in replies(fake, "Csoak"))
     duplicates = sum(count - 1 for count in threads.values())
     non_200 = sum(v for k, v in statuses.items() if k != 200)
+    lost = len(acked - set(threads))  # acknowledged, never answered
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 1 else 0.0
     print(
         f"soak: {seconds:g}s offered at {rate}/s ({sent / offered:.0f}/s sent) on 2 PostgreSQL "
-        f"replicas: {sent} events; acknowledged {statuses[200]} ({statuses[200] / acked:.0f}/s, "
+        f"replicas: {sent} events; acknowledged {statuses[200]} ({statuses[200] / acked_at:.0f}/s, "
         f"ack p99 {p99:.0f} ms), non-200 {non_200} {dict(statuses)}; replies posted "
-        f"{len(threads)} ({len(threads) / answered_at:.0f}/s until the last), not answered "
-        f"{sent - len(threads)}, duplicates {duplicates}; RSS start {start_rss} kB, end "
+        f"{len(threads)} ({len(threads) / answered_at:.0f}/s until the last), acknowledged but "
+        f"not answered {lost}, duplicates {duplicates}; RSS start {start_rss} kB, end "
         f"{end_rss} kB; database {pg.database_size('bench') / 1e6:.1f} MB; CPU/event "
         f"{cpu_ms:.2f} ms fedbot + {db_cpu_ms:.2f} ms database"
     )

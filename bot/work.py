@@ -22,11 +22,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.store import CLAIM_TTL, StateStore, Work
+from bot.store import CLAIM_TTL, StateStore, StoreUnavailable, Work
 
 log = logging.getLogger(__name__)
 
 MAX_RESUMES = 3  # takeovers of unfinished work before it is given up (the user is told)
+# work run at once in one process: more waits (recorded, its lease renewed) instead of crowding
+# the store's connections, so acknowledging new work stays fast under a burst
+MAX_RUNNING = 32
 CRASH_AT = "FEDBOT_TEST_CRASH_AT"  # test-only fault injection, see crash_point
 
 
@@ -89,6 +92,7 @@ class WorkQueue:
         self._running: dict[str, int] = {}  # key -> runs of it in this process
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(MAX_RUNNING)
 
     def handle(self, kind: str, run: Run, give_up: GiveUp) -> None:
         """How to run (and resume) work of ``kind``, and how to tell its user it was lost."""
@@ -116,9 +120,13 @@ class WorkQueue:
             log.error("no runner for work %s (kind %r): dropped", job.key, job.kind)
             await self.store.finish(job.key)
             return False
-        self._running[job.key] = self._running.get(job.key, 0) + 1
+        self._running[job.key] = self._running.get(job.key, 0) + 1  # its lease is renewed
         try:
-            done = await runner(job)
+            async with self._slots:
+                done = await runner(job)
+        except StoreUnavailable as error:
+            log.warning("work %s waits for the state store: %s", job.key, error)
+            done = False
         except Exception:
             log.exception("work %s failed (attempt %d)", job.key, job.attempts + 1)
             done = False
@@ -129,7 +137,11 @@ class WorkQueue:
             else:
                 del self._running[job.key]
         if done:
-            await self.store.finish(job.key)
+            try:
+                await self.store.finish(job.key)
+            except Exception as error:  # the store is down: the work is resumed (and looked up)
+                log.error("work %s done, not marked finished: %s", job.key, error)
+                return True
             if job.resumed:
                 log.info("resumed work %s done", job.key)
         elif job.attempts >= MAX_RESUMES:

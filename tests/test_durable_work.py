@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,25 @@ import aiohttp
 import pytest
 
 from tests.dnsserver import DnsTestServer
-from tests.replicas import PASTED, SECRET, TEAM, Replica, event_body, message, post_event, slack_env
+from tests.replicas import (
+    PASTED,
+    SECRET,
+    TEAM,
+    Replica,
+    event_body,
+    kill_leftovers,
+    message,
+    post_event,
+    slack_env,
+)
 from tests.teams_harness import FakeConnector, Sent, activity
 from tests.test_slack_helpers import FakeSlack, form, interaction, sign
+
+
+@pytest.fixture(autouse=True)
+def leftover_replicas() -> Iterator[None]:
+    yield
+    kill_leftovers()  # a failed test's server processes
 
 
 @pytest.fixture

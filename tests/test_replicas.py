@@ -5,7 +5,7 @@ turns of one conversation split across replicas all land in its state."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -14,8 +14,22 @@ import pytest
 from adapters.slack.inbound import DM_THREAD
 from bot.store import open_store
 from tests.dnsserver import DnsTestServer
-from tests.replicas import PASTED, Replica, event_body, message, post_event, slack_env
+from tests.replicas import (
+    PASTED,
+    Replica,
+    event_body,
+    kill_leftovers,
+    message,
+    post_event,
+    slack_env,
+)
 from tests.test_slack_helpers import FakeSlack
+
+
+@pytest.fixture(autouse=True)
+def leftover_replicas() -> Iterator[None]:
+    yield
+    kill_leftovers()  # a failed test's server processes
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ from adapters.slack.web import SlackWeb, describe, library_logger
 from bot import metrics
 from bot.config import Settings
 from bot.service import FedBot, Turn, TurnKind
+from bot.store import StoreUnavailable
 from bot.work import Job, WorkNotRecorded, crash_point
 from dialogs.replies import CheckCard, Message, Reply
 from knowledge.model import Wording
@@ -553,6 +554,8 @@ class SlackAdapter:
         """The replies of ``work``, or a short apology when it failed (logged, never shown)."""
         try:
             return await work
+        except StoreUnavailable:
+            raise  # not the turn's fault: its work is retried after the lease
         except Exception:
             log.exception("slack: turn failed")
             apology = self.messages.get("error.apology", "")

@@ -36,7 +36,7 @@ from adapters.teams.activity_serializer import (
     read_activity,
 )
 from bot.service import FedBot, Turn, TurnKind
-from bot.store import CLAIM_TTL
+from bot.store import CLAIM_TTL, StoreUnavailable
 from bot.work import Job, WorkNotRecorded, crash_point
 from dialogs.replies import ChoicePayload, Message, Question, Reply
 from dialogs.text import render_text
@@ -149,8 +149,8 @@ class TeamsTurns:
         activity = context.activity
         try:
             await self._dispatch(context, job)
-        except Undelivered:
-            return False
+        except (Undelivered, StoreUnavailable):
+            return False  # retried after the lease
         except Exception:
             conversation = activity.conversation.id if activity.conversation else "?"
             log.exception("teams turn failed in conversation %s", conversation)

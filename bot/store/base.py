@@ -34,6 +34,11 @@ class StateConflict(Exception):
     """The stored version moved on since it was read: reload and re-apply."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be used right now (unreachable, overloaded, refusing): work that needs it
+    is not acknowledged, or is retried later; never answered as if it had failed for good."""
+
+
 class StateStoreError(ValueError):
     """The state store URL cannot be used (unknown scheme, missing path, unreachable)."""
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.store.base import (
     DEFAULT_RETENTION,
@@ -29,6 +29,7 @@ from bot.store.base import (
     StateConflict,
     StateStoreError,
     StoredState,
+    StoreUnavailable,
     Work,
 )
 from bot.store.sqlite import decode
@@ -125,14 +126,20 @@ class PostgresStore:
 
     async def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.AsyncCursor[Any]:
         pool = await self._connection_pool()
-        async with pool.connection() as db:
-            return await db.execute(sql, params)
+        try:
+            async with pool.connection() as db:
+                return await db.execute(sql, params)
+        except (psycopg.OperationalError, PoolTimeout, OSError) as error:
+            raise StoreUnavailable(str(error).strip().splitlines()[0][:200]) from error
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         pool = await self._connection_pool()
-        async with pool.connection() as db:
-            cur = await db.execute(sql, params)
-            return list(await cur.fetchall())
+        try:
+            async with pool.connection() as db:
+                cur = await db.execute(sql, params)
+                return list(await cur.fetchall())
+        except (psycopg.OperationalError, PoolTimeout, OSError) as error:
+            raise StoreUnavailable(str(error).strip().splitlines()[0][:200]) from error
 
     async def _maybe_purge(self, now: float) -> None:
         if self._purge.due(now):
@@ -240,7 +247,7 @@ class PostgresStore:
     async def ping(self) -> bool:
         try:
             await asyncio.wait_for(self._execute("SELECT 1", ()), CONNECT_TIMEOUT)
-        except (psycopg.Error, OSError, TimeoutError, StateStoreError):
+        except (psycopg.Error, OSError, TimeoutError, StateStoreError, StoreUnavailable):
             return False
         return True
 

@@ -24,6 +24,7 @@ from bot.store.base import (
     StateConflict,
     StateStoreError,
     StoredState,
+    StoreUnavailable,
     Work,
 )
 
@@ -78,7 +79,10 @@ class SQLiteStore:
                 self._db = self._connect()
             return fn(self._db)
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except sqlite3.OperationalError as error:  # locked past the time-out, disk full, I/O
+            raise StoreUnavailable(str(error)[:200]) from error
 
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
@@ -106,7 +110,7 @@ class SQLiteStore:
     async def open(self) -> None:
         try:
             await self._run(lambda db: None)
-        except (sqlite3.Error, OSError) as error:
+        except (sqlite3.Error, OSError, StoreUnavailable) as error:
             raise StateStoreError(f"FEDBOT_STATE={self.description}: {error}") from error
 
     async def get(self, key: str) -> StoredState | None:
@@ -233,7 +237,7 @@ class SQLiteStore:
     async def ping(self) -> bool:
         try:
             await self._run(lambda db: db.execute("SELECT 1").fetchone())
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreUnavailable):
             return False
         return True
 
