@@ -179,7 +179,10 @@ async def soak(
                 if status == 200:
                     acked.add(f"{1800000000 + n}.000100")
 
+            series: list[list[int]] = []  # RSS of each replica every minute (flat, or a leak)
             while time.perf_counter() - began < seconds:
+                if (time.perf_counter() - began) >= 60 * len(series):
+                    series.append([rss_kb(r) for r in replicas])
                 target = int((time.perf_counter() - began) * rate)
                 while sent < target:
                     task = asyncio.ensure_future(one(sent))
@@ -211,7 +214,8 @@ async def soak(
         f"ack p99 {p99:.0f} ms), non-200 {non_200} {dict(statuses)}; replies posted "
         f"{len(threads)} ({len(threads) / answered_at:.0f}/s until the last), acknowledged but "
         f"not answered {lost}, duplicates {duplicates}; RSS start {start_rss} kB, end "
-        f"{end_rss} kB; database {pg.database_size('bench') / 1e6:.1f} MB; CPU/event "
+        f"{end_rss} kB (every minute: {series}); database "
+        f"{pg.database_size('bench') / 1e6:.1f} MB; CPU/event "
         f"{cpu_ms:.2f} ms fedbot + {db_cpu_ms:.2f} ms database"
     )
 
