@@ -1,6 +1,7 @@
 """Slack throughput: fedbot's ``/slack/events`` against a stock bolt echo, measured in one run.
 
-    .venv/bin/python bench/bench_slack.py [--requests 1000] [--concurrency 16]
+    .venv/bin/python bench/bench_slack.py [--requests 1000] [--concurrency 16] [--rounds 3]
+        [--without metrics]
 
 Each server runs in its own process, so does the fake Slack Web API (it also takes the
 ``response_url`` posts and counts what arrives); the load generator runs in this one; all on
@@ -20,6 +21,13 @@ round). CPU milliseconds per request are printed for the server, the fake Slack 
 generator: the server's is the figure the servers differ in (the other two show that neither
 the fake nor the load generator is what limits a run). Profile a server under load with
 ``FEDBOT_BENCH_PROFILE=/tmp/prof`` (cProfile output per server kind).
+
+``--without metrics`` measures the cost of metrics two ways. Their hooks are timed in process
+(bench/metrics_cost.py) and set against this run's server CPU per request: the figure. And two
+fedbot servers run side by side, one with ``FEDBOT_METRICS=off``, taking the same requests in
+short alternating blocks (``--blocks`` pairs of channel events and of slash commands, the order
+swapped every pair, server CPU from /proc): CPU per request with / without as min / quartiles /
+max, which shows how far whole-request timing here is from resolving a cost that small.
 """
 
 from __future__ import annotations
@@ -109,6 +117,8 @@ def _fake_child(ready: Any, stop: Any) -> None:
 
 
 async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
+    if kind == "fedbot-without-metrics":
+        os.environ["FEDBOT_METRICS"] = "off"  # read when bot.metrics is imported, just below
     if kind == "echo":
         from bench_slack_echo import echo_app
 
@@ -300,7 +310,7 @@ async def measure(kind: str, requests: int, concurrency: int, dns: str) -> dict[
                 after = _cpu(proc.pid, fake_proc.pid)
                 for part, spent in after.items():
                     results[f"{key}_{part}"] = (spent - before[part]) / requests * 1000
-            if kind == "fedbot":
+            if kind.startswith("fedbot"):
                 slow = [load.command("timeout.example") for _ in range(min(requests, 300))]
                 results["slow_dns_ack"] = await load.run(slow, concurrency)
     finally:
@@ -326,11 +336,65 @@ def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
+def _quartiles(values: list[float]) -> str:
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return (
+        f"min {min(values):.3f}  q1 {q1:.3f}  median {q2:.3f}  q3 {q3:.3f}  max {max(values):.3f}x"
+    )
+
+
+async def metrics_cost(args: argparse.Namespace, dns: str) -> dict[str, list[float]]:
+    """Server CPU per request with / without metrics, one ratio per pair of blocks."""
+    fake_proc, fake_stop, fake_port = _spawn(_fake_child)
+    fake_url = f"http://127.0.0.1:{fake_port}"
+    servers = [
+        _spawn(_child, kind, f"{fake_url}/api/", dns)
+        for kind in ("fedbot", "fedbot-without-metrics")
+    ]
+    cost: dict[str, list[float]] = {"channel events": [], "slash commands": []}
+    try:
+        connector = aiohttp.TCPConnector(limit=args.concurrency + 4)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            loads = [
+                Load(f"http://127.0.0.1:{port}/slack/events", fake_url, http)
+                for _proc, _stop, port in servers
+            ]
+            for n, load in enumerate(loads):  # warm-up: auth.test, connections, caches
+                load.n = n * 10_000_000  # event ids and timestamps of their own
+                await load.run([load.event("CW") for _ in range(200)], 8, "posts")
+                await load.run(
+                    [load.command("contoso.example") for _ in range(200)], 8, "responses"
+                )
+            for pair in range(args.blocks):
+                for key, counter in (("channel events", "posts"), ("slash commands", "responses")):
+                    cpu = [0.0, 0.0]
+                    for side in (0, 1) if pair % 2 == 0 else (1, 0):
+                        load, pid = loads[side], servers[side][0].pid
+                        if key == "channel events":
+                            bodies = [load.event(f"C{side}") for _ in range(args.block_requests)]
+                        else:
+                            bodies = [
+                                load.command("contoso.example") for _ in range(args.block_requests)
+                            ]
+                        before = _cpu_seconds(pid)
+                        await load.run(bodies, args.concurrency, counter)
+                        cpu[side] = _cpu_seconds(pid) - before
+                    cost[key].append(cpu[0] / cpu[1])
+    finally:
+        for proc, stop, _port in servers:
+            _end(proc, stop)
+        _end(fake_proc, fake_stop)
+    return cost
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds, best kept")
+    parser.add_argument("--without", default="", choices=("", "metrics"))
+    parser.add_argument("--blocks", type=int, default=20, help="--without metrics: block pairs")
+    parser.add_argument("--block-requests", type=int, default=1000)
     args = parser.parse_args()
     mp.set_start_method("spawn")
     dns = start_dns_server()
@@ -343,6 +407,7 @@ def main() -> None:
             our_runs.append(
                 asyncio.run(measure("fedbot", args.requests, args.concurrency, dns.address))
             )
+        cost = asyncio.run(metrics_cost(args, dns.address)) if args.without else {}
     finally:
         dns.stop()
     echo, ours = _best(echo_runs), _best(our_runs)
@@ -368,6 +433,16 @@ def main() -> None:
                 f"{f'  {what} CPU ms per request':34}{cpu_ours:12.2f}{cpu_echo:12.2f}"
                 f"{cpu_echo / cpu_ours:7.2f}x"
             )
+    if cost:
+        from metrics_cost import hook_seconds, report
+
+        hooks = asyncio.run(hook_seconds("/slack/events"))
+        for key, label in (("events", "channel events"), ("commands", "slash commands")):
+            median = statistics.median(r[f"{key}_cpu"] for r in our_runs)
+            print(f"{label}: {report(hooks, median)}")
+    for key, ratios in cost.items():
+        print(f"  {key}, {len(ratios)} pairs of alternating blocks, two servers:")
+        print(f"    server CPU/request with / without metrics: {_quartiles(ratios)}")
     slow = ours["slow_dns_ack"]
     verdict = "ok" if slow[2] < 100 else "ABOVE 100 ms"
     print(

@@ -15,8 +15,15 @@ With ``--without connector_cache,fast_body,fast_read`` each round also measures 
 patch of third-party internals undone (in the bench's server process only), so each patch's gain
 is a same-run figure: CPU per turn with / without it.
 
+``--without metrics`` measures the cost of metrics two ways. Their hooks are timed in process
+(bench/metrics_cost.py) and set against this run's server CPU per turn: the figure. And two fedbot
+servers run side by side, one with ``FEDBOT_METRICS=off``, taking the same load in short
+alternating blocks (``--blocks`` pairs, the order swapped every pair, server CPU from /proc):
+CPU per turn with / without as min / quartiles / max, which shows how far whole-turn timing on
+this machine is from resolving a cost that small.
+
 Usage: .venv/bin/python bench/bench_teams.py [--seconds 10] [--concurrency 16] [--rounds 3]
-       [--without connector_cache,fast_body,fast_read]
+       [--without connector_cache,fast_body,fast_read,metrics]
 Target: fedbot ≥ 3× the echo bot's turns/s, p99 < 100 ms.
 """
 
@@ -44,6 +51,7 @@ from tests.dnsserver import start_dns_server  # noqa: E402
 from tests.teams_harness import FakeConnector, activity  # noqa: E402
 
 PATCHES = ("connector_cache", "fast_body", "fast_read")
+WITHOUTS = (*PATCHES, "metrics")  # metrics: not a patch, FEDBOT_METRICS=off
 
 
 def serve_without(patches: list[str], port: int) -> int:
@@ -133,11 +141,12 @@ async def measure(
     seconds: float,
     concurrency: int,
     pid: int | None = None,
+    warmup: float = 1.0,
 ) -> dict[str, float]:
     url = f"http://127.0.0.1:{port}/api/messages"
     latencies: list[float] = []
     errors = 0
-    warmup_until = time.monotonic() + 1.0
+    warmup_until = time.monotonic() + warmup
     stop_at = warmup_until + seconds
     cpu_at_warmup: float | None = None
 
@@ -214,6 +223,59 @@ async def without_round(
     return result
 
 
+async def metrics_cost(
+    args: argparse.Namespace, env: dict[str, str], connector: FakeConnector
+) -> list[float]:
+    """CPU per turn with / without metrics, one ratio per pair of alternating blocks."""
+    serve = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port"]
+    ports = [_free_port(), _free_port()]
+    procs = [
+        subprocess.Popen(
+            [*serve, str(port)],
+            cwd=ROOT,
+            env=env | extra,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port, extra in zip(ports, ({}, {"FEDBOT_METRICS": "off"}), strict=True)
+    ]
+    # separate conversations per server: each finds its own last card in the connector
+    loads: list[Turns] = [fedbot_turn, lambda u, n, c: fedbot_turn(u + 1000, n, c)]
+    ratios = []
+    try:
+        for side, (port, proc) in enumerate(zip(ports, procs, strict=True)):
+            await _wait_listening(port, proc)
+            await measure(port, connector, loads[side], 2.0, args.concurrency, warmup=0)  # warm
+            connector.sent.clear()
+        for pair in range(args.blocks):
+            cpu = [0.0, 0.0]
+            for side in (0, 1) if pair % 2 == 0 else (1, 0):
+                block = await measure(
+                    ports[side],
+                    connector,
+                    loads[side],
+                    args.block_seconds,
+                    args.concurrency,
+                    procs[side].pid,
+                    warmup=0.3,
+                )
+                cpu[side] = block["cpu_ms"]
+                connector.sent.clear()
+            ratios.append(cpu[0] / cpu[1])
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return ratios
+
+
+def _quartiles(values: list[float]) -> str:
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return (
+        f"min {min(values):.3f}  q1 {q1:.3f}  median {q2:.3f}  q3 {q3:.3f}  max {max(values):.3f}x"
+    )
+
+
 async def one_round(
     args: argparse.Namespace, env: dict[str, str], connector: FakeConnector
 ) -> tuple[dict[str, float], dict[str, float]]:
@@ -240,22 +302,6 @@ async def one_round(
         args.concurrency,
     )
     connector.sent.clear()
-    bare_port = _free_port()
-    bare = await run_server(
-        [python, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(bare_port)],
-        env | {"FEDBOT_METRICS": "off"},
-        bare_port,
-        connector,
-        fedbot_turn,
-        args.seconds,
-        args.concurrency,
-    )
-    connector.sent.clear()
-    print("  " + _line("fedbot, FEDBOT_METRICS=off", bare))
-    print(
-        f"  metrics cost: {bare['turns_per_s'] / fed['turns_per_s']:.3f}x turns/s, CPU "
-        f"{fed['cpu_ms'] - bare['cpu_ms']:+.3f} ms/turn"
-    )
     return echo, fed
 
 
@@ -279,13 +325,17 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating echo/fedbot rounds")
-    parser.add_argument("--without", default="", help=f"also measure with these undone: {PATCHES}")
+    parser.add_argument("--without", default="", help=f"also measure without: {WITHOUTS}")
+    parser.add_argument("--blocks", type=int, default=20, help="--without metrics: block pairs")
+    parser.add_argument("--block-seconds", type=float, default=1.5)
     parser.add_argument("--serve-without", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     undone = [p for p in args.without.split(",") if p]
-    if unknown := set(undone) - set(PATCHES):
-        parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(PATCHES)}")
+    if unknown := set(undone) - set(WITHOUTS):
+        parser.error(f"unknown patches {sorted(unknown)}; known: {', '.join(WITHOUTS)}")
+    with_metrics = "metrics" in undone
+    undone = [p for p in undone if p != "metrics"]
     withouts: dict[str, list[dict[str, float]]] = {p: [] for p in undone}
 
     dns = start_dns_server()
@@ -315,6 +365,7 @@ async def main() -> None:
                 without = await without_round(args, env, connector, patch)
                 withouts[patch].append(without)
                 print("  " + _line(f"fedbot without {patch}", without))
+        cost = await metrics_cost(args, env, connector) if with_metrics else []
     finally:
         await connector.stop()
         dns.stop()
@@ -332,6 +383,13 @@ async def main() -> None:
     print(f"  ratio fedbot / echo turns/s  {_spread(ratios, 'x')}   (target >= 3x)")
     print(f"  ratio echo / fedbot CPU/turn {_spread(cpu_ratios, 'x')}")
     print("  fedbot p99 target < 100 ms")
+    if cost:
+        from metrics_cost import hook_seconds, report
+
+        hooks = await hook_seconds("/api/messages")
+        print(f"  {report(hooks, statistics.median(r['cpu_ms'] for r in feds))}")
+        print(f"  {len(cost)} pairs of alternating {args.block_seconds:g} s blocks, two servers:")
+        print(f"    server CPU/turn with / without metrics: {_quartiles(cost)}")
     for patch, runs in withouts.items():
         gains = [w["cpu_ms"] / f["cpu_ms"] for w, f in zip(runs, feds, strict=True) if f["cpu_ms"]]
         speed = [f["turns_per_s"] / w["turns_per_s"] for w, f in zip(runs, feds, strict=True)]

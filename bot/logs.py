@@ -32,6 +32,16 @@ class ContextIds(logging.Filter):
         return True
 
 
+class UnknownFieldNoise(logging.Filter):
+    """Drops msrest's "x is not a known attribute of class …" warnings: Teams and the Agents
+    Playground send fields botbuilder's models do not declare (``channelData.source`` on every
+    channel message, which ``TeamsInfo`` reads as ``TeamsChannelData(**channel_data)``) and
+    botbuilder does not need — one warning a turn that says nothing is wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is not a known attribute of class" not in str(record.msg)
+
+
 def new_request_id(given: str | None = None) -> str:
     """The caller's id when it is short and printable, else a fresh one; bound for this task."""
     rid = given if given and len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
@@ -66,3 +76,6 @@ def configure(env: Mapping[str, str] | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    msrest = logging.getLogger("msrest.serialization")
+    if not any(isinstance(f, UnknownFieldNoise) for f in msrest.filters):
+        msrest.addFilter(UnknownFieldNoise())

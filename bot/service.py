@@ -283,7 +283,7 @@ class FedBot:
         for _ in range(MAX_ATTEMPTS):
             stored = await self.store.get(turn.conversation)
             state = DialogState.from_dict(stored.data) if stored else DialogState()
-            before = state.phase
+            before = state
             state, replies = await self._run(state, event, turn)
             try:
                 await self.store.put(
@@ -292,7 +292,9 @@ class FedBot:
             except StateConflict:
                 log.info("state conflict in %s, re-applying the turn", turn.conversation)
                 continue
-            metrics.conversation_step(before, state, replies)
+            metrics.conversation_step(
+                before, state, replies, event.now, self.settings.conversation_ttl
+            )
             return replies
         log.error("gave up writing state of %s after %d conflicts", turn.conversation, MAX_ATTEMPTS)
         return [Message(self.knowledge.message("error.apology"))]

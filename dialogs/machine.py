@@ -74,7 +74,7 @@ def step(
         return _on_home_domain(kb, state, event.domain, now)
 
     notice: tuple[Reply, ...] = ()
-    if _expired(state, now, ttl):
+    if expired(state, now, ttl):
         state, notice = state.fresh(), (Message(kb.message("expired")),)
     elif state.phase == "done":
         state = state.fresh()
@@ -93,12 +93,13 @@ def pending_question(
 
     Lets an adapter close the card that was answered from the stored state alone."""
     state = _sanitise(kb, state)
-    if state.phase != "active" or state.pending is None or _expired(state, now, ttl):
+    if state.phase != "active" or state.pending is None or expired(state, now, ttl):
         return None
     return cards.question(kb, state, state.pending)
 
 
-def _expired(state: DialogState, now: float, ttl: float) -> bool:
+def expired(state: DialogState, now: float, ttl: float) -> bool:
+    """An active conversation left idle longer than ``ttl``: its next step starts afresh."""
     return state.phase == "active" and now - state.updated_at > ttl
 
 
@@ -180,15 +181,40 @@ def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Tran
         and match_option(kb, pending, text, cards.options(kb, pending)) == "skip"
     ):
         return _answer(kb, state, pending, "skip", now)
-    partner = state.external_domain or next(iter(state.addresses), None)
+    partner = _partner(state)
     found = tenant_facts.read(text, partner=partner, contact=state.contact_type)
     if isinstance(found, str):
         why = Message(kb.message("config.unreadable", reason=found))
         if pending is not None:
             return _reask(kb, state, now, why)
         return _advance(kb, state, now, (why,))
-    state = replace(state, config=found)
+    state = replace(
+        state,
+        config=found,
+        config_text=tenant_facts.kept(text),
+        config_partner=partner,
+        config_contact=state.contact_type,
+    )
     return _advance(kb, state, now, (Message(kb.message("config.read")),))
+
+
+def _partner(state: DialogState) -> str | None:
+    """Whom a pasted configuration is judged against: the contact's domain (or address)."""
+    return state.external_domain or next(iter(state.addresses), None)
+
+
+def _rejudged(state: DialogState) -> DialogState:
+    """The pasted configuration judged again when the partner or the contact type it was judged
+    against has changed since (learned later in the conversation): the findings follow the facts."""
+    if state.config_text is None:
+        return state
+    partner, contact = _partner(state), state.contact_type
+    if (partner, contact) == (state.config_partner, state.config_contact):
+        return state
+    found = tenant_facts.read(state.config_text, partner=partner, contact=contact)
+    if isinstance(found, str):  # it was read once; the same text reads the same way
+        return state
+    return replace(state, config=found, config_partner=partner, config_contact=contact)
 
 
 def _on_choice(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
@@ -315,7 +341,7 @@ def _advance(
     kb: Knowledge, state: DialogState, now: float, replies: tuple[Reply, ...] = ()
 ) -> Transition:
     """Ask the first unsettled question, run the check the current cause needs, or show it."""
-    state = replace(state, phase="active", pending=None, updated_at=now)
+    state = _rejudged(replace(state, phase="active", pending=None, updated_at=now))
     for qid in SCOPING:
         if getattr(state, qid) is None and _needs(kb, state.symptom, qid):
             return _ask(kb, state, qid, replies)
@@ -602,7 +628,9 @@ def _apply_triage(kb: Knowledge, state: DialogState, found: Triage) -> DialogSta
         state,
         signature=found.signature.id if found.signature else state.signature,
         symptom=state.symptom or found.symptom,
-        contact_type=state.contact_type or found.contact_type,
+        # a contact type only guessed from the kind of domain is asked, not assumed
+        contact_type=state.contact_type
+        or (None if found.contact_type_guessed else found.contact_type),
     )
     for address in found.addresses:
         state = _note_contact(kb, state, address)

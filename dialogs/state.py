@@ -54,7 +54,10 @@ class DialogState:
     ``revision`` counts questions asked and survives restarts, so a button from any earlier card
     is recognised as stale. ``checking`` names the domains of the DNS check under way; ``facts``
     holds what the user said that no question asks (e.g. ``consumer_skype``); ``config`` the
-    findings of a pasted tenant configuration (``None``: none given).
+    findings of a pasted tenant configuration (``None``: none given), judged against
+    ``config_partner`` and ``config_contact``; ``config_text`` is the pasted configuration itself
+    (a fact kept so that it is judged again when the partner or the contact type is learned later;
+    ``None`` when it was too long to keep).
     """
 
     phase: Phase = "new"
@@ -77,6 +80,9 @@ class DialogState:
     checking: tuple[str, ...] = ()
     facts: tuple[str, ...] = ()
     config: tuple[Finding, ...] | None = None
+    config_text: str | None = None
+    config_partner: str | None = None
+    config_contact: str | None = None
     updated_at: float = 0.0
 
     def fresh(self) -> DialogState:
@@ -116,6 +122,9 @@ class DialogState:
             "checking": list(self.checking),
             "facts": list(self.facts),
             "config": None if self.config is None else _findings_to_list(self.config),
+            "config_text": self.config_text,
+            "config_partner": self.config_partner,
+            "config_contact": self.config_contact,
             "updated_at": self.updated_at,
         }
 
@@ -192,6 +201,9 @@ def _state_from_dict(data: object) -> DialogState:
         checking=_strs(data.get("checking", [])),
         facts=_strs(data.get("facts", [])),
         config=None if data.get("config") is None else _findings_from_list(data["config"]),
+        config_text=_opt_str(data.get("config_text")),
+        config_partner=_opt_str(data.get("config_partner")),
+        config_contact=_opt_str(data.get("config_contact")),
         updated_at=_num(data["updated_at"]),
     )
 

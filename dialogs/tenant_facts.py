@@ -13,6 +13,9 @@ from federation.tenant_config import (
 
 CONFIRMING = frozenset({"error", "warning"})
 CONFIG_OK = "tenant_config_ok"
+# A pasted configuration up to this size is kept in the dialog state to be judged again later
+# (real Format-List / ConvertTo-Json output is a few kilobytes).
+MAX_KEPT_CHARS = 64 * 1024
 
 
 def looks_like(text: str) -> bool:
@@ -26,6 +29,11 @@ def read(text: str, *, partner: str | None, contact: str | None) -> tuple[Findin
     if isinstance(config, ConfigUnreadable):
         return config.message
     return judge_tenant_config(config, partner=partner, contact=contact)
+
+
+def kept(text: str) -> str | None:
+    """The configuration text to keep as a fact, or ``None`` when it is too long to keep."""
+    return text if len(text) <= MAX_KEPT_CHARS else None
 
 
 def confirming(findings: tuple[Finding, ...], codes: tuple[str, ...]) -> tuple[Finding, ...]:

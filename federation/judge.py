@@ -475,11 +475,10 @@ def judge_pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVer
     if verdict.status == "dns_error":
         failed = tuple(r.domain for r in (first, second) if r.status == "dns_error")
         return replace(verdict, at_fault=failed)
-    named = " ".join(f.message for f in verdict.findings if f.severity in ("error", "warning"))
+    # A side is at fault when its own check found a problem, or when the pair's judgement flagged
+    # that side (``_pair`` records which domains its findings are about, never by their wording).
     at_fault = tuple(
-        r.domain
-        for r in (first, second)
-        if r.status == "problem" or (r.domain in named and not _srv_ok(r))
+        r.domain for r in (first, second) if r.status == "problem" or r.domain in verdict.at_fault
     )
     return replace(verdict, at_fault=at_fault)
 
@@ -489,9 +488,11 @@ def _pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
         return PairVerdict("unknown", "dns_error")
     clouds = {first.cloud, second.cloud}
     findings: list[Finding] = []
+    flagged: list[str] = []  # the domains the findings are about, in order
     if "on_premises" in clouds:
         for this, other in ((first, second), (second, first)):
             if not _srv_ok(this):
+                flagged.append(this.domain)
                 findings.append(
                     texts.finding(
                         "federation_srv_missing",
@@ -501,9 +502,12 @@ def _pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
                         expected=EXPECTED_TARGET.get(this.cloud, DEFAULT_TARGET),
                     )
                 )
-        return PairVerdict("server_partner", status_of(findings), tuple(findings))
+        return PairVerdict(
+            "server_partner", status_of(findings), tuple(findings), at_fault=tuple(flagged)
+        )
     if clouds <= MICROSOFT_365_CLOUDS and len(clouds) == 2:
-        broken = ", ".join(r.domain for r in (first, second) if not _srv_ok(r))
+        flagged = [r.domain for r in (first, second) if not _srv_ok(r)]
+        broken = ", ".join(flagged)
         finding = texts.finding(
             "cross_cloud",
             "srv_problem" if broken else "",
@@ -514,14 +518,15 @@ def _pair(first: CheckResult, second: CheckResult, texts: Texts) -> PairVerdict:
             other_cloud=texts.cloud_label(second.cloud),
             targets=broken,
         )
-        return PairVerdict("cross_cloud", status_of([finding]), (finding,))
+        return PairVerdict("cross_cloud", status_of([finding]), (finding,), at_fault=tuple(flagged))
     if len(clouds) == 1 and clouds <= MICROSOFT_365_CLOUDS:
         return PairVerdict("same_cloud", "ok")
     for this in (first, second):
         if this.cloud == "none" and this.status != "dns_error":
+            flagged.append(this.domain)
             findings.append(
                 texts.finding(
                     "federation_srv_missing", "pair_unknown", "warning", domain=this.domain
                 )
             )
-    return PairVerdict("unknown", status_of(findings), tuple(findings))
+    return PairVerdict("unknown", status_of(findings), tuple(findings), at_fault=tuple(flagged))

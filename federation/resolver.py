@@ -6,6 +6,7 @@ one in-flight query shared by concurrent callers, dead servers recognised once. 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 from cachetools import TLRUCache
+from publicsuffixlist import PublicSuffixList
 
 from federation.model import Record
 
@@ -176,6 +178,20 @@ def _expires(_key: object, entry: tuple[object, float], now: float) -> float:
     return now + entry[1]
 
 
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    """The public suffix list as the package ships it (read once, never fetched)."""
+    return PublicSuffixList()
+
+
+def registered_domain(name: str) -> str:
+    """The domain a name was registered under, by the public suffix list: the zone whose name
+    servers answer for it (``_sipfederationtls._tcp.contoso.co.uk`` → ``contoso.co.uk``, not
+    ``co.uk``). A name that is itself a public suffix is its own."""
+    name = name.lower().rstrip(".")
+    return _public_suffixes().privatesuffix(name) or name
+
+
 class DnsClient:
     """Queries explicit name servers through ``dns.asyncresolver.Resolver`` (nameserver
     rotation, retries, TCP fallback on truncation, its cache interface). What is added here:
@@ -228,7 +244,7 @@ class DnsClient:
         if answered:
             self._silent_zones.clear()
         elif not self.dead:
-            self._silent_zones.add(".".join(name.split(".")[-2:]))
+            self._silent_zones.add(registered_domain(name))
             if self.dead:
                 self._next_probe = self.clock() + self.attempt_timeout
 

@@ -700,6 +700,10 @@ def _as_allowed(value: object, data: ConfigData) -> AllowedDomains | None:
 
 
 def _as_choice(value: object, meanings: dict[str, frozenset[str]]) -> str | None:
+    """The meaning of an enumeration's value: its name as printed, or a number (ConvertTo-Json
+    without -EnumsAsStrings) only when the data lists that number as a documented spelling."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         word = value.strip().lower()
         if not word:
@@ -709,7 +713,15 @@ def _as_choice(value: object, meanings: dict[str, frozenset[str]]) -> str | None
                 return meaning
     if value is None:
         return None
-    raise LookupError  # a number (enum without -EnumsAsStrings) or a new value: cannot tell
+    raise LookupError  # an undocumented number or a new value: cannot tell
+
+
+def _unclear_variant(detail: str, policy: bool) -> str:
+    """The wording for a value left out of the verdict: an enumeration's bare number says how to
+    get its name; otherwise the command that prints the setting."""
+    if re.fullmatch(r"-?\d{1,10}", detail.strip()):
+        return "enum_number"
+    return "policy" if policy else ""
 
 
 _KIND_WORDS = {
@@ -770,8 +782,9 @@ def _identity(raw: _Raw) -> str:
     return "" if entry is None or not isinstance(entry[1], str) else entry[1].strip()
 
 
-def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig | None:
-    data = load_config_data()
+def _build(
+    records: list[_Raw], form: Literal["list", "json"], data: ConfigData
+) -> TenantConfig | None:
     federation: list[FederationSettings] = []
     policies: list[AccessPolicy] = []
     extra: dict[str, None] = {}
@@ -820,10 +833,13 @@ def _build(records: list[_Raw], form: Literal["list", "json"]) -> TenantConfig |
     return TenantConfig(tuple(federation), tuple(policies), form, tuple(extra))
 
 
-def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
+def parse_tenant_config(
+    text: str, data: ConfigData | None = None
+) -> TenantConfig | ConfigUnreadable:
     """Read pasted ``Get-CsTenantFederationConfiguration`` / ``Get-CsExternalAccessPolicy`` output
-    (Format-List or ConvertTo-Json, several objects one after another). Never raises."""
-    data = load_config_data()
+    (Format-List or ConvertTo-Json, several objects one after another). Never raises. ``data``:
+    the property names and spellings (default: the shipped ``tenant_config.yaml``)."""
+    data = data or load_config_data()
     try:
         if len(text) > MAX_CONFIG_CHARS:
             raise _Unreadable("too_long", value=str(len(text)))
@@ -834,7 +850,7 @@ def parse_tenant_config(text: str) -> TenantConfig | ConfigUnreadable:
             lines = text.split("\n")
             tables = _table_records(lines) if "--" in text else []
             records, form = tables + _format_list_records(lines), "list"
-        config = _build(records, form)
+        config = _build(records, form, data)
         if config is None:
             raise _Unreadable("not_config", *_first_line(text))
         return config
@@ -939,7 +955,9 @@ class _Judge:
 
     def settings(self, fed: FederationSettings) -> None:
         for name, value in fed.unclear:
-            self.add("tenant_config_unclear", name=name, detail=value)
+            self.add(
+                "tenant_config_unclear", _unclear_variant(value, False), name=name, detail=value
+            )
         if self.org:
             self.organisations(fed)
         if self.consumer:
@@ -996,7 +1014,8 @@ class _Judge:
         severity: Any = "error" if policy.is_global else "info" if built_in else None
         name = policy.identity or "Global"
         for setting, value in policy.unclear:
-            self.add("tenant_config_unclear", name=setting, detail=value)
+            variant = _unclear_variant(value, True)
+            self.add("tenant_config_unclear", variant, name=setting, detail=value)
         if self.org and policy.enable_federation_access is False:
             self.add("policy_federation_off", variant, severity, name=name)
         elif self.org and customized is not False:

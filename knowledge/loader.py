@@ -6,8 +6,10 @@ Microsoft clouds' federation edges and DNS suffixes); then the organisation's ov
 ``FEDBOT_KNOWLEDGE`` (a YAML file, or a directory whose ``*.yaml`` files are applied in name
 order). Everything is validated before a :class:`Knowledge` is returned; any problem raises
 :class:`KnowledgeError` whose message starts with the file name and the key path, e.g.
-``org.yaml: signatures[2].patterns[0]: ...``. The newer files are described by pydantic models
-(:mod:`knowledge.schema`) and converted to plain frozen dataclasses after validation.
+``org.yaml: signatures[2].patterns[0]: ...``. The files' shapes are pydantic models
+(:mod:`knowledge.schema`, unknown keys refused; every signature has a non-empty ``source``, every
+regex compiles, every phrase is well formed); after validation they become plain frozen
+dataclasses, so triage's hot path never touches pydantic.
 
 An override file may contain:
 
@@ -39,7 +41,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from knowledge.diagnostics import TableError, code_signatures
+from knowledge.diagnostics import code_signatures
 from knowledge.model import (
     Cause,
     Cell,
@@ -52,6 +54,7 @@ from knowledge.model import (
     Option,
     Resolution,
     Signature,
+    StatedContactType,
     StatedSymptom,
 )
 from knowledge.schema import (
@@ -60,12 +63,16 @@ from knowledge.schema import (
     CellEntry,
     CheckWording,
     CloudsFile,
+    DiagnosticsFile,
     EscalationEntry,
     FindingsFile,
     LinkEntry,
     OptionEntry,
     ResolutionChange,
     ResolutionEntry,
+    SignatureEntry,
+    SignaturesFile,
+    pattern_flags,
 )
 from knowledge.triage import (
     compile_phrase,
@@ -84,20 +91,11 @@ SHIPPED_FILES = (
     "findings.yaml",
     "clouds.yaml",
 )
-# Optional signature keys for triage (knowledge/triage.py reads them; see signatures.yaml).
-TRIAGE_SIGNATURE_KEYS = (
-    "diagnostic_codes",
-    "diagnostic_reasons",
-    "unknown_codes",
-    "quote",
-    "exclude",
-)
 ENV_VAR = "FEDBOT_KNOWLEDGE"
 CHECK_STATUSES = ("ok", "problem", "dns_error")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_KEYWORD = re.compile(r"[a-z0-9_./:-]{2,40}")
 _DOMAIN = re.compile(
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}"
 )
@@ -214,6 +212,9 @@ _CAUSES = TypeAdapter(list[CauseEntry])
 _RESOLUTIONS = TypeAdapter(list[ResolutionEntry])
 _CAUSE_CHANGES = TypeAdapter(list[CauseChange])
 _RESOLUTION_CHANGES = TypeAdapter(list[ResolutionChange])
+_SIGNATURES = TypeAdapter(list[SignatureEntry])
+_SIGNATURES_FILE = TypeAdapter(SignaturesFile)
+_DIAGNOSTICS_FILE = TypeAdapter(DiagnosticsFile)
 
 
 def _validated(schema: TypeAdapter[V], value: object, at: _At) -> V:
@@ -250,6 +251,10 @@ def _problem(error: ErrorDetails) -> str:
         return f"unknown {what} {error['input']!r} (one of {choices})"
     if kind == "too_short":
         return "must list at least one entry"
+    if kind == "int_type":
+        return f"expected an integer, got {_kind(error['input'])}"
+    if kind == "bool_type":
+        return f"expected true or false, got {_kind(error['input'])}"
     if kind == "list_type":
         return f"expected a list, got {_kind(error['input'])}"
     return str(error["msg"])
@@ -286,10 +291,12 @@ class _Draft:
     follow_up_causes: tuple[str, ...] = ()
     follow_up_at: _At = _At("article.yaml", "follow_up_causes")
     consumer_domains: tuple[str, ...] = ()
+    personal_mail_domains: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
     check_texts: CheckTexts = field(default_factory=CheckTexts)
     clouds: CloudFacts = field(default_factory=CloudFacts)
     stated_symptoms: tuple[StatedSymptom, ...] = ()
+    stated_contact_types: tuple[StatedContactType, ...] = ()
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -362,7 +369,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             "more_information",
             "escalation",
         ),
-        optional=("follow_up_causes", "consumer_domains", "home_domains"),
+        optional=("follow_up_causes", "consumer_domains", "personal_mail_domains", "home_domains"),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
     draft.contact_types = _options(raw["contact_types"], top.key("contact_types"))
@@ -393,6 +400,9 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
         for i, c in enumerate(_list(raw.get("follow_up_causes", []), draft.follow_up_at))
     )
     draft.consumer_domains = _domains(raw.get("consumer_domains", []), top.key("consumer_domains"))
+    draft.personal_mail_domains = _domains(
+        raw.get("personal_mail_domains", []), top.key("personal_mail_domains")
+    )
     draft.home_domains = _domains(raw.get("home_domains", []), top.key("home_domains"))
 
 
@@ -409,168 +419,88 @@ def _escalation(value: object, at: _At, base: Escalation | None) -> Escalation:
     )
 
 
-_SIGNATURE_REQUIRED = ("id", "title", "meaning", "symptom", "likely_causes", "examples")
-_SIGNATURE_OPTIONAL = (
-    "patterns",
-    "phrases",
-    "contact_type",
-    "negatives",
-    "priority",
-    "keywords",
-    "context",
-    "context_window",
-    *TRIAGE_SIGNATURE_KEYS,
-)
 DEFAULT_CONTEXT_WINDOW = 300
-MAX_CONTEXT_WINDOW = 2000
 
 
-def _signature(item: object, at: _At) -> Signature:
-    raw = _mapping(item, at, required=_SIGNATURE_REQUIRED, optional=_SIGNATURE_OPTIONAL)
-    triage_fields = _triage_fields(raw, at)
-    structural = bool(triage_fields["diagnostic_codes"] or triage_fields["diagnostic_reasons"])
-    if "patterns" not in raw and "phrases" not in raw and not structural:
+def _signature(raw: SignatureEntry, at: _At) -> Signature:
+    """A validated signature entry as the frozen dataclass triage runs on (regexes compiled)."""
+    structural = bool(raw.diagnostic_codes or raw.diagnostic_reasons)
+    given = raw.model_fields_set
+    if "patterns" not in given and "phrases" not in given and not structural:
         at.key("patterns").fail("missing required key (or give phrases)")
-    patterns = _patterns(raw.get("patterns", []), at.key("patterns"))
-    phrases = _phrases(raw.get("phrases", []), at.key("phrases"))
-    if not patterns and not phrases and not structural:
-        at.key("patterns" if "patterns" in raw else "phrases").fail(
+    if not raw.patterns and not raw.phrases and not structural:
+        at.key("patterns" if "patterns" in given else "phrases").fail(
             "must list at least one pattern or phrase"
         )
-    context = _patterns(raw.get("context", []), at.key("context"))
-    window = raw.get("context_window", DEFAULT_CONTEXT_WINDOW if context else 0)
-    if not isinstance(window, int) or isinstance(window, bool):
-        at.key("context_window").fail(f"expected an integer, got {_kind(window)}")
-    if not 0 <= window <= MAX_CONTEXT_WINDOW:
-        at.key("context_window").fail(f"must be between 0 and {MAX_CONTEXT_WINDOW}")
-    keywords = _strs(raw.get("keywords", []), at.key("keywords"))
-    for i, word in enumerate(keywords):
-        if not _KEYWORD.fullmatch(word):
-            at.key("keywords").index(i).fail(
-                f"keyword {word!r} must be lower case, 2-40 characters, no spaces or quotes"
-            )
-    priority = raw.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        at.key("priority").fail(f"expected an integer, got {_kind(priority)}")
-    symptom = raw["symptom"]
-    contact_type = raw.get("contact_type")
-    examples = _strs(raw["examples"], at.key("examples"))
-    if not examples:
-        at.key("examples").fail("must list at least one example")
+    context = _patterns(raw.context)
+    window = raw.context_window
+    if window is None:
+        window = DEFAULT_CONTEXT_WINDOW if context else 0
     return Signature(
-        id=_id(raw["id"], at.key("id")),
-        title=_str(raw["title"], at.key("title")),
-        meaning=_str(raw["meaning"], at.key("meaning")),
-        patterns=tuple(patterns),
-        symptom=None if symptom is None else _id(symptom, at.key("symptom")),
-        likely_causes=tuple(
-            _id(c, at.key("likely_causes").index(i))
-            for i, c in enumerate(_list(raw["likely_causes"], at.key("likely_causes")))
-        ),
-        contact_type=None if contact_type is None else _id(contact_type, at.key("contact_type")),
-        examples=examples,
-        negatives=_strs(raw.get("negatives", []), at.key("negatives")),
-        source=_source(raw["source"], at.key("source")) if "source" in raw else "",
-        priority=priority,
-        keywords=keywords,
+        id=raw.id,
+        title=raw.title,
+        meaning=raw.meaning,
+        patterns=_patterns(raw.patterns),
+        symptom=raw.symptom,
+        likely_causes=tuple(raw.likely_causes),
+        contact_type=raw.contact_type,
+        examples=tuple(raw.examples),
+        negatives=tuple(raw.negatives),
+        source=raw.source,
+        priority=raw.priority,
+        keywords=tuple(raw.keywords),
         context=context,
         context_window=window,
-        phrases=phrases,
-        **triage_fields,
+        phrases=tuple(compile_phrase(p) for p in raw.phrases),
+        diagnostic_codes=tuple(raw.diagnostic_codes),
+        diagnostic_reasons=tuple(reason_key(r) for r in raw.diagnostic_reasons),
+        unknown_codes=raw.unknown_codes,
+        quote=raw.quote,
+        exclude=_patterns(raw.exclude),
     )
 
 
-def _triage_fields(raw: Mapping[str, Any], at: _At) -> dict[str, Any]:
-    """The optional triage keys of a signature (``TRIAGE_SIGNATURE_KEYS``)."""
-    codes = _list(raw.get("diagnostic_codes", []), at.key("diagnostic_codes"))
-    for i, code in enumerate(codes):
-        if not isinstance(code, int) or isinstance(code, bool) or not 0 <= code < 10**6:
-            at.key("diagnostic_codes").index(i).fail("expected an ms-diagnostics code")
-    unknown_codes = raw.get("unknown_codes", False)
-    if not isinstance(unknown_codes, bool):
-        at.key("unknown_codes").fail(f"expected true or false, got {_kind(unknown_codes)}")
-    quote = _str(raw.get("quote", ""), at.key("quote"), empty=True)
-    try:
-        quote.format(code=0, reason="")
-    except (KeyError, IndexError, ValueError) as exc:
-        at.key("quote").fail(f"only {{code}} and {{reason}} may be filled in: {exc}")
-    return {
-        "diagnostic_codes": tuple(codes),
-        "diagnostic_reasons": tuple(
-            reason_key(r)
-            for r in _strs(raw.get("diagnostic_reasons", []), at.key("diagnostic_reasons"))
-        ),
-        "unknown_codes": unknown_codes,
-        "quote": quote,
-        "exclude": _patterns(raw.get("exclude", []), at.key("exclude")),
-    }
-
-
-def _stated_symptoms(value: object, at: _At) -> tuple[StatedSymptom, ...]:
-    """``stated_symptoms``: what users say they see, each a symptom id and its phrases."""
-    stated = []
-    for i, item in enumerate(_list(value, at)):
-        here = at.index(i)
-        raw = _mapping(item, here, required=("symptom", "phrases"), optional=())
-        phrases = _phrases(raw["phrases"], here.key("phrases"))
-        if not phrases:
-            here.key("phrases").fail("must list at least one phrase")
-        stated.append(StatedSymptom(_id(raw["symptom"], here.key("symptom")), phrases))
-    return tuple(stated)
+def _patterns(sources: list[str]) -> tuple[re.Pattern[str], ...]:
+    """Validated regex texts, compiled (see :func:`knowledge.schema.pattern_flags`)."""
+    return tuple(re.compile(source, pattern_flags(source)) for source in sources)
 
 
 def _read_code_table(doc: object, draft: _Draft, file: str) -> None:
     """The ms-diagnostics code table (knowledge/diagnostics.py) as shipped signatures."""
-    try:
-        items = code_signatures(doc)
-    except TableError as exc:
-        _At(file, exc.path).fail(exc.problem)
-    _add_signatures(items, _At(file).key("codes"), draft, replace_ok=False)
-
-
-def _patterns(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
-    patterns = []
-    for i, text in enumerate(_list(value, at)):
-        source = _str(text, at.index(i))
-        # The text is lower-cased: a lower-case pattern needs no IGNORECASE, which would cost
-        # the regex engine its fast literal-prefix scan (upper case, including \S or \W, keeps it).
-        flags = 0 if source == source.lower() else re.IGNORECASE
-        try:
-            patterns.append(re.compile(source, flags))
-        except re.error as exc:
-            at.index(i).fail(f"regex does not compile: {exc}")
-    return tuple(patterns)
-
-
-def _phrases(value: object, at: _At) -> tuple[re.Pattern[str], ...]:
-    phrases = []
-    for i, text in enumerate(_list(value, at)):
-        phrase = _str(text, at.index(i))
-        try:
-            phrases.append(compile_phrase(phrase))
-        except ValueError as exc:
-            at.index(i).fail(str(exc))
-    return tuple(phrases)
-
-
-def _read_signatures(doc: object, draft: _Draft, file: str, *, shipped: bool) -> None:
-    """``signatures`` (+ ``ignored_domains`` in the shipped file): add, or replace by id."""
     top = _At(file)
-    raw = _mapping(
-        doc, top, required=("signatures",), optional=("ignored_domains", "stated_symptoms")
+    table = _validated(_DIAGNOSTICS_FILE, doc, top)
+    at = top.key("codes")
+    entries = _validated(_SIGNATURES, code_signatures(table.codes), at)
+    _add_signatures(entries, at, draft, replace_ok=False)
+
+
+def _read_signatures(doc: object, draft: _Draft, file: str) -> None:
+    """``signatures.yaml``: the shipped signatures, ``ignored_domains`` and ``stated_symptoms``."""
+    top = _At(file)
+    parsed = _validated(_SIGNATURES_FILE, doc, top)
+    _add_signatures(parsed.signatures, top.key("signatures"), draft, replace_ok=False)
+    draft.ignored_domains = _domains(parsed.ignored_domains, top.key("ignored_domains"))
+    draft.stated_symptoms = tuple(
+        StatedSymptom(s.symptom, _compiled_phrases(s.phrases), _patterns(s.patterns))
+        for s in parsed.stated_symptoms
     )
-    _add_signatures(raw["signatures"], top.key("signatures"), draft, replace_ok=not shipped)
-    if "ignored_domains" in raw:
-        draft.ignored_domains = _domains(raw["ignored_domains"], top.key("ignored_domains"))
-    if "stated_symptoms" in raw:
-        draft.stated_symptoms = _stated_symptoms(raw["stated_symptoms"], top.key("stated_symptoms"))
+    draft.stated_contact_types = tuple(
+        StatedContactType(s.contact_type, _compiled_phrases(s.phrases), _patterns(s.patterns))
+        for s in parsed.stated_contact_types
+    )
 
 
-def _add_signatures(value: object, at: _At, draft: _Draft, *, replace_ok: bool) -> None:
+def _compiled_phrases(phrases: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(compile_phrase(p) for p in phrases)
+
+
+def _add_signatures(
+    entries: list[SignatureEntry], at: _At, draft: _Draft, *, replace_ok: bool
+) -> None:
     seen: dict[str, _At] = {}
-    for i, item in enumerate(_list(value, at)):
+    for i, entry in enumerate(entries):
         here = at.index(i)
-        signature = _signature(item, here)
+        signature = _signature(entry, here)
         if signature.id in seen:
             here.key("id").fail(
                 f"duplicate id {signature.id!r} (first at {seen[signature.id].path})"
@@ -737,7 +667,8 @@ def _apply_override(doc: object, draft: _Draft, file: str) -> None:
     if "escalation" in raw:
         draft.escalation = _escalation(raw["escalation"], top.key("escalation"), draft.escalation)
     if "signatures" in raw:
-        _add_signatures(raw["signatures"], top.key("signatures"), draft, replace_ok=True)
+        at = top.key("signatures")
+        _add_signatures(_validated(_SIGNATURES, raw["signatures"], at), at, draft, replace_ok=True)
     if "home_domains" in raw:
         draft.home_domains = _domains(raw["home_domains"], top.key("home_domains"))
     if "messages" in raw:
@@ -828,6 +759,9 @@ def _check_references(draft: _Draft) -> None:
     for i, entry_stated in enumerate(draft.stated_symptoms):
         where = _At("signatures.yaml").key("stated_symptoms").index(i).key("symptom")
         need(entry_stated.symptom, symptoms, where, "symptom")
+    for i, stated_type in enumerate(draft.stated_contact_types):
+        where = _At("signatures.yaml").key("stated_contact_types").index(i).key("contact_type")
+        need(stated_type.contact_type, contact_types, where, "contact type")
 
 
 def _ordered_signatures(draft: _Draft) -> tuple[Signature, ...]:
@@ -899,10 +833,12 @@ def _build(draft: _Draft) -> Knowledge:
         home_domains=draft.home_domains,
         follow_up_causes=draft.follow_up_causes,
         consumer_domains=draft.consumer_domains,
+        personal_mail_domains=draft.personal_mail_domains,
         ignored_domains=draft.ignored_domains,
         check_texts=draft.check_texts,
         clouds=draft.clouds,
         stated_symptoms=draft.stated_symptoms,
+        stated_contact_types=draft.stated_contact_types,
     )
 
 
@@ -941,7 +877,7 @@ def _base_draft(documents: tuple[object, ...]) -> _Draft:
     article, signatures, messages, codes, findings, clouds = documents
     draft = _Draft()
     _read_article(article, draft, "article.yaml")
-    _read_signatures(signatures, draft, "signatures.yaml", shipped=True)
+    _read_signatures(signatures, draft, "signatures.yaml")
     _read_code_table(codes, draft, "diagnostics.yaml")
     _read_messages(messages, draft, _At("messages.yaml"))
     draft.check_texts = parse_check_texts(findings, "findings.yaml")

@@ -121,10 +121,23 @@ class Signature:
 
 @dataclass(frozen=True)
 class StatedSymptom:
-    """What the user says they see, in their own words: it wins over a signature's symptom."""
+    """What the user says they see, in their own words (``phrases``, on the phrase view), or what
+    the paste shows about it (``patterns``, on the normalised text, e.g. a presence SUBSCRIBE): it
+    wins over a signature's symptom."""
 
     symptom: str
     phrases: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StatedContactType:
+    """Who the contact is, in the user's words ("a personal Microsoft account", "a federated
+    partner"): it settles the contact type when the signature doesn't."""
+
+    contact_type: str
+    phrases: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,8 @@ class Knowledge:
     follow_up_causes: tuple[str, ...] = ()
     # Standard Microsoft consumer (Messenger) domains: contacts there need no special format.
     consumer_domains: tuple[str, ...] = ()
+    # Public mail providers (gmail.com …): a contact there is a person, not an organisation.
+    personal_mail_domains: tuple[str, ...] = ()
     # Microsoft infrastructure and link domains triage never reports as a party's domain.
     ignored_domains: tuple[str, ...] = ()
     # Wording of the live federation check (findings, cloud names, refused input).
@@ -163,6 +178,8 @@ class Knowledge:
     clouds: CloudFacts = field(default_factory=lambda: CloudFacts())
     # Symptoms stated in the user's words (signatures.yaml ``stated_symptoms``).
     stated_symptoms: tuple[StatedSymptom, ...] = ()
+    # Contact types stated in the user's words (signatures.yaml ``stated_contact_types``).
+    stated_contact_types: tuple[StatedContactType, ...] = ()
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

@@ -1,5 +1,5 @@
-"""Pydantic schema of ``findings.yaml``, ``clouds.yaml``, escalation and links, and of the check
-wording in an override file.
+"""Pydantic schema of the knowledge files: ``article.yaml``'s parts, ``signatures.yaml``,
+``diagnostics.yaml``, ``findings.yaml``, ``clouds.yaml``, and an override's signatures and wording.
 
 Validation only: the loader turns a validated document into plain frozen dataclasses
 (:mod:`knowledge.model`), so nothing on a hot path reads pydantic models."""
@@ -9,9 +9,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from knowledge.model import CheckKind, Severity
+from knowledge.triage import compile_phrase
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -182,3 +191,164 @@ class ResolutionChange(_Strict):
     links: list[LinkEntry] | None = None
     teams_today: list[Text] | None = None
     source: Source | None = None
+
+
+# --- signatures.yaml, diagnostics.yaml and signatures in an override ---------------------------
+
+_KEYWORD = re.compile(r"[a-z0-9_./:-]{2,40}")
+MAX_CONTEXT_WINDOW = 2000
+
+
+def pattern_flags(source: str) -> int:
+    """Flags for a signature regex. The text it runs on is lower-cased: a lower-case pattern needs
+    no IGNORECASE, which would cost the regex engine its fast literal-prefix scan (upper case,
+    including ``\\S`` or ``\\W``, keeps it)."""
+    return 0 if source == source.lower() else re.IGNORECASE
+
+
+def _regex(source: str) -> str:
+    try:
+        re.compile(source, pattern_flags(source))
+    except re.error as exc:
+        raise ValueError(f"regex does not compile: {exc}") from None
+    return source
+
+
+def _phrase(text: str) -> str:
+    compile_phrase(text)  # raises ValueError naming what is wrong
+    return text
+
+
+def _keyword(word: str) -> str:
+    if not _KEYWORD.fullmatch(word):
+        raise ValueError(
+            f"keyword {word!r} must be lower case, 2-40 characters, no spaces or quotes"
+        )
+    return word
+
+
+def _quote(text: str) -> str:
+    try:
+        text.format(code=0, reason="")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"only {{code}} and {{reason}} may be filled in: {exc}") from None
+    return text
+
+
+def _joined(value: object) -> object:
+    """A ``source:`` given as a list of references is one text, the references joined by "; "."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "; ".join(v.strip() for v in value if v.strip())
+    return value
+
+
+Regex = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_regex)
+]
+Phrase = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_phrase)
+]
+Keyword = Annotated[str, AfterValidator(_keyword)]
+# Every signature says where its text comes from: a URL or a named reference (never empty).
+SignatureSource = Annotated[Text, BeforeValidator(_joined)]
+DiagnosticCode = Annotated[int, Field(ge=0, lt=10**6)]
+
+
+class SignatureEntry(_Strict):
+    """One error message users paste (``signatures.yaml``, an override, or a generated row of
+    ``diagnostics.yaml``). Cross-field rules (a pattern or phrase unless structural, examples
+    recognised, negatives not) are the loader's."""
+
+    id: Id
+    title: Text
+    meaning: Text
+    symptom: Id | None
+    likely_causes: list[Id]
+    examples: Texts
+    source: SignatureSource
+    patterns: list[Regex] = []
+    phrases: list[Phrase] = []
+    contact_type: Id | None = None
+    negatives: list[Text] = []
+    priority: int = 0
+    keywords: list[Keyword] = []
+    context: list[Regex] = []
+    context_window: Annotated[int, Field(ge=0, le=MAX_CONTEXT_WINDOW)] | None = None
+    diagnostic_codes: list[DiagnosticCode] = []
+    diagnostic_reasons: list[Text] = []
+    unknown_codes: bool = False
+    quote: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_quote)] = ""
+    exclude: list[Regex] = []
+
+
+class _StatedEntry(_Strict):
+    """Words (``phrases``) or structure (``patterns``) that state something; at least one."""
+
+    phrases: list[Phrase] = []
+    patterns: list[Regex] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> _StatedEntry:
+        if not self.phrases and not self.patterns:
+            raise ValueError("must list at least one phrase or pattern")
+        return self
+
+
+class StatedSymptomEntry(_StatedEntry):
+    """What users say they see, in their own words: a symptom id and its phrases."""
+
+    symptom: Id
+
+
+class StatedContactTypeEntry(_StatedEntry):
+    """Who the contact is, in the user's words: a contact type id and its phrases."""
+
+    contact_type: Id
+
+
+class SignaturesFile(_Strict):
+    """``signatures.yaml``."""
+
+    signatures: list[SignatureEntry]
+    ignored_domains: list[Text] = []
+    stated_symptoms: list[StatedSymptomEntry] = []
+    stated_contact_types: list[StatedContactTypeEntry] = []
+
+
+# How a row of the code table is confirmed (see diagnostics.yaml): the [MS-OCER] table (``spec``),
+# real pastes and logs (``pastes``), or only the reason's wording, not its number (``wording``).
+KnownFrom = Literal["spec", "pastes", "wording"]
+
+
+class DiagnosticsRow(_Strict):
+    """One row of ``diagnostics.yaml``: an ms-diagnostics code, its reason and what it means."""
+
+    code: DiagnosticCode | None = None
+    known_from: KnownFrom
+    id: Id | None = None
+    reason: Text
+    header: Literal["ms-diagnostics", "ms-diagnostics-public"] = "ms-diagnostics"
+    title: Text
+    meaning: Text
+    symptom: Id | None
+    likely_causes: list[Id]
+    contact_type: Id | None = None
+    source: SignatureSource
+    phrases: list[Phrase] = []
+    keywords: list[Keyword] = []
+    examples: list[Text] = []
+    negatives: list[Text] = []
+
+    @model_validator(mode="after")
+    def _code_or_id(self) -> DiagnosticsRow:
+        if self.code is None and self.id is None:
+            raise ValueError("a row without a code needs an id")
+        if (self.code is None) != (self.known_from == "wording"):
+            raise ValueError("known_from is 'wording' exactly for a row without a code")
+        return self
+
+
+class DiagnosticsFile(_Strict):
+    """``diagnostics.yaml``: the ms-diagnostics code table."""
+
+    codes: list[DiagnosticsRow]

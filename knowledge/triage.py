@@ -47,7 +47,7 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from knowledge.model import Knowledge, Signature, StatedSymptom
+from knowledge.model import Knowledge, Signature, StatedContactType, StatedSymptom
 
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
@@ -219,7 +219,10 @@ class Triage:
     names to their organisation's domain; Microsoft infrastructure, link hosts, file names and
     names that only look like domains (``Microsoft.Rtc.Management…``, ``Presence.Read.All``) are
     left out. ``symptom`` is what the user says they see when they say it, else the signature's;
-    ``diagnostic`` the ms-diagnostics header the recognition rests on, if any."""
+    ``diagnostic`` the ms-diagnostics header the recognition rests on, if any. ``contact_type``
+    comes from the signature, the user's words or consumer addresses; when it is only guessed
+    from the kind of peer domain (another organisation's), ``contact_type_guessed`` says so, and
+    the dialog still asks."""
 
     recognized: bool
     signature: Signature | None
@@ -231,6 +234,7 @@ class Triage:
     peer_domains: tuple[str, ...] = ()
     own_domains: tuple[str, ...] = ()
     diagnostic: Diagnostic | None = None
+    contact_type_guessed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape (ids, not wording)."""
@@ -421,19 +425,77 @@ def _slack_link_text(match: re.Match[str]) -> str:
 MAX_HEADERS = 50
 MAX_PARAMETERS = 16
 # The header name and its code (a sub-code ".N" is allowed and ignored), on normalised text.
-_MS_DIAG = re.compile(r"ms-diagnostics(?:-public)? ?: ?(?:(\d{1,6})(?:\.\d{1,6})?\b)? ?;? ?")
+# Also the code named in prose without the colon ("ms-diagnostics 1017 on every INVITE").
+_MS_DIAG = re.compile(
+    r"ms-diagnostics(?:-public)?"
+    r"(?: ?: ?(?:(\d{1,6})(?:\.\d{1,6})?\b)?| (?:code |error |id )?(\d{4,6})\b) ?;? ?"
+)
 # One parameter: name = "quoted value" or a bare value, then an optional ";".
 _PARAMETER = re.compile(r'([a-z][a-z0-9_-]{0,40}) ?= ?(?:"([^"]{0,500})"?|([^;" ]{1,300})) ?(;)? ?')
 
 
+# A Test-Cs* cmdlet's Diagnosis line: "ErrorCode=1008,Source=edge.contoso.com,Reason=…".
+_ERROR_CODE = re.compile(r"\berrorcode ?= ?(\d{1,6})\b")
+_CS_PARAMETER = re.compile(r' ?, ?(source|reason|domain|peerserver) ?= ?"?([^,;"]{1,300})')
+
+
 def parse_diagnostics(normalised: str) -> tuple[Diagnostic, ...]:
     """Every ``ms-diagnostics(-public): CODE;reason="…";source="…";Domain="…"`` header in already
-    normalised text (line wraps, quoting and fences are gone by then), in order, bounded."""
-    if "ms-diagnostics" not in normalised:
-        return ()
+    normalised text (line wraps, quoting and fences are gone by then), in order, bounded; then
+    every ``ErrorCode=CODE,Source=…,Reason=…`` diagnosis of a Test-Cs* cmdlet."""
+    found: list[Diagnostic] = []
+    if "ms-diagnostics" in normalised:
+        found += _headers(normalised)
+    if "errorcode" in normalised:
+        found += _cmdlet_diagnoses(normalised)
+    return tuple(found[:MAX_HEADERS])
+
+
+def _cmdlet_diagnoses(normalised: str) -> list[Diagnostic]:
+    found = []
+    for match in islice(_ERROR_CODE.finditer(normalised), MAX_HEADERS):
+        values: dict[str, str] = {}
+        position = match.end()
+        for _ in range(MAX_PARAMETERS):
+            parameter = _CS_PARAMETER.match(normalised, position)
+            if parameter is None:
+                break
+            values.setdefault(parameter.group(1), parameter.group(2).strip().rstrip("."))
+            position = parameter.end()
+        found.append(
+            Diagnostic(
+                code=int(match.group(1)),
+                reason=values.get("reason", ""),
+                source=values.get("source", ""),
+                domain=values.get("domain", ""),
+                peer_server=values.get("peerserver", ""),
+            )
+        )
+    return found
+
+
+# A code named in prose counts when the sentence says it was seen or received.
+_SEEN_CUE = re.compile(
+    r"\b(?:log|logs|snooper|trace|traces|shows?|showing|showed|got|get|gets|getting|returns?|"
+    r"returned|receive[ds]?|receiving|see|sees|seeing|saw|every|each|fails?|failed|failing|"
+    r"errors?|response|responds|responded|rejected|refused)\b"
+)
+_PROSE_WINDOW = 80
+
+
+def _seen_in_prose(normalised: str, match: re.Match[str]) -> bool:
+    start, end = match.span()
+    around = normalised[max(0, start - _PROSE_WINDOW) : end + _PROSE_WINDOW]
+    return _SEEN_CUE.search(around) is not None
+
+
+def _headers(normalised: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for match in islice(_MS_DIAG.finditer(normalised), MAX_HEADERS):
-        code = int(match.group(1)) if match.group(1) else None
+        if match.group(2) and not _seen_in_prose(normalised, match):
+            continue  # a code talked about ("ms-diagnostics 1034 means …"), not one received
+        number = match.group(1) or match.group(2)
+        code = int(number) if number else None
         values: dict[str, str] = {}
         position = match.end()
         for _ in range(MAX_PARAMETERS):
@@ -456,7 +518,7 @@ def parse_diagnostics(normalised: str) -> tuple[Diagnostic, ...]:
                 peer_server=values.get("peerserver", ""),
             )
         )
-    return tuple(found)
+    return found
 
 
 def reason_key(reason: str) -> str:
@@ -655,13 +717,28 @@ def _recognise(
 
 
 def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | None:
-    """The symptom the user states in their own words (the first in knowledge order), if any."""
+    """The symptom the user states in their own words, or the paste shows (the first in knowledge
+    order), if any."""
+    return _stated(normalised, [(e.symptom, e.phrases, e.patterns) for e in stated])
+
+
+def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) -> str | None:
+    """The contact type the user states in their own words (the first in knowledge order)."""
+    return _stated(normalised, [(e.contact_type, e.phrases, e.patterns) for e in stated])
+
+
+def _stated(
+    normalised: str,
+    entries: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
+) -> str | None:
     words: str | None = None
-    for entry in stated:
-        if words is None:
+    for value, phrases, patterns in entries:
+        if any(p.search(normalised) for p in patterns):
+            return value
+        if phrases and words is None:
             words = phrase_view(normalised)
-        if any(p.search(words) for p in entry.phrases):
-            return entry.symptom
+        if words is not None and any(p.search(words) for p in phrases):
+            return value
     return None
 
 
@@ -679,11 +756,18 @@ def triage(text: str, kb: Knowledge) -> Triage:
     if signature is None and not addresses and not peers and not own:
         return _NOTHING
     contact_type = signature.contact_type if signature else None
-    if contact_type is None and addresses and _all_consumer(addresses, kb):
-        contact_type = _public_im_id(kb)
     symptom = signature.symptom if signature else None
-    if signature is not None and normalised is not None:
+    if signature is not None:
+        if normalised is None:
+            normalised = normalise(text)
         symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
+        if contact_type is None:
+            contact_type = stated_contact_type(normalised, kb.stated_contact_types)
+    guessed = False
+    if contact_type is None:
+        contact_type = _consumer_contact(addresses, peers, kb)
+    if contact_type is None and peers and any(c.id == "external_org" for c in kb.contact_types):
+        contact_type, guessed = "external_org", True  # another organisation's domain
     return Triage(
         recognized=signature is not None,
         signature=signature,
@@ -695,6 +779,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         peer_domains=peers,
         own_domains=own,
         diagnostic=header,
+        contact_type_guessed=guessed,
     )
 
 
@@ -878,6 +963,21 @@ def _all_consumer(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     if not kb.consumer_domains:
         return False
     return all("(" in a or a.rsplit("@", 1)[-1] in kb.consumer_domains for a in addresses)
+
+
+def _consumer_contact(
+    addresses: tuple[str, ...], peers: tuple[str, ...], kb: Knowledge
+) -> str | None:
+    """A public IM contact when the parties are consumers: Microsoft account addresses, or a
+    consumer or public mail domain among the peers."""
+    if addresses and _all_consumer(addresses, kb):
+        return _public_im_id(kb)
+    personal = (*kb.consumer_domains, *kb.personal_mail_domains)
+    if any(p in personal for p in peers) or any(
+        a.rsplit("@", 1)[-1] in personal for a in addresses
+    ):
+        return _public_im_id(kb)
+    return None
 
 
 def _public_im_id(kb: Knowledge) -> str | None:

@@ -71,6 +71,7 @@ class FakeConnector:
     fail_next: list[int] = field(default_factory=list)
     fail_text_next: list[int] = field(default_factory=list)  # statuses answered with text bodies
     hold: asyncio.Event | None = None  # when set, POSTs wait for it (a hung connector)
+    typing_empty: bool = False  # answer typing with 202 and no body, as the Agents Playground does
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_calls: int = 0
     url: str = ""
@@ -116,6 +117,8 @@ class FakeConnector:
         self._record("POST", request, body, request.match_info.get("id"), failure, new_id)
         if failure is not None:
             return failure
+        if self.typing_empty and body.get("type") == "typing":
+            return web.Response(status=202)
         return web.json_response({"id": new_id})
 
     async def _put(self, request: web.Request) -> web.Response:

@@ -97,3 +97,17 @@ def test_facts_survive_storage_and_old_rows_still_load() -> None:
         del old[key]
     loaded = DialogState.from_dict(old)
     assert loaded.config is None and loaded.facts == () and loaded.symptom == "im_not_delivered"
+
+
+def test_the_pasted_configuration_is_kept_and_judged_again_after_a_restart() -> None:
+    pasted = "Identity : Global\nAllowedDomains : AllowAllKnownDomains\n"
+    pasted += "BlockedDomains : {Domain=fabrikam.example}\nAllowFederatedUsers : True\n"
+    first = step(KB, DialogState(), UserText(pasted, now=1.0)).state
+    assert first.config_text == pasted and first.config_partner is None
+    assert not confirming(first.config or (), KB.causes["domain_permissions"].config_findings)
+    stored = DialogState.from_dict(first.to_dict())  # a restart between the turns
+    assert stored.config_text == pasted
+    later = step(KB, stored, UserText("my messages to joe@fabrikam.example fail", now=2.0)).state
+    assert later.config_partner == "fabrikam.example"
+    codes = KB.causes["domain_permissions"].config_findings
+    assert [f.code for f in confirming(later.config or (), codes)] == ["tenant_partner_blocked"]

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from federation.clouds import classify_target
-from federation.judge import Collected, judge
-from federation.model import FINDING_CODES, Record
+from federation.judge import Collected, judge, judge_pair
+from federation.model import FINDING_CODES, CheckResult, Finding, Record
 from federation.resolver import Answer
 from federation.texts import PLACEHOLDERS, TextsError, load_texts, parse_texts
 
@@ -143,3 +143,36 @@ def test_texts_validation_names_the_key(mutate: Callable[[Any], object], where: 
     mutate(data)
     with pytest.raises(TextsError, match=r"findings\.yaml: " + re.escape(where)):
         parse_texts(data, "findings.yaml")
+
+
+def _result(domain: str, cloud: str, status: str = "ok") -> CheckResult:
+    srv_code = "federation_srv_ok" if status == "ok" else "federation_srv_missing"
+    severity = "ok" if status == "ok" else "warning"
+    return CheckResult(domain, domain, status, cloud, (Finding(srv_code, severity, "x"),))  # type: ignore[arg-type]
+
+
+def test_the_side_at_fault_is_decided_by_structure_not_by_names_in_messages() -> None:
+    texts = load_texts()
+    # "a.com" occurs inside "beta.com": only beta.com (no federation record) is at fault.
+    on_prem = _result("a.com", "on_premises")
+    missing = _result("beta.com", "none", "problem")
+    assert judge_pair(on_prem, missing, texts).at_fault == ("beta.com",)
+    # and the other way round: a.com's record is missing, beta.com is fine on premises
+    assert judge_pair(
+        _result("a.com", "none", "problem"), _result("beta.com", "on_premises"), texts
+    ).at_fault == ("a.com",)
+    # a consumer (Microsoft account) domain has no federation record of its own and is not at
+    # fault when the other side's message happens to contain its name
+    consumer = CheckResult(
+        "a.com",
+        "a.com",
+        "ok",
+        "microsoft_account",
+        (Finding("federation_srv_missing", "info", "x"),),
+    )
+    assert judge_pair(consumer, _result("beta.com", "none", "problem"), texts).at_fault == (
+        "beta.com",
+    )
+    # two Microsoft 365 clouds with good records: nobody at fault, whatever the message names
+    fine = judge_pair(_result("a.com", "commercial"), _result("beta.com", "gcc_high"), texts)
+    assert fine.relation == "cross_cloud" and fine.at_fault == ()

@@ -27,6 +27,7 @@ from federation.resolver import (
     Nameserver,
     answer_ttl,
     parse_nameserver,
+    registered_domain,
     system_nameservers,
 )
 from tests.dnsserver import DnsTestServer
@@ -301,3 +302,28 @@ async def test_dead_resolver_is_probed_and_noticed_when_back(make_dns_server: Ma
     now[0] = 1.0  # a probe is due
     probe = await client.query("contoso.example", "SOA", time.monotonic() + 1)
     assert probe.outcome == "answer" and not client.dead
+
+
+def test_zones_are_registered_domains_by_the_public_suffix_list() -> None:
+    assert registered_domain("_sipfederationtls._tcp.Contoso.co.uk.") == "contoso.co.uk"
+    assert registered_domain("sip.fabrikam.com") == "fabrikam.com"
+    assert registered_domain("lyncdiscover.nosrv.example") == "nosrv.example"
+    assert registered_domain("co.uk") == "co.uk"  # a public suffix is its own
+
+
+async def test_silent_domains_under_one_public_suffix_are_different_zones(
+    make_dns_server: MakeServer,
+) -> None:
+    """Three unrelated .co.uk organisations going unanswered is the resolver, not one zone."""
+    server = make_dns_server(mode="timeout")
+    client = DnsClient([parse_nameserver(server.address)], attempt_timeout=0.1)
+    for org in ("contoso", "fabrikam"):
+        await client.query(f"_sipfederationtls._tcp.{org}.co.uk", "SRV", time.monotonic() + 0.15)
+    assert not client.dead
+    await client.query("_sipfederationtls._tcp.tailspin.co.uk", "SRV", time.monotonic() + 0.15)
+    assert client.dead
+    # one organisation's broken name servers stay one zone, however many of its names fail
+    other = DnsClient([parse_nameserver(server.address)], attempt_timeout=0.1)
+    for name in ("_sipfederationtls._tcp", "_sip._tls", "lyncdiscover", "sip"):
+        await other.query(f"{name}.northwind.co.uk", "SRV", time.monotonic() + 0.15)
+    assert not other.dead

@@ -25,6 +25,7 @@ ORG_SIGNATURE: dict[str, Any] = {
     "contact_type": "external_org",
     "examples": ["ERROR CGW-417 partner gateway refused joe@fabrikam.com"],
     "negatives": ["the partner gateway is up again"],
+    "source": "Contoso gateway runbook, error CGW-417",
 }
 
 
@@ -196,6 +197,41 @@ CASES: list[tuple[str, object, str]] = [
         },
         r"org\.yaml: signatures\[0\]\.patterns: example is recognised as "
         r"'contoso_gateway_refused'.*instead of 'presence_unknown'",
+    ),
+    (
+        "signature without a source",
+        {"signatures": [{k: v for k, v in ORG_SIGNATURE.items() if k != "source"}]},
+        r"org\.yaml: signatures\[0\]\.source: missing required key",
+    ),
+    (
+        "signature with an empty source",
+        {"signatures": [ORG_SIGNATURE, signature(id="second", source="  ")]},
+        r"org\.yaml: signatures\[1\]\.source: must not be empty",
+    ),
+    (
+        "signature with an empty source list",
+        {"signatures": [signature(source=[])]},
+        r"org\.yaml: signatures\[0\]\.source: must not be empty",
+    ),
+    (
+        "exclude regex that does not compile",
+        {"signatures": [signature(exclude=["ok", "(?<=a+)b"])]},
+        r"org\.yaml: signatures\[0\]\.exclude\[1\]: regex does not compile",
+    ),
+    (
+        "context window out of range",
+        {"signatures": [signature(context=["refused"], context_window=99999)]},
+        r"org\.yaml: signatures\[0\]\.context_window: Input should be less than or equal",
+    ),
+    (
+        "quote with an unknown placeholder",
+        {"signatures": [signature(quote="code {code} from {host}")]},
+        r"org\.yaml: signatures\[0\]\.quote: only \{code\} and \{reason\} may be filled in",
+    ),
+    (
+        "unknown_codes not a boolean",
+        {"signatures": [signature(unknown_codes="yes")]},
+        r"org\.yaml: signatures\[0\]\.unknown_codes: expected true or false, got str",
     ),
     (
         "bad keyword",
@@ -487,6 +523,72 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"signatures\.yaml: signatures\[3\]\.patterns\[\d+\]: regex does not compile",
     ),
     (
+        "shipped signature without a source",
+        "signatures.yaml",
+        lambda d: d["signatures"][2].pop("source"),
+        r"signatures\.yaml: signatures\[2\]\.source: missing required key",
+    ),
+    (
+        "shipped signature with an unknown key",
+        "signatures.yaml",
+        lambda d: d["signatures"][1].update(severity="high"),
+        r"signatures\.yaml: signatures\[1\]\.severity: unknown key",
+    ),
+    (
+        "shipped exclude regex that does not compile",
+        "signatures.yaml",
+        lambda d: d["signatures"][0]["exclude"].append("[z-a]"),
+        r"signatures\.yaml: signatures\[0\]\.exclude\[1\]: regex does not compile",
+    ),
+    (
+        "stated symptom phrase too short",
+        "signatures.yaml",
+        lambda d: d["stated_symptoms"][1]["phrases"].append("status unknown"),
+        r"signatures\.yaml: stated_symptoms\[1\]\.phrases\[\d+\]: a phrase needs at least 3",
+    ),
+    (
+        "code table row without a source",
+        "diagnostics.yaml",
+        lambda d: d["codes"][1].pop("source"),
+        r"diagnostics\.yaml: codes\[1\]\.source: missing required key",
+    ),
+    (
+        "code table row with an unknown key",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(severity="high"),
+        r"diagnostics\.yaml: codes\[0\]\.severity: unknown key",
+    ),
+    (
+        "code table phrase with a bad alternative",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0]["phrases"].append("partner refused|turned/away the chat"),
+        r"diagnostics\.yaml: codes\[0\]\.phrases\[1\]: each alternative",
+    ),
+    (
+        "code table row without code or id",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(code=None),
+        r"diagnostics\.yaml: codes\[0\]: a row without a code needs an id",
+    ),
+    (
+        "code table row known by wording that has a code",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(known_from="wording"),
+        r"diagnostics\.yaml: codes\[0\]: known_from is 'wording' exactly for a row without a code",
+    ),
+    (
+        "code table row with an unknown confirmation",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(known_from="rumour"),
+        r"diagnostics\.yaml: codes\[0\]\.known_from: unknown known_from 'rumour'",
+    ),
+    (
+        "code table code that is not a number",
+        "diagnostics.yaml",
+        lambda d: d["codes"][0].update(code="1001a"),
+        r"diagnostics\.yaml: codes\[0\]\.code: expected an integer, got str",
+    ),
+    (
         "finding with an unknown severity",
         "findings.yaml",
         lambda d: d["findings"]["dns_timeout"].update(severity="fatal"),
@@ -625,6 +727,7 @@ def test_override_replaces_a_shipped_signature_by_id(tmp_path: Path) -> None:
         "symptom": "presence_unknown",
         "likely_causes": ["contacts_permissions"],
         "examples": ["Status: Anwesenheit unbekannt", "Presence Unknown"],
+        "source": "German Teams client, contact card",
     }
     kb = load_knowledge(str(write(tmp_path / "org.yaml", {"signatures": [german]})))
     ids = [s.id for s in kb.signatures]

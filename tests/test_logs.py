@@ -35,8 +35,9 @@ def test_json_logs_one_object_a_line_with_request_and_conversation_ids(
     logs.configure({"FEDBOT_LOG_FORMAT": "json", "FEDBOT_LOG_LEVEL": "info"})
     logs.new_request_id("req-42")
     logs.bind_conversation("teams:a:1")
-    logging.getLogger("fedbot.test").info("turn answered in %d ms", 12)
-    logging.getLogger("fedbot.test").debug("not shown at INFO")
+    # not a "fedbot.*" logger: slack-bolt's app logger is "fedbot" and gets a level of its own
+    logging.getLogger("tests.logs").info("turn answered in %d ms", 12)
+    logging.getLogger("tests.logs").debug("not shown at INFO")
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(lines) == 1
     record = json.loads(lines[0])
@@ -54,3 +55,19 @@ def test_a_bad_request_id_is_replaced() -> None:
 def test_bad_settings_stop_with_a_clear_message(env: dict[str, str]) -> None:
     with pytest.raises(SystemExit, match="FEDBOT_LOG_"):
         logs.configure(env)
+
+
+def test_msrest_unknown_field_warnings_are_dropped_and_others_kept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from botbuilder.schema.teams import TeamsChannelData
+
+    logs.configure({})
+    # botbuilder's TeamsInfo reads a channel message's channelData this way; the Agents
+    # Playground sends "source" on every channel message
+    data = TeamsChannelData(**{"source": {"name": "message"}, "tenant": {"id": "t"}})
+    assert data.tenant == {"id": "t"}
+    logging.getLogger("msrest.serialization").warning("a real msrest problem")
+    err = capsys.readouterr().err
+    assert "is not a known attribute" not in err
+    assert "a real msrest problem" in err

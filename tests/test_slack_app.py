@@ -18,7 +18,7 @@ from test_slack_helpers import FakeSlack, assert_valid_message, form, interactio
 
 from adapters.slack import ADAPTER_KEY
 from adapters.slack.app import WEB_API_SCOPES, SlackAdapter
-from adapters.slack.blocks import decode_payload
+from adapters.slack.blocks import MAX_BUTTON_LABEL, decode_payload, mrkdwn
 from bot.config import Settings
 from bot.server import build_app
 from bot.service import FedBot
@@ -479,9 +479,10 @@ async def test_every_table_cell_is_reached_through_button_presses(slack_home: Sl
     _assert_all_valid(slack_home)
 
 
-async def test_no_still_broken_leads_to_escalation(slack_home: Slack) -> None:
-    cell = slack_home.bot.knowledge.table[0]
-    posts = await _walk(slack_home, "DESC", cell.contact_type, cell.scope)
+async def _escalate(slack: Slack, channel: str) -> list[dict[str, Any]]:
+    """Walk to the first resolution, then answer "No, still broken" / skip until the end."""
+    cell = slack.bot.knowledge.table[0]
+    posts = await _walk(slack, channel, cell.contact_type, cell.scope)
     for _ in range(12):
         last = posts[-1]
         found = [b for b in buttons(last) if (b[2].question, b[2].value) in NO_OR_SKIP]
@@ -489,10 +490,15 @@ async def test_no_still_broken_leads_to_escalation(slack_home: Slack) -> None:
             break
         block_id, button, _ = found[0]
         count = len(posts)
-        assert await slack_home.press(last, button, block_id) == 200
-        await slack_home.fake.wait_for(lambda c=count: len(slack_home.fake.posted("DESC")) > c)
-        await slack_home.drain()
-        posts = slack_home.fake.posted("DESC")
+        assert await slack.press(last, button, block_id) == 200
+        await slack.fake.wait_for(lambda c=count: len(slack.fake.posted(channel)) > c)
+        await slack.drain()
+        posts = slack.fake.posted(channel)
+    return posts
+
+
+async def test_no_still_broken_leads_to_escalation(slack_home: Slack) -> None:
+    posts = await _escalate(slack_home, "DESC")
     title = (
         slack_home.bot.knowledge.message("escalation.title")
         if "escalation.title" in (slack_home.bot.knowledge.messages)
@@ -501,6 +507,36 @@ async def test_no_still_broken_leads_to_escalation(slack_home: Slack) -> None:
     assert not buttons(posts[-1])
     if title:
         assert title in json.dumps(posts[-1]["blocks"], ensure_ascii=False)
+    _assert_all_valid(slack_home)
+
+
+async def test_short_buttons_full_wording_beside_them_and_a_paste_ready_summary(
+    slack_home: Slack,
+) -> None:
+    kb = slack_home.bot.knowledge
+    posts = await _escalate(slack_home, "DLABELS")
+    options = {o.id: o for o in (*kb.symptoms, *kb.contact_types, *kb.scopes)}
+    shown_details = 0
+    for post in posts:
+        text = "\n".join(
+            b["text"]["text"] for b in post["blocks"] if b["type"] == "section" and "text" in b
+        )
+        for _block, element, payload in buttons(post):
+            label = element["text"]["text"]
+            assert len(label) <= MAX_BUTTON_LABEL, label
+            option = options.get(payload.value)
+            if option is not None and option.short not in ("", option.label):
+                assert label == option.short
+                assert mrkdwn(option.label) in text, text
+                shown_details += 1
+    assert shown_details >= 6  # symptom, contact type and scope answers, each in full
+    # the summary: one code block, one line per item, exactly the bot's text
+    sections = [b["text"]["text"] for b in posts[-1]["blocks"] if b["type"] == "section"]
+    (code,) = [t for t in sections if "```" in t]
+    body = code.split("```\n", 1)[1].rsplit("\n```", 1)[0]
+    lines = body.splitlines()
+    assert len(lines) >= 5 and lines[0].startswith("Federation troubleshooting summary"), lines
+    assert any(line.startswith("Domains: ") for line in lines), lines
     _assert_all_valid(slack_home)
 
 

@@ -12,6 +12,7 @@ import yaml
 from test_slack_helpers import assert_valid_message
 
 from adapters.slack.blocks import (
+    MAX_BUTTON_LABEL,
     MAX_BUTTON_TEXT,
     answered_blocks,
     decode_payload,
@@ -214,3 +215,39 @@ def test_answered_question_replaces_its_buttons_with_the_choice() -> None:
 
 def test_mrkdwn_converts_bold_and_escapes_control_characters() -> None:
     assert mrkdwn("**a** & <b>") == "*a* &amp; &lt;b&gt;"
+
+
+def test_long_labels_are_numbered_short_buttons_with_the_full_wording_in_the_text() -> None:
+    long = "Someone in another organisation (Teams, Skype for Business or Lync)"
+    question = Question(
+        "contact_type",
+        "Who is it?",
+        (
+            Choice(long, ChoicePayload("contact_type", "external_org", 1)),
+            Choice("Other", ChoicePayload("contact_type", "public_im", 1)),
+        ),
+        1,
+    )
+    (message,) = to_messages([question], MESSAGES)
+    labels = [
+        e["text"]["text"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert labels == ["1. Someone in another…", "2. Other"]
+    assert all(len(label) <= MAX_BUTTON_LABEL for label in labels)
+    assert f"1. {long}" in message.blocks[0]["text"]["text"]
+    assert_valid_message(message.as_kwargs())
+
+
+def test_the_summary_is_a_code_block_pasted_as_written() -> None:
+    summary = "Federation summary\nSymptom: **not** <delivered> & lost\nDomains: a.com, b.com"
+    (message,) = to_messages([EscalationCard("Still need help", "Paste this", summary)], MESSAGES)
+    codes = [
+        b["text"]["text"] for b in message.blocks if "```" in b.get("text", {}).get("text", "")
+    ]
+    assert len(codes) == 1
+    body = codes[0].split("```\n", 1)[1].rsplit("\n```", 1)[0]
+    assert body.splitlines() == [
+        "Federation summary",
+        "Symptom: **not** &lt;delivered&gt; &amp; lost",  # escaped as Slack requires, no mrkdwn
+        "Domains: a.com, b.com",
+    ]

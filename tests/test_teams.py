@@ -333,6 +333,23 @@ async def test_a_slow_check_shows_typing_before_the_answer(
     assert [s.body.get("type") for s in fast] == ["message"]  # cached: no typing needed
 
 
+async def test_typing_answered_with_an_empty_202_is_sent_without_a_warning(
+    env: Env, dns_server: DnsTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Agents Playground answers a typing activity 202 with no body and no content type;
+    msrest's aiohttp response took that empty body for "Body is not available"."""
+    env.connector.typing_empty = True
+    dns_server.delay_ms = 800
+    try:
+        with caplog.at_level(logging.WARNING):
+            sent = await env.send(text="fedcheck emptytyping.example", conversation="a:typing2")
+    finally:
+        dns_server.delay_ms = 0
+    assert [s.body.get("type") for s in sent] == ["typing", "message"]
+    assert "emptytyping.example" in sent[1].text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 async def test_one_message_per_step_and_answered_cards_keep_their_text(env: Env) -> None:
     (first,) = await env.send(text="hi", conversation="a:one-message")
     intro = "quick questions"  # the first message of the conversation, before its question

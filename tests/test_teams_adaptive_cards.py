@@ -201,14 +201,38 @@ def test_buttons_carry_the_choice_payload_and_links_open_urls() -> None:
         len(s["actions"]) <= cards.MAX_ACTIONS for s in card["body"] if s["type"] == "ActionSet"
     )
     resolution = cards.render(every_reply()["resolution"], LABELS)
-    urls = [a for s in resolution["body"] if s["type"] == "ActionSet" for a in s["actions"]]
-    assert urls == [
-        {
-            "type": "Action.OpenUrl",
-            "title": "Microsoft article",
-            "url": "https://learn.microsoft.com/x",
-        }
+    assert "• [Microsoft article](https://learn.microsoft.com/x)" in cards.all_texts(resolution)
+
+
+def test_links_are_whole_in_the_body_never_cut_on_a_button() -> None:
+    title = "Control access to your presence information in Lync 2013 [archived]"
+    links = (Link(title, "https://learn.microsoft.com/a (b)"),)
+    reply = ResolutionCard("t", "c", "c", "s", "", ("step",), (), links=links)
+    card = cards.render(reply, cards.CardLabels(Wording({"render.links": "Links"}, {})))
+    texts = list(cards.all_texts(card))
+    assert "Links" in texts
+    link = "• [Control access to your presence information in Lync 2013 (archived)]"
+    assert link + "(https://learn.microsoft.com/a%20%28b%29)" in texts
+    assert "Action.OpenUrl" not in json.dumps(card)
+    escalation = EscalationCard("t", "x", "Domain: a.com", links=links, ticket_url="https://t/")
+    card = cards.render(escalation, LABELS)
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Open a ticket", "url": "https://t/"}
     ]
+    assert any(t.startswith(link) for t in cards.all_texts(card))
+
+
+def test_short_buttons_with_the_full_wording_beside_them() -> None:
+    full = "Messages to people in another organisation are not delivered"
+    choices = (
+        Choice("Not delivered", ChoicePayload("symptom", "im", 1), full),
+        Choice("Other", ChoicePayload("symptom", "other", 1)),
+    )
+    card = cards.render(Question("symptom", "What happens?", choices, 1), LABELS)
+    titles = [a["title"] for s in card["body"] if s["type"] == "ActionSet" for a in s["actions"]]
+    assert titles == ["Not delivered", "Other"]
+    assert f"• **Not delivered**: {full}" in list(cards.all_texts(card))
+    assert "msteams" not in card  # no full width: the Playground warns on every such card
 
 
 def test_answered_question_shows_the_answer_and_no_buttons() -> None:

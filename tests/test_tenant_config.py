@@ -433,6 +433,30 @@ def test_json_enum_number_is_unclear_not_a_verdict() -> None:
     )
     assert [f.code for f in findings] == ["tenant_config_unclear", "tenant_config_ok"]
     assert "ExternalAccessWithTrialTenants" in findings[0].message
+    # the number is named as a number, with the command that prints names instead
+    assert "came through as the number 0" in findings[0].message
+    assert "-EnumsAsStrings" in findings[0].message
+
+
+def test_a_documented_enum_number_is_read_as_its_name() -> None:
+    """A number listed among a value's spellings in the data (as Microsoft would document it)
+    reads as that value; a number not listed stays unclear."""
+    shipped = yaml.safe_load(
+        (resources.files("knowledge") / "data" / "tenant_config.yaml").read_text()
+    )
+    shipped["values"]["choices"]["trial"]["blocked"].append("7")
+    data = parse_config_data(shipped)
+    text = (
+        '{"Identity": "Global", "AllowFederatedUsers": true, "ExternalAccessWithTrialTenants": 7}'
+    )
+    config = parse_tenant_config(text, data)
+    assert isinstance(config, TenantConfig)
+    assert config.federation[0].trial_tenants == "blocked" and not config.federation[0].unclear
+    found = judge_tenant_config(config, partner="fabrikam.com", contact="external_org")
+    assert "tenant_trial_tenants_blocked" in [f.code for f in found]
+    other = parse_tenant_config(text.replace(": 7}", ": 8}"), data)
+    assert isinstance(other, TenantConfig)
+    assert other.federation[0].unclear == (("ExternalAccessWithTrialTenants", "8"),)
 
 
 def test_policies() -> None:
@@ -612,6 +636,13 @@ def test_unknown_enum_value_in_a_policy_is_unclear() -> None:
     findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
     assert findings[0].code == "tenant_config_unclear"
     assert "CommunicationWithExternalOrgs" in findings[0].message
+    assert "the number 3" in findings[0].message
+    word = text.replace(": 3\n", ": SomethingNew\n")
+    findings = judge_tenant_config(parsed(word), partner="fabrikam.com", contact="external_org")
+    assert findings[0].code == "tenant_config_unclear"
+    assert "Get-CsExternalAccessPolicy | Select-Object Identity, CommunicationWithExternalOrgs" in (
+        findings[0].message
+    )
 
 
 # --- Format-Table (Select-Object of a few properties prints a table) ------------------------------

@@ -124,6 +124,54 @@ UNSEEN_POSITIVES = [
         "meeting_join_no_permission",
         "the person doesn't have permission to join the meeting and the connection fails",
     ),
+    (
+        "sipproxy_srv_domain_mismatch",
+        "TL_WARN(TF_DIAG) [edge02]0A10.0B20::11/04/2024-09:14:02.118 $$begin_record\n"
+        "Text: The domain of the message resolved by DNS SRV but none of the FQDNs is in the same "
+        "domain\nResult-Code: 0xc3e93d6f SIPPROXY_E_EPROUTING_MSG_ALLOWED_DOMAIN_NO_SRV_MATCH\n"
+        'Data: domain="meet.proseware.com"; fqdn1="edge.proseware.net:5061"',
+    ),
+    (
+        "sipproxy_cert_mismatch",
+        "edge says Message cannot be routed because the peer's certificate does not contain a "
+        "matching FQDN (SIPPROXY_E_ROUTING_MSG_CERT_MISMATCH) when we call proseware.com",
+    ),
+    (
+        "teams_meeting_sign_in_required",
+        "Guests from our supplier open the Teams invite in Chrome and get 'Sign-in to join this "
+        "meeting', nothing else",
+    ),
+    (
+        "teams_meeting_lobby_waiting",
+        "the external auditor is still sitting on 'Someone in the meeting should let you in "
+        "soon' although we are all in the call",
+    ),
+    (
+        "teams_meeting_lobby_denied",
+        "Partner (proseware.com) gets: Sorry, but you were denied access to the meeting.",
+    ),
+    (
+        "tenant_config_federation_off",
+        'here\'s ours (PS7):\n{\n  "Identity": "Global",\n  "AllowFederatedUsers": false,\n'
+        '  "AllowTeamsConsumer": true\n}',
+    ),
+    (
+        "tenant_config_trial_blocked",
+        "Partner says their tenant is trial only.\nExternalAccessWithTrialTenants: Blocked",
+    ),
+    (
+        "teams_failed_to_send_external",
+        "Teams to any other tenant -> 'Failed to send. We ran into a problem sending this "
+        "message.'",
+    ),
+    (
+        "msa_custom_domain_contact",
+        "Can't IM lee@leesflorist.example - he has a Microsoft account with his own domain",
+    ),
+    (
+        "teams_meeting_cannot_join",
+        'Microsoft Teams tells our federated partner "You can\'t join this meeting" every time',
+    ),
 ]
 
 UNSEEN_NEGATIVES = [
@@ -142,6 +190,10 @@ UNSEEN_NEGATIVES = [
     "ms-diagnostics headers are documented in the Lync SDK",
     "We can't set up the conversation tomorrow, let's do it next week.",
     "lol our org chart is not set up for this",
+    "Event 32263: 0xC3E93C2F SIPPROXY_E_UNKNOWN_USER_OR_EPID logged on the front end pool",
+    "Someone in the meeting should let you in soon.",
+    "Zoom: Sign in to join this meeting - our external customer has no Zoom account",
+    "Sorry, you can't join this meeting, the room is full (Jitsi)",
 ]
 
 
@@ -346,7 +398,11 @@ def test_consumer_addresses_imply_a_public_im_contact(kb: Knowledge) -> None:
     assert special.contact_type == "public_im"
     assert special.addresses == ("joe(live-contoso.com)@msn.com",)
     assert special.domains == ("live-contoso.com",)
-    assert triage("Presence Unknown for joe@fabrikam.com", kb).contact_type is None
+    # any other peer domain is another organisation; a public mail provider is a person
+    guess = triage("Presence Unknown for joe@fabrikam.com", kb)
+    assert guess.contact_type == "external_org" and guess.contact_type_guessed
+    assert triage("Presence Unknown for jane@gmail.com", kb).contact_type == "public_im"
+    assert triage("Presence Unknown", kb).contact_type is None
 
 
 def test_signature_contact_type_wins(kb: Knowledge) -> None:
@@ -466,3 +522,34 @@ def test_phrases_of_fewer_than_three_words_are_refused(phrase: str) -> None:
 def test_phrase_alternatives_must_be_single_words() -> None:
     with pytest.raises(ValueError, match="one word"):
         compile_phrase("we a||b the thing")
+
+
+def test_a_presence_subscription_is_a_presence_symptom(kb: Knowledge) -> None:
+    trace = (
+        "SUBSCRIBE sip:anna@proseware.com SIP/2.0\nCSeq: 12 SUBSCRIBE\n\nSIP/2.0 504 Server "
+        'time-out\nms-diagnostics: 1008;reason="Unable to resolve DNS SRV record"'
+    )
+    found = triage(trace, kb)
+    assert found.symptom == "presence_unknown" and found.likely_causes[0] == "federation_srv"
+    message = trace.replace("SUBSCRIBE sip:", "MESSAGE sip:").replace("12 SUBSCRIBE", "12 MESSAGE")
+    assert triage(message, kb).symptom == "im_not_delivered"
+
+
+def test_a_code_named_in_prose_is_read(kb: Knowledge) -> None:
+    found = triage("since the move every INVITE to adatum.com gets ms-diagnostics 1027 back", kb)
+    assert found.signature is not None
+    assert found.signature.id == "ms_diag_1027_request_type_not_routed"
+    assert found.diagnostic is not None and found.diagnostic.code == 1027
+    assert not triage("the ms-diagnostics 2019 conference talk was great", kb).recognized
+    # a code talked about, not one received
+    talk = "The docs say ms-diagnostics 1034 means the federated peer gave no details."
+    assert not triage(talk, kb).recognized
+
+
+def test_the_users_words_settle_the_contact_type(kb: Knowledge) -> None:
+    presence = "Presence Unknown for sam@samsbakery.example"
+    assert triage(presence, kb).contact_type_guessed  # only the domain's kind: a guess
+    stated = triage(presence + ", it's a personal Microsoft account", kb)
+    assert stated.contact_type == "public_im" and not stated.contact_type_guessed
+    partner = triage("Presence Unknown for every federated partner since Monday", kb)
+    assert partner.contact_type == "external_org" and not partner.contact_type_guessed

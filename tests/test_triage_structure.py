@@ -129,3 +129,49 @@ def test_cli_suggests_the_peer_and_the_pair_never_the_own_domain_alone(tmp_path:
     found = triage(text + " From: <sip:kim@contoso.com>", kb)
     assert found.own_domains == ("contoso.com",)
     assert check_command(found, kb) == "fedbot check adatum.com contoso.com"
+
+
+def test_a_known_code_wins_over_a_later_generic_header_in_a_log_line() -> None:
+    # Shaped like a real Mediation Server response (CR written as #015 by a log shipper): the
+    # federation code comes first, a generic "proxy returned a failure" header after it.
+    trace = (
+        "SIP/2.0 404 Not Found#015 To: <sip:kim@adatum.example>;tag=b8#015 "
+        "From: <sip:joe@contoso.com>;tag=7c#015 Server: RTCC/5.0.0.0 MediationServer#015 "
+        'ms-diagnostics: 1034;reason="Previous hop federated peer did not report diagnostic '
+        'information";Domain="adatum.example";PeerServer="sip.adatum.example";'
+        'source="sipfed.online.lync.com"#015 ms-diagnostics: 10003;source="med01.contoso.com";'
+        'reason="Proxy returned a SIP failure code";component="MediationServer";'
+        'SipResponseCode="404"#015 Content-Length: 0'
+    )
+    found = triage(trace, KB)
+    assert found.signature is not None and found.signature.id == "ms_diag_1034_peer_no_diagnostics"
+    assert found.peer_domains == ("adatum.example",)
+
+
+def test_a_test_cs_diagnosis_line_is_read_like_a_header() -> None:
+    found = triage(
+        "Result : Failure\nDiagnosis : ErrorCode=1047,Source=edge01.contoso.com,"
+        "Reason=Failed to complete TLS negotiation with a federated peer server",
+        KB,
+    )
+    assert found.signature is not None and found.signature.id == "ms_diag_1047_tls_failed"
+    assert found.diagnostic is not None and found.diagnostic.code == 1047
+    assert found.own_domains == ("contoso.com",) and not found.peer_domains
+    # A code whose row has no phrases is recognised by the number alone.
+    found = triage(
+        "Test-CsFederatedPartner -TargetFqdn edge01.contoso.com -Domain fabrikam.com\n"
+        "Diagnosis : ErrorCode=1005,Source=edge01.contoso.com,Reason=Cannot route to destination"
+        " domain.",
+        KB,
+    )
+    assert found.signature is not None and found.signature.id == "ms_diag_1005"
+    assert found.peer_domains == ("fabrikam.com",)
+
+
+def test_every_code_row_says_how_it_is_known_and_where_from() -> None:
+    rows = yaml.safe_load((Path(__file__).parent.parent / "knowledge/data/diagnostics.yaml").open())
+    for row in rows["codes"]:
+        assert row["source"], row
+        assert (row["code"] is None) == (row["known_from"] == "wording"), row
+        if row["known_from"] == "spec":
+            assert "ms-ocer" in str(row["source"]), row

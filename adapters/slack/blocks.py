@@ -6,9 +6,11 @@ button text ≤ 75, button value ≤ 2000, a message's blocks well under the ~13
 into as few messages as fit (one huge reply continues over at most three), each with a
 plain-text ``text`` fallback for notifications.
 
-Buttons carry ``ChoicePayload.to_dict()`` as JSON in their value. An answered question's buttons are
-replaced, in the message's own blocks, by the chosen label (:func:`answered_blocks`), so a message
-never offers the same choice twice.
+Buttons carry short labels (``Choice.label``; an answer's full wording, ``Choice.detail``, is in
+the message text beside them) and ``ChoicePayload.to_dict()`` as JSON in their value. An answered
+question's buttons are replaced, in the message's own blocks, by the chosen label
+(:func:`answered_blocks`), so a message never offers the same choice twice. The escalation summary
+is a code block, one line per item, ready to paste.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
+MAX_BUTTON_LABEL = 30  # what a button shows whole on desktop and mobile; longer ones are numbered
 MAX_BUTTON_VALUE = 2000
 MAX_CONTEXT = 2000
 MAX_BUTTONS = 25
@@ -159,6 +162,41 @@ def actions(choices: Sequence[Choice]) -> list[Block]:
         {"type": "actions", "elements": [button(c) for c in choices[i : i + MAX_BUTTONS]]}
         for i in range(0, len(choices), MAX_BUTTONS)
     ]
+
+
+def short_label(label: str, limit: int = MAX_BUTTON_LABEL) -> str:
+    """``label`` cut at a word boundary to ``limit`` characters, with an ellipsis."""
+    if len(label) <= limit:
+        return label
+    cut = label[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return (cut or label[: limit - 1]) + ELLIPSIS
+
+
+def question_blocks(question: Question) -> list[Block]:
+    """The question, the answers' full wording where the buttons say less, and the buttons."""
+    text = f"*{mrkdwn(question.text)}*"
+    choices = question.choices
+    if all(len(c.label) <= MAX_BUTTON_LABEL for c in choices):
+        details = [
+            f"• *{mrkdwn(c.label)}*: {mrkdwn(c.detail)}"
+            for c in choices
+            if c.detail and c.detail != c.label
+        ]
+        return sections("\n".join([text, *details])) + actions(choices)
+    # Long labels: the full wording numbered in the text, the buttons short with the number.
+    lines = [f"{n}. {mrkdwn(c.detail or c.label)}" for n, c in enumerate(choices, 1)]
+    buttons = [
+        Choice(f"{n}. {short_label(c.label, MAX_BUTTON_LABEL - 4)}", c.payload)
+        for n, c in enumerate(choices, 1)
+    ]
+    return sections("\n".join([text, *lines])) + actions(buttons)
+
+
+def code_blocks(text: str, limit: int = MAX_SECTION - 300) -> list[str]:
+    """``text`` as code blocks of at most ``limit`` characters, split between lines, pasted as
+    is: only ``& < >`` escaped (Slack requires it), no mrkdwn conversion, one line per line."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return [f"```\n{part}\n```" for part in chunks(escaped.replace("```", "'''"), limit)]
 
 
 def answer_block(label: str, m: Mapping[str, str]) -> Block:
@@ -278,10 +316,9 @@ def reply_blocks(reply: Reply, m: Messages) -> list[Block]:
     if isinstance(reply, Message):
         return sections(mrkdwn(reply.text))
     if isinstance(reply, Question):
-        blocks = sections(f"*{mrkdwn(reply.text)}*")
         if reply.answer is not None:
-            return [*blocks, answer_block(reply.answer, m)]
-        return blocks + actions(reply.choices)
+            return [*sections(f"*{mrkdwn(reply.text)}*"), answer_block(reply.answer, m)]
+        return question_blocks(reply)
     if isinstance(reply, ResolutionCard):
         cause = f"*{mrkdwn(reply.cause_title)}*. {mrkdwn(reply.summary)}"
         if m.get("render.cause"):
@@ -314,10 +351,8 @@ def reply_blocks(reply: Reply, m: Messages) -> list[Block]:
         return blocks + (actions([reply.start]) if reply.start else [])
     if isinstance(reply, EscalationCard):
         blocks = [header(reply.title), *sections(mrkdwn(reply.text))]
-        summary = mrkdwn(reply.summary.replace("```", "'''"))
-        parts = chunks(summary, MAX_SECTION - 200)
-        for i, part in enumerate(parts):
-            code = f"```{part}```"
+        # one line per item, ready to paste; a long summary continues in further code blocks
+        for i, code in enumerate(code_blocks(reply.summary)):
             blocks += sections(_heading(m, "render.summary", code) if i == 0 else code)
         extra = []
         if reply.contact:

@@ -2,8 +2,12 @@
 
 Choices become ``Action.Submit`` buttons whose ``data`` is ``ChoicePayload.to_dict()``; resolution
 and check results become readable sections (a FactSet for records, findings coloured by severity);
-links become ``Action.OpenUrl``. Every card carries a text fallback and stays under
-:data:`MAX_CARD_BYTES`: long lists are cut with a note and very long texts are shortened.
+links are a list of markdown links in the body (their titles are too long for buttons, and
+text wraps where a button is cut). Buttons carry short labels only: an answer's full wording
+(``Choice.detail``) is written in the card next to them. No ``msteams.width: Full``: the
+Agents Playground warns it does not support it, and labels are sized for the default width.
+Every card carries a text fallback and stays under :data:`MAX_CARD_BYTES`: long lists are cut
+with a note and very long texts are shortened.
 Section headings come from the knowledge messages (:class:`CardLabels`), never from Python.
 """
 
@@ -121,7 +125,6 @@ def _card(body: list[Json], actions: list[Json], fallback: str) -> Json:
         "$schema": SCHEMA,
         "version": VERSION,
         "body": body,
-        "msteams": {"width": "Full"},
     }
     if actions:
         card["actions"] = actions
@@ -187,7 +190,23 @@ def _submit(choice: Choice) -> Json:
 
 
 def _open_url(link: Link) -> Json:
-    return {"type": "Action.OpenUrl", "title": _cut(link.title, 80), "url": link.url}
+    return {"type": "Action.OpenUrl", "title": short_label(link.title), "url": link.url}
+
+
+_URL_UNSAFE = str.maketrans({"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"})
+
+
+def _link_text(link: Link) -> str:
+    """``[title](url)``, with brackets in the title and parentheses in the URL made harmless."""
+    title = link.title.replace("[", "(").replace("]", ")")
+    return f"[{title}]({link.url.translate(_URL_UNSAFE)})"
+
+
+def _links(links: Sequence[Link], limits: _Limits, labels: CardLabels) -> list[Json]:
+    """Links as a wrapped list in the body: no title is cut, however long."""
+    shown, hidden = limits.take(links)
+    items = [_text(f"• {_link_text(link)}", 600, spacing="Small") for link in shown]
+    return _section(labels["links"], items + _more(labels, hidden))
 
 
 def _action_sets(actions: list[Json]) -> list[Json]:
@@ -280,10 +299,17 @@ def _question(reply: Question, labels: CardLabels, limits: _Limits) -> Built:
         return body, []
     choices = reply.choices
     if all(len(c.label) <= MAX_BUTTON_CHARS for c in choices):
+        # Short buttons; the answers' full wording (when it says more) in the card beside them.
+        body += [
+            _text(f"• **{c.label}**: {c.detail}", limits.text, spacing="Small")
+            for c in choices
+            if c.detail and c.detail != c.label
+        ]
         return body + _action_sets([_submit(c) for c in choices]), []
-    # Long answers: the full wording in the card, numbered; the buttons short, with the number.
+    # Long labels: the full wording in the card, numbered; the buttons short, with the number.
     body += [
-        _text(f"{n}. {c.label}", limits.text, spacing="Small") for n, c in enumerate(choices, 1)
+        _text(f"{n}. {c.detail or c.label}", limits.text, spacing="Small")
+        for n, c in enumerate(choices, 1)
     ]
     buttons = [
         _submit(Choice(f"{n}. {short_label(c.label, MAX_BUTTON_CHARS - 3)}", c.payload))
@@ -304,8 +330,7 @@ def _resolution(reply: ResolutionCard, labels: CardLabels, limits: _Limits) -> B
     body += _section(labels["steps"], _numbered(reply.steps, limits, labels))
     body += _section(labels["teams_today"], _bullets(reply.teams_today, limits, labels))
     body += _section(labels["notes"], _bullets(reply.notes, limits, labels))
-    links, _hidden = limits.take(reply.links)
-    return body + _action_sets([_open_url(link) for link in links]), []
+    return body + _links(reply.links, limits, labels), []
 
 
 def _check(reply: CheckCard, labels: CardLabels, limits: _Limits) -> Built:
@@ -335,11 +360,14 @@ def _escalation(reply: EscalationCard, labels: CardLabels, limits: _Limits) -> B
         labels["summary"],
         [{"type": "Container", "style": "emphasis", "items": _summary_lines(reply.summary)}],
     )
-    links = list(reply.links)
+    links, actions = list(reply.links), []
     if reply.ticket_url:
-        links.insert(0, Link(title=labels["ticket"] or reply.ticket_url, url=reply.ticket_url))
-    shown, _hidden = limits.take(links)
-    return body, [_open_url(link) for link in shown][:MAX_ACTIONS]
+        ticket = Link(title=labels["ticket"] or reply.ticket_url, url=reply.ticket_url)
+        if len(ticket.title) <= MAX_BUTTON_CHARS:
+            actions.append(_open_url(ticket))  # the one link worth a button
+        else:
+            links.insert(0, ticket)
+    return body + _links(links, limits, labels), actions
 
 
 _FIELD = re.compile(r"^\s*([^:\n]{1,40}):\s+(.+)$")

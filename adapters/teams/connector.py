@@ -123,6 +123,19 @@ class RetryPolicy(AsyncHTTPPolicy[Any, Any]):
         return delay * random.uniform(0.8, 1.2)
 
 
+class _ReadResponse(AioHttpClientResponse):
+    """msrest's aiohttp response with its body already read. msrest's own ``body()`` takes an
+    empty body for one never loaded and raises "Body is not available": a 202 with no content,
+    as the Agents Playground answers a typing activity, then failed the send."""
+
+    def __init__(self, request: Any, answer: aiohttp.ClientResponse, body: bytes) -> None:
+        super().__init__(request, answer)
+        self._read = body
+
+    def body(self) -> bytes:
+        return self._read
+
+
 class AiohttpSender(AsyncHTTPSender[Any, Any]):
     """msrest transport over one shared ``aiohttp.ClientSession``: no thread hop per call and
     pooled keep-alive connections (the stock transport runs ``requests`` in the executor)."""
@@ -145,8 +158,7 @@ class AiohttpSender(AsyncHTTPSender[Any, Any]):
             http.method, http.url, headers=dict(http.headers), data=http.data
         ) as answer:
             body = await answer.read()
-        response = AioHttpClientResponse(http, answer)
-        response._body = body  # type: ignore[assignment]  # preloaded, as load_body() does
+        response = _ReadResponse(http, answer, body)
         return Response(request, response)
 
 

@@ -35,6 +35,7 @@ from adapters.teams.activity_serializer import (
     install,
     read_activity,
 )
+from bot import metrics
 from bot.service import FedBot, Turn, TurnKind
 from bot.store import CLAIM_TTL, StoreUnavailable
 from bot.work import Job, WorkNotRecorded, crash_point
@@ -136,6 +137,7 @@ class TeamsTurns:
             recorded()
         if not fresh:
             log.info("teams: activity %s already handled, ignoring the redelivery", activity.id)
+            metrics.duplicate("teams")
             return
         if job is not None:
             await self.bot.work.run(job, lambda j: self.turn(context, j))

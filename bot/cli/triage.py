@@ -96,7 +96,8 @@ def render(found: Triage, kb: Knowledge) -> str:
         if found.symptom:
             lines.append(f"Symptom:       {_label(kb.symptoms, found.symptom)}")
     if found.contact_type:
-        lines.append(f"Contact type:  {_label(kb.contact_types, found.contact_type)}")
+        guess = " (a guess from the domain)" if found.contact_type_guessed else ""
+        lines.append(f"Contact type:  {_label(kb.contact_types, found.contact_type)}{guess}")
     if found.likely_causes:
         lines.append("Likely causes:")
         for number, cause_id in enumerate(found.likely_causes, 1):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot import metrics
 from bot.store.base import DEFAULT_RETENTION, PurgeSchedule, StateConflict, StoredState, Work
 
 
@@ -103,8 +104,7 @@ class MemoryStore:
 
     async def purge_expired(self, now: float, ttl: float) -> int:
         old = [k for k, row in self._rows.items() if row.updated_at < now - ttl]
-        for key in old:
-            del self._rows[key]
+        metrics.conversations_purged([self._rows.pop(key).data for key in old])
         gone = [k for k, claim in self._claims.items() if claim.expires_at <= now]
         for key in gone:
             del self._claims[key]
@@ -112,8 +112,8 @@ class MemoryStore:
 
     def _maybe_purge(self, now: float) -> None:
         if self._purge.due(now):
-            for key in [k for k, r in self._rows.items() if r.updated_at < now - self._retention]:
-                del self._rows[key]
+            old = [k for k, r in self._rows.items() if r.updated_at < now - self._retention]
+            metrics.conversations_purged([self._rows.pop(key).data for key in old])
             for key in [k for k, c in self._claims.items() if c.expires_at <= now]:
                 del self._claims[key]
 

@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from bot import metrics
 from bot.store.base import (
     DEFAULT_RETENTION,
     PURGE_BATCH,
@@ -143,11 +144,12 @@ class PostgresStore:
 
     async def _maybe_purge(self, now: float) -> None:
         if self._purge.due(now):
-            await self._execute(
+            gone = await self._fetch(
                 "DELETE FROM conversation_state WHERE key IN (SELECT key FROM conversation_state"
-                " WHERE updated_at < %s LIMIT %s)",
+                " WHERE updated_at < %s LIMIT %s) RETURNING data",
                 (now - self._retention, PURGE_BATCH),
             )
+            metrics.conversations_purged([decode(text) for (text,) in gone])
             await self._execute(
                 "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency"
                 " WHERE expires_at <= %s LIMIT %s)",
@@ -238,11 +240,12 @@ class PostgresStore:
             )
 
     async def purge_expired(self, now: float, ttl: float) -> int:
-        old = await self._execute(
-            "DELETE FROM conversation_state WHERE updated_at < %s", (now - ttl,)
+        old = await self._fetch(
+            "DELETE FROM conversation_state WHERE updated_at < %s RETURNING data", (now - ttl,)
         )
+        metrics.conversations_purged([decode(text) for (text,) in old])
         gone = await self._execute("DELETE FROM idempotency WHERE expires_at <= %s", (now,))
-        return max(old.rowcount, 0) + max(gone.rowcount, 0)
+        return len(old) + max(gone.rowcount, 0)
 
     async def ping(self) -> bool:
         try:

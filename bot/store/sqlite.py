@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot import metrics
 from bot.store.base import (
     DEFAULT_RETENTION,
     PURGE_BATCH,
@@ -96,11 +97,12 @@ class SQLiteStore:
 
     def _purge_batch(self, db: sqlite3.Connection, now: float) -> None:
         if self._purge.due(now):
-            db.execute(
+            gone = db.execute(
                 "DELETE FROM conversation_state WHERE key IN (SELECT key FROM conversation_state"
-                " WHERE updated_at < ? LIMIT ?)",
+                " WHERE updated_at < ? LIMIT ?) RETURNING data",
                 (now - self._retention, PURGE_BATCH),
             )
+            metrics.conversations_purged([decode(text) for (text,) in gone.fetchall()])
             db.execute(
                 "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency"
                 " WHERE expires_at <= ? LIMIT ?)",
@@ -228,9 +230,12 @@ class SQLiteStore:
 
     async def purge_expired(self, now: float, ttl: float) -> int:
         def purge(db: sqlite3.Connection) -> int:
-            old = db.execute("DELETE FROM conversation_state WHERE updated_at < ?", (now - ttl,))
+            old = db.execute(
+                "DELETE FROM conversation_state WHERE updated_at < ? RETURNING data", (now - ttl,)
+            ).fetchall()
+            metrics.conversations_purged([decode(text) for (text,) in old])
             gone = db.execute("DELETE FROM idempotency WHERE expires_at <= ?", (now,))
-            return old.rowcount + gone.rowcount
+            return len(old) + gone.rowcount
 
         return await self._run(purge)
 
