@@ -631,6 +631,8 @@ def _apply_triage(kb: Knowledge, state: DialogState, found: Triage) -> DialogSta
         # a contact type only guessed from the kind of domain is asked, not assumed
         contact_type=state.contact_type
         or (None if found.contact_type_guessed else found.contact_type),
+        # the scope the paste states ("only joe", "everyone at fabrikam.com") isn't asked again
+        scope=state.scope or found.scope,
     )
     for address in found.addresses:
         state = _note_contact(kb, state, address)

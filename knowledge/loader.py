@@ -44,6 +44,7 @@ from pydantic_core import ErrorDetails
 from knowledge.diagnostics import code_signatures
 from knowledge.model import (
     Cause,
+    CauseHint,
     Cell,
     CheckTexts,
     CloudFacts,
@@ -55,6 +56,7 @@ from knowledge.model import (
     Resolution,
     Signature,
     StatedContactType,
+    StatedScope,
     StatedSymptom,
 )
 from knowledge.schema import (
@@ -297,6 +299,8 @@ class _Draft:
     clouds: CloudFacts = field(default_factory=CloudFacts)
     stated_symptoms: tuple[StatedSymptom, ...] = ()
     stated_contact_types: tuple[StatedContactType, ...] = ()
+    stated_scopes: tuple[StatedScope, ...] = ()
+    cause_hints: tuple[CauseHint, ...] = ()
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -457,6 +461,7 @@ def _signature(raw: SignatureEntry, at: _At) -> Signature:
         unknown_codes=raw.unknown_codes,
         quote=raw.quote,
         exclude=_patterns(raw.exclude),
+        scoped=raw.scoped,
     )
 
 
@@ -487,6 +492,21 @@ def _read_signatures(doc: object, draft: _Draft, file: str) -> None:
     draft.stated_contact_types = tuple(
         StatedContactType(s.contact_type, _compiled_phrases(s.phrases), _patterns(s.patterns))
         for s in parsed.stated_contact_types
+    )
+    draft.stated_scopes = tuple(
+        StatedScope(s.scope, _compiled_phrases(s.phrases), _patterns(s.patterns), tuple(s.keywords))
+        for s in parsed.stated_scopes
+    )
+    draft.cause_hints = tuple(
+        CauseHint(
+            h.cause,
+            h.effect,
+            _compiled_phrases(h.phrases),
+            _patterns(h.patterns),
+            h.contact_type,
+            tuple(h.keywords),
+        )
+        for h in parsed.cause_hints
     )
 
 
@@ -762,6 +782,14 @@ def _check_references(draft: _Draft) -> None:
     for i, stated_type in enumerate(draft.stated_contact_types):
         where = _At("signatures.yaml").key("stated_contact_types").index(i).key("contact_type")
         need(stated_type.contact_type, contact_types, where, "contact type")
+    for i, stated_scope in enumerate(draft.stated_scopes):
+        where = _At("signatures.yaml").key("stated_scopes").index(i).key("scope")
+        need(stated_scope.scope, scopes, where, "scope")
+    for i, hint in enumerate(draft.cause_hints):
+        where = _At("signatures.yaml").key("cause_hints").index(i)
+        need(hint.cause, draft.causes, where.key("cause"), "cause")
+        if hint.contact_type is not None:
+            need(hint.contact_type, contact_types, where.key("contact_type"), "contact type")
 
 
 def _ordered_signatures(draft: _Draft) -> tuple[Signature, ...]:
@@ -839,6 +867,8 @@ def _build(draft: _Draft) -> Knowledge:
         clouds=draft.clouds,
         stated_symptoms=draft.stated_symptoms,
         stated_contact_types=draft.stated_contact_types,
+        stated_scopes=draft.stated_scopes,
+        cause_hints=draft.cause_hints,
     )
 
 

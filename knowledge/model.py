@@ -117,6 +117,9 @@ class Signature:
     quote: str = ""
     # Look-alikes: when one of these matches anywhere in the text, this signature does not.
     exclude: tuple[re.Pattern[str], ...] = ()
+    # The causes are the article's guesses for the symptom alone: the scope the user states
+    # ("only joe", "everyone at fabrikam.com") orders them by the article's table.
+    scoped: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,34 @@ class StatedContactType:
     contact_type: str
     phrases: tuple[re.Pattern[str], ...]
     patterns: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StatedScope:
+    """How many contacts are affected, in the user's words ("only joe", "every contact at
+    fabrikam.com", "no external contact"): it orders a scoped signature's causes by the table."""
+
+    scope: str
+    phrases: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    # A cheap prefilter: tried only when one of these occurs in the normalised text (empty: always).
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CauseHint:
+    """Words that point to a cause (``effect`` ``lead``: it goes first, added when the signature
+    doesn't list it; ``prefer``: it goes first only when the signature lists it) or rule it out
+    (``ruled_out``), e.g. "anonymous join is on for the org"; ``contact_type``, when set, limits
+    the hint to that kind of contact."""
+
+    cause: str
+    effect: str
+    phrases: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    contact_type: str | None = None
+    # A cheap prefilter: tried only when one of these occurs in the normalised text (empty: always).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +211,10 @@ class Knowledge:
     stated_symptoms: tuple[StatedSymptom, ...] = ()
     # Contact types stated in the user's words (signatures.yaml ``stated_contact_types``).
     stated_contact_types: tuple[StatedContactType, ...] = ()
+    # Scopes stated in the user's words (signatures.yaml ``stated_scopes``).
+    stated_scopes: tuple[StatedScope, ...] = ()
+    # Words that point to a cause or rule one out (signatures.yaml ``cause_hints``).
+    cause_hints: tuple[CauseHint, ...] = ()
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

@@ -279,6 +279,7 @@ class SignatureEntry(_Strict):
     unknown_codes: bool = False
     quote: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_quote)] = ""
     exclude: list[Regex] = []
+    scoped: bool = False
 
 
 class _StatedEntry(_Strict):
@@ -306,6 +307,24 @@ class StatedContactTypeEntry(_StatedEntry):
     contact_type: Id
 
 
+class StatedScopeEntry(_StatedEntry):
+    """How many contacts are affected, in the user's words: a scope id and its phrases;
+    ``keywords``, when given, a cheap prefilter (one must occur in the normalised text)."""
+
+    scope: Id
+    keywords: list[Keyword] = []
+
+
+class CauseHintEntry(_StatedEntry):
+    """Words that make a cause lead (``lead``: also when the signature doesn't list it;
+    ``prefer``: only when it does) or rule it out (optionally for one contact type only)."""
+
+    cause: Id
+    effect: Literal["lead", "prefer", "ruled_out"]
+    contact_type: Id | None = None
+    keywords: list[Keyword] = []
+
+
 class SignaturesFile(_Strict):
     """``signatures.yaml``."""
 
@@ -313,6 +332,8 @@ class SignaturesFile(_Strict):
     ignored_domains: list[Text] = []
     stated_symptoms: list[StatedSymptomEntry] = []
     stated_contact_types: list[StatedContactTypeEntry] = []
+    stated_scopes: list[StatedScopeEntry] = []
+    cause_hints: list[CauseHintEntry] = []
 
 
 # How a row of the code table is confirmed (see diagnostics.yaml): the [MS-OCER] table (``spec``),

@@ -47,7 +47,14 @@ from functools import partial
 from itertools import islice
 from typing import Any
 
-from knowledge.model import Knowledge, Signature, StatedContactType, StatedSymptom
+from knowledge.model import (
+    CauseHint,
+    Knowledge,
+    Signature,
+    StatedContactType,
+    StatedScope,
+    StatedSymptom,
+)
 
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
@@ -222,7 +229,9 @@ class Triage:
     ``diagnostic`` the ms-diagnostics header the recognition rests on, if any. ``contact_type``
     comes from the signature, the user's words or consumer addresses; when it is only guessed
     from the kind of peer domain (another organisation's), ``contact_type_guessed`` says so, and
-    the dialog still asks."""
+    the dialog still asks. ``scope`` is how many contacts the user says are affected (``one``,
+    ``multiple``, ``all``), if they say it. ``likely_causes`` start from the signature's and
+    follow what the text states (see :func:`ordered_causes`)."""
 
     recognized: bool
     signature: Signature | None
@@ -235,6 +244,7 @@ class Triage:
     own_domains: tuple[str, ...] = ()
     diagnostic: Diagnostic | None = None
     contact_type_guessed: bool = False
+    scope: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape (ids, not wording)."""
@@ -248,6 +258,7 @@ class Triage:
             "peer_domains": list(self.peer_domains),
             "own_domains": list(self.own_domains),
             "diagnostic": self.diagnostic.to_json() if self.diagnostic else None,
+            "scope": self.scope,
         }
 
 
@@ -727,6 +738,19 @@ def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) ->
     return _stated(normalised, [(e.contact_type, e.phrases, e.patterns) for e in stated])
 
 
+def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
+    """How many contacts the user says are affected (the first in knowledge order), if they say."""
+    return _stated(
+        normalised,
+        [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, normalised)],
+    )
+
+
+def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
+    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them occurs."""
+    return not keywords or any(map(normalised.__contains__, keywords))
+
+
 def _stated(
     normalised: str,
     entries: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
@@ -768,11 +792,17 @@ def triage(text: str, kb: Knowledge) -> Triage:
         contact_type = _consumer_contact(addresses, peers, kb)
     if contact_type is None and peers and any(c.id == "external_org" for c in kb.contact_types):
         contact_type, guessed = "external_org", True  # another organisation's domain
+    scope: str | None = None
+    causes: tuple[str, ...] = ()
+    if signature is not None and normalised is not None:
+        scope = stated_scope(normalised, kb.stated_scopes)
+        known = None if guessed else contact_type
+        causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
     return Triage(
         recognized=signature is not None,
         signature=signature,
         symptom=symptom,
-        likely_causes=signature.likely_causes if signature else (),
+        likely_causes=causes,
         contact_type=contact_type,
         addresses=addresses,
         domains=(*peers, *own)[:MAX_DOMAINS],
@@ -780,7 +810,108 @@ def triage(text: str, kb: Knowledge) -> Triage:
         own_domains=own,
         diagnostic=header,
         contact_type_guessed=guessed,
+        scope=scope,
     )
+
+
+def ordered_causes(
+    signature: Signature,
+    normalised: str,
+    kb: Knowledge,
+    symptom: str | None,
+    contact_type: str | None,
+    scope: str | None,
+) -> tuple[str, ...]:
+    """The signature's likely causes, ordered and pruned by what the text states.
+
+    1. A *scoped* signature (causes that are only the symptom's guesses) with a stated scope:
+       the article's table cell for the contact type (another organisation when unknown) and
+       that scope leads.
+    2. A symptom with causes of its own (a meeting join): those lead (the signature's, else the
+       knowledge's), and causes of other symptoms go.
+    3. A known contact type drops the causes that don't apply to it (consumer contacts never get
+       Edge TLS or hybrid routing).
+    4. ``cause_hints`` whose words occur: a ``ruled_out`` cause goes; a ``lead`` cause goes
+       first (when it fits the symptom and the contact type), a ``prefer`` cause only when the
+       signature lists it. The first hint that applies leads.
+    The signature's own list is kept when the rules would leave nothing."""
+    causes = list(signature.likely_causes)
+    if signature.scoped and scope is not None:
+        cell = _cell_causes(kb, contact_type or "external_org", scope)
+        causes = [*cell, *(c for c in causes if c not in cell)]
+    if symptom is not None:
+        causes = _for_symptom(kb, causes, symptom, contact_type)
+    if contact_type is not None:
+        causes = [c for c in causes if _applies(kb, c, contact_type)] or causes
+    if kb.cause_hints:
+        causes = _hinted(kb, causes, normalised, symptom, contact_type)
+    return tuple(dict.fromkeys(causes)) or signature.likely_causes
+
+
+def _cell_causes(kb: Knowledge, contact_type: str, scope: str) -> tuple[str, ...]:
+    try:
+        return kb.cell(contact_type, scope).causes
+    except KeyError:
+        return ()
+
+
+def _applies(kb: Knowledge, cause_id: str, contact_type: str | None) -> bool:
+    cause = kb.causes.get(cause_id)
+    return cause is None or cause.applies_to(contact_type)
+
+
+def _fits(kb: Knowledge, cause_id: str, symptom: str | None) -> bool:
+    """Whether a cause belongs to ``symptom`` (causes of no particular symptom belong to all)."""
+    cause = kb.causes.get(cause_id)
+    return cause is None or not cause.symptoms or symptom is None or symptom in cause.symptoms
+
+
+def _for_symptom(
+    kb: Knowledge, causes: list[str], symptom: str, contact_type: str | None
+) -> list[str]:
+    own = [c.id for c in kb.causes.values() if symptom in c.symptoms]
+    rest = [c for c in causes if _fits(kb, c, symptom)]
+    if not own:
+        return rest or causes
+    lead = [c for c in causes if c in own]
+    if not lead:
+        lead = [c for c in own if _applies(kb, c, contact_type)]
+    return [*lead, *(c for c in rest if c not in lead)]
+
+
+def _hinted(
+    kb: Knowledge,
+    causes: list[str],
+    normalised: str,
+    symptom: str | None,
+    contact_type: str | None,
+) -> list[str]:
+    words: str | None = None
+    leads: list[str] = []
+    ruled: set[str] = set()
+    for hint in kb.cause_hints:
+        if hint.contact_type is not None and hint.contact_type != contact_type:
+            continue
+        if hint.effect != "lead" and hint.cause not in causes:
+            continue
+        if not _worth_trying(hint.keywords, normalised):
+            continue
+        if hint.phrases and words is None:
+            words = phrase_view(normalised)
+        if not _hint_matches(hint, normalised, words):
+            continue
+        if hint.effect == "ruled_out":
+            ruled.add(hint.cause)
+        elif _fits(kb, hint.cause, symptom) and _applies(kb, hint.cause, contact_type):
+            leads.append(hint.cause)
+    ordered = [*leads, *(c for c in causes if c not in leads)]
+    return [c for c in ordered if c not in ruled] or ordered
+
+
+def _hint_matches(hint: CauseHint, normalised: str, words: str | None) -> bool:
+    if any(p.search(normalised) for p in hint.patterns):
+        return True
+    return words is not None and any(p.search(words) for p in hint.phrases)
 
 
 # --- parties: the peer, the reporter's own infrastructure, and names that only look like one ---

@@ -180,7 +180,7 @@ def test_triage_prints_the_configuration_findings(capsys: pytest.CaptureFixture[
 def test_triage_json_carries_the_configuration(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = triage(capsys, (CONFIGS / "policies_ps7.json").read_text(), "--json")
     body = json.loads(out)
-    assert code == 0
+    assert code == 0 and body["recognized"] is True  # a blocking setting is a federation paste
     assert body["tenant_config"]["status"] == "problem"
     assert body["tenant_config"]["findings"][0]["code"] == "policy_federation_off"
 
@@ -191,6 +191,32 @@ def test_triage_unreadable_configuration_names_the_line(
     text = "Identity : Global\nAllowFederatedUsers : perhaps\nAllowTeamsConsumer : True\n"
     code, out = triage(capsys, text)
     assert code == 1 and "line 2" in out and "I couldn't read" in out
+
+
+def test_triage_clean_configuration_is_judged_but_not_a_problem(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = (
+        "Identity : Global\nAllowedDomains : AllowAllKnownDomains\nBlockedDomains : {}\n"
+        "AllowFederatedUsers : True\nAllowTeamsConsumer : True\nAllowTeamsConsumerInbound : True\n"
+    )
+    code, out = triage(capsys, text, "--json")
+    body = json.loads(out)
+    assert code == 1 and body["recognized"] is False
+    assert body["tenant_config"]["status"] == "ok"
+
+
+def test_triage_blocking_configuration_is_recognised_by_triage_itself(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bot's auto-reply rests on triage() alone: a pasted listing with personal accounts
+    blocked is recognised there too, not only by the CLI's judge."""
+    text = "Identity : Global\nAllowFederatedUsers : True\nAllowTeamsConsumer : False\n"
+    code, out = triage(capsys, text, "--json")
+    body = json.loads(out)
+    assert code == 0 and body["recognized"] is True
+    assert body["signature"] == "tenant_config_listing_consumer_off"
+    assert body["tenant_config"]["findings"][0]["code"] == "tenant_consumer_off"
 
 
 def test_triage_ordinary_text_has_no_configuration(capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,3 +111,16 @@ def test_the_pasted_configuration_is_kept_and_judged_again_after_a_restart() -> 
     assert later.config_partner == "fabrikam.example"
     codes = KB.causes["domain_permissions"].config_findings
     assert [f.code for f in confirming(later.config or (), codes)] == ["tenant_partner_blocked"]
+
+
+def test_a_scope_the_first_paste_states_is_not_asked_again() -> None:
+    """'only for joe, everyone else at fabrikam is fine' settles the scope with the paste."""
+    paste = (
+        "This message was not delivered to joe@fabrikam.example because the address is outside "
+        "your organization and is not federated with your company.\nOnly joe, everyone else at "
+        "fabrikam works fine."
+    )
+    t = step(KB, DialogState(), UserText(paste, 1.0))
+    assert t.state.scope == "one"
+    assert t.state.contact_type is None or t.state.contact_type == "external_org"
+    assert t.state.pending != "scope"

@@ -19,7 +19,7 @@ TEAMS_ERROR = (
 )
 JSON_KEYS = {
     *("recognized", "signature", "symptom", "likely_causes", "addresses", "domains"),
-    *("peer_domains", "own_domains", "diagnostic"),
+    *("peer_domains", "own_domains", "diagnostic", "scope"),
 }
 
 
@@ -57,6 +57,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
         "peer_domains": ["fabrikam.com"],
         "own_domains": [],
         "diagnostic": None,
+        "scope": None,
     }
 
 

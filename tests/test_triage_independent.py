@@ -18,8 +18,8 @@ from tests.heldout.report import SECTIONS, Case, Score, load_set, score, unknown
 # section → (recognised, right cause, right symptom, right peer, right contact type) as minimum
 # counts, and the most false positives allowed.
 FLOORS: dict[str, tuple[tuple[int, int, int, int, int], int]] = {
-    "dev": ((17, 14, 15, 16, 15), 0),
-    "heldout": ((26, 20, 24, 21, 21), 1),
+    "dev": ((25, 25, 25, 16, 24), 0),
+    "heldout": ((38, 38, 38, 21, 36), 0),
 }
 
 

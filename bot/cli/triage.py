@@ -1,6 +1,7 @@
 """``fedbot triage [TEXT]``: recognise a pasted error message (stdin when no TEXT).
 
-Exit codes: 0 recognised, 1 not recognised, 2 the knowledge files (FEDBOT_KNOWLEDGE) are invalid.
+Exit codes: 0 recognised (a known error, or a pasted tenant configuration with a blocking
+setting), 1 not recognised, 2 the knowledge files (FEDBOT_KNOWLEDGE) are invalid.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def register(subparsers: Any) -> None:
         "--json",
         action="store_true",
         help='print {"recognized", "signature", "symptom", "likely_causes", "addresses", '
-        '"domains", "peer_domains", "own_domains", "diagnostic"}',
+        '"domains", "peer_domains", "own_domains", "diagnostic", "scope"}',
     )
     parser.add_argument(
         "--knowledge", metavar="PATH", help="organisation override (default FEDBOT_KNOWLEDGE)"
@@ -66,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
         text = read_stdin(sys.stdin)
     found = triage(text, kb)
     config = tenant_config.pasted(text)  # a pasted tenant configuration is judged, not matched
+    # A configuration that shows a blocking setting is a federation paste fedbot answers (the bot
+    # judges it in any conversation): recognised, like triage's configuration-line signatures.
+    recognised = found.recognized or (config is not None and config.status == "problem")
     if args.json:
         body = found.to_json()
+        body["recognized"] = recognised
         if config is not None:
             body["tenant_config"] = tenant_config.pasted_dict(config)
         print(json.dumps(body, ensure_ascii=False, indent=2))
@@ -76,9 +81,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         report = render(found, kb)
         print(report if config is None else f"{report}\n\n{tenant_config.render_pasted(config)}")
-    if found.recognized or (config is not None and config.unreadable is None):
-        return EXIT_RECOGNISED
-    return EXIT_NOT_RECOGNISED
+    return EXIT_RECOGNISED if recognised else EXIT_NOT_RECOGNISED
 
 
 def _label(options: tuple[Option, ...], ident: str | None) -> str | None:
