@@ -116,6 +116,23 @@ async def test_welcome_when_the_bot_is_added(env: Env) -> None:
     assert not await env.send(type="conversationUpdate", members_added=["29:someone-else"])
 
 
+async def test_a_redelivered_welcome_is_sent_once(env: Env) -> None:
+    """The bot's arrival is recorded like a message: Teams' redelivery of the same
+    conversationUpdate (same id) does not welcome twice."""
+    body = activity(
+        env.connector.url,
+        type="conversationUpdate",
+        members_added=[BOT_ID],
+        conversation="a:welcome-twice",
+    )
+    for _ in range(2):
+        status, text = await env.app.post(body)
+        assert status in (200, 201), text
+    welcomes = [s for s in env.connector.sent if s.conversation == "a:welcome-twice"]
+    assert len(welcomes) == 1
+    assert "fedbot" in welcomes[0].text
+
+
 async def test_fedcheck_and_help_commands_also_after_a_mention(env: Env) -> None:
     sent = await env.send(text="fedcheck contoso.example")
     assert "contoso.example" in sent[0].text

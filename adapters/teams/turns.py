@@ -216,7 +216,10 @@ class TeamsTurns:
 
     @staticmethod
     def _activity_key(activity: Activity) -> str | None:
-        if activity.type != ActivityTypes.message or not activity.id:
+        """The idempotency (and work) key of a message or of the bot's own arrival
+        (``conversationUpdate``, whose welcome is acknowledged work like any reply)."""
+        durable = (ActivityTypes.message, ActivityTypes.conversation_update)
+        if activity.type not in durable or not activity.id:
             return None
         conversation = activity.conversation.id if activity.conversation else ""
         return f"teams:activity:{conversation}:{activity.id}"
