@@ -197,10 +197,16 @@ class Client:
     def settle(
         self, since: int, quiet: float = 1.5, timeout: float = 20, until: str = ""
     ) -> list[dict[str, Any]]:
-        """The activities after ``since`` once the bot has sent at least one (containing
-        ``until``, when given) and then nothing for ``quiet`` seconds (the end of a step)."""
+        """The activities after ``since`` once the bot has sent a new message (containing
+        ``until``, when given) and then nothing for ``quiet`` seconds (the end of a step). A
+        typing indicator or a card closed in place is not the end: a slow check under load
+        may come more than ``quiet`` seconds after them."""
         self.wait_actions(since, 1, timeout)
         deadline = time.monotonic() + timeout
+        while not any(a.get("action") == "createMessage" for a in self.bot_actions(since)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no new bot message: {self.bot_actions(since)}")
+            self.pump()
         while until and until not in json.dumps(self.bot_actions(since)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"no activity with {until!r}: {self.bot_actions(since)}")
