@@ -335,7 +335,9 @@ def config_commands() -> tuple[str, str]:
 def _name_pattern() -> re.Pattern[str]:
     names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
     return re.compile(
-        r"""(?im)^[ \t>]{0,8}"?(""" + "|".join(names) + r""")"?[ \t]*:""",
+        # "Name : value" at a line start, or a JSON key anywhere after "{" or "," (one-line
+        # ConvertTo-Json -Compress output has every key on the same line).
+        r"""(?im)(?:^[ \t>]{0,8}"?|[{,][ \t]{0,8}")(""" + "|".join(names) + r""")"?[ \t]*:""",
     )
 
 

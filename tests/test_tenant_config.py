@@ -301,10 +301,39 @@ def test_parser_never_raises_on_shuffled_output(lines: list[str]) -> None:
         "federation_ps5.json",
         "policies_ps7.json",
         "tables.txt",
+        "federation_compress.json",
+        "policies_compress.json",
     ],
 )
 def test_looks_like_tenant_config(name: str) -> None:
     assert looks_like_tenant_config(paste(name))
+
+
+@pytest.mark.parametrize(
+    ("compact", "pretty"),
+    [
+        ("federation_compress.json", "federation_ps7.json"),
+        ("policies_compress.json", "policies_ps7.json"),
+    ],
+)
+def test_compressed_json_reads_like_the_pretty_output(compact: str, pretty: str) -> None:
+    """``ConvertTo-Json -Compress`` prints the same objects on one line."""
+    text = paste(compact)
+    assert "\n" not in text.strip()
+    expected = parsed(paste(pretty))
+    for wrapped in (
+        text,
+        f"PS> Get-CsTenantFederationConfiguration | ConvertTo-Json -Compress\n{text}",
+    ):
+        assert looks_like_tenant_config(wrapped)
+        config = parsed(wrapped)
+        assert config.federation == expected.federation
+        assert config.policies == expected.policies
+        assert config.form == "json"
+
+
+def test_a_json_key_in_prose_is_not_a_config() -> None:
+    assert not looks_like_tenant_config('we set {"a": 1} and "AllowFederatedUsers" is odd to us')
 
 
 @pytest.mark.parametrize(
