@@ -100,6 +100,15 @@ def build_app(
         "authentication would be off (set MicrosoftAppId, or listen on 127.0.0.1 for local tests)"
     )
     lines = [teams_line, slack.mount(app, bot, settings)]
+
+    async def resume_work(_app: web.Application) -> None:
+        bot.work.start_resuming()  # the adapters have said how to run each kind of work
+
+    async def finish_work(_app: web.Application) -> None:
+        await bot.work.close(settings.shutdown_timeout)
+
+    app.on_startup.append(resume_work)
+    app.on_shutdown.append(finish_work)
     # Last, so the adapters' own startup work is frozen too.
     app.on_startup.append(freeze_startup_objects)
     app.on_cleanup.append(unfreeze)

@@ -25,6 +25,8 @@ CONTRACT (implemented by the core; adapters rely on exactly this):
                                                  # (from stored state: to close answered cards)
     bot.welcome() -> list[Reply]; bot.help() -> list[Reply]
     await bot.ready() -> bool                    # knowledge loaded and state store reachable
+    bot.work                                     # acknowledged work: recorded before the ack,
+                                                 # resumed after a crash (bot.work.WorkQueue)
     await bot.close()
 """
 
@@ -43,6 +45,7 @@ from typing import TypeVar
 from bot import logs, metrics
 from bot.config import Settings
 from bot.store import CLAIM_TTL, StateConflict, StateStore, open_store
+from bot.work import WorkQueue
 from dialogs import cards
 from dialogs.answers import is_command
 from dialogs.events import (
@@ -105,6 +108,9 @@ class Turn:
     asker's profile address when the payload carries it; ``email_lookup`` fetches it from the
     platform, called only when the service needs it (no home domain configured).
     ``from_bot``: sent by a bot (ourselves included); such turns are never answered.
+    ``work``: the key of the acknowledged work this turn is (see :mod:`bot.work`), so a turn
+    resumed after a crash recognises the claims its first run took. ``starts_thread``: a
+    channel post that is not a reply (its thread is itself, so no conversation can run in it).
     """
 
     conversation: str
@@ -116,6 +122,8 @@ class Turn:
     from_bot: bool = False
     email_lookup: EmailLookup | None = field(default=None, compare=False, repr=False)
     progress: Progress | None = field(default=None, compare=False, repr=False)
+    work: str | None = None
+    starts_thread: bool = False  # a channel post starting its own thread: no conversation in it
 
 
 class FedBot:
@@ -133,6 +141,8 @@ class FedBot:
         self.knowledge = knowledge
         self.checker = checker
         self.store = store
+        # acknowledged work of every platform: recorded before the ack, resumed after a crash
+        self.work = WorkQueue(store, settings.work_lease)
         self._clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._last_purge = 0.0
@@ -189,20 +199,28 @@ class FedBot:
 
     async def undelivered(self, turn: Turn) -> None:
         """The replies :meth:`handle` gave for a channel message could not be posted: forget that
-        the thread got its auto-reply, so a later paste may try again."""
-        if turn.kind is TurnKind.CHANNEL:
-            await self.store.release(thread_claim(turn.conversation))
+        the thread got its auto-reply (when this turn's work took it), so a later paste may try
+        again."""
+        if turn.kind is not TurnKind.CHANNEL:
+            return
+        key = thread_claim(turn.conversation)
+        if turn.work is None or await self.store.claimed(key) == _owner(turn):
+            await self.store.release(key)
 
     async def _channel_message(self, turn: Turn) -> list[Reply]:
         text = (turn.text or "")[:MAX_TEXT_CHARS]
         found = triage(text, self.knowledge) if text.strip() else None
         if found is None or not found.recognized:
             return []  # chatter: silence (and nothing claimed)
-        if await self.store.get(turn.conversation) is not None:
+        if not turn.starts_thread and await self.store.get(turn.conversation) is not None:
             return []  # a conversation runs in this thread (also after a restart)
         key = thread_claim(turn.conversation)
-        if not await self.store.claim(key, self._claim_ttl):
-            return []  # the thread is taken, or already has its auto-reply
+        owner = _owner(turn)  # never taken over: its lease lasts as long as the claim
+        taken = await self.store.claim(key, self._claim_ttl, owner, self._claim_ttl)
+        # not taken: the thread has its auto-reply or a conversation, unless the claim is this
+        # turn's own, taken before a crash (the turn is resumed)
+        if not taken and (owner is None or await self.store.claimed(key) != owner):
+            return []
         try:
             card = await self._triage_card(found, turn.progress)
         except BaseException:
@@ -430,6 +448,11 @@ class FedBot:
     async def close(self) -> None:
         await self.store.close()
         await self.checker.close()
+
+
+def _owner(turn: Turn) -> dict[str, str] | None:
+    """What a claim taken by ``turn`` carries: the work it belongs to."""
+    return {"owner": turn.work} if turn.work else None
 
 
 def thread_claim(conversation: str) -> str:

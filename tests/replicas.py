@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -38,6 +38,8 @@ class Replica:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # processes started and not stopped yet (a failed test's are killed by leftover_replicas)
+    running: ClassVar[set[subprocess.Popen[bytes]]] = set()
 
     @property
     def url(self) -> str:
@@ -55,6 +57,7 @@ class Replica:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        Replica.running.add(self.process)
         log.close()
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as session:
@@ -77,14 +80,27 @@ class Replica:
         process, self.process = self.process, None
         if process.poll() is None:
             process.send_signal(sig)
-        return await asyncio.to_thread(process.wait, timeout)
+        try:
+            return await asyncio.to_thread(process.wait, timeout)
+        finally:
+            Replica.running.discard(process)
 
     def kill(self) -> None:
         """kill -9: no drain, no close."""
         if self.process is not None:
             self.process.kill()
             self.process.wait(10)
+            Replica.running.discard(self.process)
             self.process = None
+
+
+def kill_leftovers() -> None:
+    """Kill the server processes a failed test left running."""
+    for process in list(Replica.running):
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        Replica.running.discard(process)
 
 
 def slack_env(state_url: str, slack_api: str, dns: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ turns of one conversation split across replicas all land in its state."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -14,8 +14,22 @@ import pytest
 from adapters.slack.inbound import DM_THREAD
 from bot.store import open_store
 from tests.dnsserver import DnsTestServer
-from tests.replicas import PASTED, Replica, event_body, message, post_event, slack_env
+from tests.replicas import (
+    PASTED,
+    Replica,
+    event_body,
+    kill_leftovers,
+    message,
+    post_event,
+    slack_env,
+)
 from tests.test_slack_helpers import FakeSlack
+
+
+@pytest.fixture(autouse=True)
+def leftover_replicas() -> Iterator[None]:
+    yield
+    kill_leftovers()  # a failed test's server processes
 
 
 @pytest.fixture
@@ -135,7 +149,10 @@ async def test_an_event_acknowledged_then_killed_mid_work_is_resumed_once_after_
     event = message(PASTED, "C6", "1700003000.000100")
     body = event_body(event, "EvInFlight")
     async with aiohttp.ClientSession() as session:
+        dns_server.clear()
         assert await post_event(session, replica.url, body) == 200  # acknowledged
+        while "contoso.example" not in " ".join(dns_server.names()):
+            await asyncio.sleep(0.01)  # until the check runs: the thread's claim is taken
         replica.kill()  # before its reply was posted
         assert posted(fake_slack, "C6") == []
         await replica.start()

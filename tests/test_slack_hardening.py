@@ -119,11 +119,23 @@ async def test_a_slack_500_with_a_text_body_is_retried_then_delivered(slack: Sla
     assert len(slack.fake.posted("C500")) == 1
 
 
-async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack) -> None:
-    """Slack down beyond the retries: nothing crashes, the loss is logged, and the thread is not
-    marked answered, so the next paste there (Slack back) gets its reply."""
+@pytest.fixture
+async def slack_short_lease() -> AsyncIterator[Slack]:
+    """Unfinished work is taken over after 1 s (instead of FEDBOT_WORK_LEASE's 60 s)."""
+    dns = start_dns_server()
+    async for running in _start(dns, work_lease=1.0):
+        yield running
+    dns.stop()
+
+
+async def test_a_reply_slack_refused_beyond_its_retries_is_posted_later_once(
+    slack_short_lease: Slack,
+) -> None:
+    """Slack down beyond the client's retries: nothing crashes, the reply stays recorded and is
+    posted when its lease runs out; a paste in the same thread meanwhile gets no second card."""
     from tests.test_slack_app import PASTED
 
+    slack = slack_short_lease
     slack.fake.server_errors["chat.postMessage"] = 4  # first try + 3 retries
     event = slack.message(PASTED, channel="C501")
     assert await slack.event(event) == 200
@@ -131,8 +143,10 @@ async def test_a_thread_is_answered_only_once_the_reply_was_posted(slack: Slack)
     again = slack.message(PASTED, channel="C501", thread_ts=event["ts"])
     assert await slack.event(again) == 200
     await slack.fake.wait_for(lambda: slack.fake.posted("C501"), 15)
+    await slack.drain()
     (reply,) = slack.fake.posted("C501")
     assert reply["thread_ts"] == event["ts"]
+    assert reply["metadata"]["event_type"] == "fedbot_reply"
 
 
 @pytest.mark.parametrize("fault", ["invalid_auth", "unreachable"])
@@ -190,3 +204,66 @@ async def test_the_same_slash_command_delivered_twice_is_answered_once(slack: Sl
     assert (await slack.post(again))[0] == 200  # a later, identical check
     await slack.fake.wait_for(lambda: slack.fake.responses["after"], 15)
     assert len(slack.fake.responses["twice"]) == 1
+
+
+async def test_an_answer_slack_never_takes_is_given_up_and_the_checking_message_says_so(
+    slack_short_lease: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Replies refused on every attempt: after its takeovers the work is given up, logged once
+    with what was lost; the "checking …" message becomes the apology (it does not stay), and the
+    thread is not marked answered (a later paste there gets its card)."""
+    from tests.test_slack_app import PASTED
+
+    slack = slack_short_lease
+    slack.fake.refuse_replies = "channel_not_found"
+    slack.dns.delay_ms = 600  # slow enough for a "checking …" message
+    event = slack.message(PASTED, channel="C600")
+    with caplog.at_level("INFO", logger="adapters.slack.app"):
+        assert await slack.event(event) == 200
+        await slack.fake.wait_for(
+            lambda: any("couldn't send" in m["text"] for m in slack.fake.messages.values()), 30
+        )
+        await slack.drain()
+    (shown,) = [m for m in slack.fake.messages.values() if m["channel"] == "C600"]
+    assert shown["text"].startswith("Sorry — I couldn't send my answer to")
+    assert "not delivered" in shown["text"]  # says what was asked
+    assert "metadata" not in shown  # it is not a reply: a later resume would not skip one
+    given_up = [r for r in caplog.records if "giving up" in r.getMessage()]
+    assert len(given_up) == 1 and "C600" in given_up[0].getMessage()
+    assert slack.fake.calls["chat.postEphemeral"] == []  # told once, in place
+
+    slack.fake.refuse_replies = ""
+    slack.dns.delay_ms = 0
+    again = slack.message(PASTED, channel="C600", thread_ts=event["ts"])
+    assert await slack.event(again) == 200
+    await slack.drain()
+    replies = [m for m in slack.fake.messages.values() if "metadata" in m]
+    assert [m["thread_ts"] for m in replies] == [event["ts"]]
+
+
+async def test_an_expired_response_url_falls_back_to_the_web_api(slack: Slack) -> None:
+    """/fedcheck answered after its response_url expired: a check card (in_channel) is posted
+    in the channel, an ephemeral answer as an ephemeral message to the asker."""
+    from tests.test_slack_helpers import form
+
+    for hook, text in (("expired-check", "contoso.example"), ("expired-help", "help")):
+        slack.fake.expired_hooks.add(hook)
+        body = form(
+            token="x",
+            team_id="T0001",
+            channel_id="C700",
+            user_id="U7",
+            command="/fedcheck",
+            text=text,
+            api_app_id="A1",
+            response_url=slack.fake.response_url(hook),
+            trigger_id="9.9.9",
+        )
+        assert (await slack.post(body))[0] == 200
+    await slack.drain()
+    assert slack.fake.responses["expired-check#expired"]  # tried first
+    (card,) = slack.fake.posted("C700")
+    assert "contoso.example" in card["text"]
+    (note,) = slack.fake.calls["chat.postEphemeral"]
+    assert (note["channel"], note["user"]) == ("C700", "U7")
+    assert slack.fake.responses["expired-check"] == slack.fake.responses["expired-help"] == []

@@ -84,6 +84,13 @@ class FakeSlack:
         self.rate_limited: dict[str, int] = {}
         self.fail: dict[str, str] = {}
         self.server_errors: dict[str, int] = {}  # method -> how many 500s with a text body
+        self.expired_hooks: set[str] = set()  # response_url hooks answering 404 expired_url
+        self.refuse_replies = ""  # when set: posts/updates tagged as replies fail with this error
+        self.light = False  # keep only channel, thread and metadata of each post (long soaks)
+        self.hold_responses: asyncio.Event | None = None  # response_url posts wait for it
+        # what a channel shows now (ts -> message, updates applied): conversations.replies and
+        # conversations.history answer from it, metadata included
+        self.messages: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, list[str]] = defaultdict(list)
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: list[dict[str, Any]] = []
@@ -175,6 +182,8 @@ class FakeSlack:
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method in self.fail:
             return {"ok": False, "error": self.fail[method]}
+        if self.refuse_replies and "metadata" in body:
+            return {"ok": False, "error": self.refuse_replies}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -196,14 +205,43 @@ class FakeSlack:
             if self.socket_url:
                 return {"ok": True, "url": self.socket_url}
             return {"ok": True, "url": f"ws{self.url.removeprefix('http')}/link/?ticket={ticket}"}
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.postMessage":
             self._ts += 1
             body["_ts"] = f"{self._ts}.000100"
+            if self.light:
+                for key in [
+                    k for k in body if k not in ("channel", "thread_ts", "metadata", "_ts")
+                ]:
+                    del body[key]
+            self.messages[body["_ts"]] = {**body, "ts": body["_ts"]}
             return {"ok": True, "channel": body.get("channel"), "ts": body["_ts"]}
+        if method == "chat.update":
+            shown = self.messages.get(str(body.get("ts")))
+            if shown is None:
+                return {"ok": False, "error": "message_not_found"}
+            shown.update({k: v for k, v in body.items() if k != "ts"})
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method in ("conversations.replies", "conversations.history"):
+            channel, ts = body.get("channel"), body.get("ts")
+            shown = [
+                m
+                for m in self.messages.values()
+                if m.get("channel") == channel
+                and (method == "conversations.history" or ts in (m["ts"], m.get("thread_ts")))
+            ]
+            return {"ok": True, "messages": shown, "has_more": False}
         return {"ok": True}
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await self._body(request)
+        if self.hold_responses is not None:
+            self.responses["#held"].append(body)
+            await self._note()
+            await self.hold_responses.wait()
+        if request.match_info["hook"] in self.expired_hooks:
+            self.responses[request.match_info["hook"] + "#expired"].append(body)
+            await self._note()
+            return web.Response(status=404, text="expired_url")
         self.responses[request.match_info["hook"]].append(body)
         await self._note()
         return web.Response(text="ok")

@@ -280,3 +280,37 @@ async def test_postgres_store_refuses_an_unreachable_database_clearly() -> None:
     with pytest.raises(StateStoreError, match=r"FEDBOT_STATE=.*cannot use the database"):
         await store.open()
     await store.close()
+
+
+async def test_work_records_its_next_phase_and_a_renewed_lease_is_not_taken(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.claim("event:P1", 3600.0, work={"body": "one"}, lease=30.0)
+    await store.update_work("event:P1", {"body": "one", "messages": ["a", "b"], "sent": 1})
+    clock.now += 20.0
+    await store.renew(["event:P1"], 30.0)  # still running here: 30 s more from now
+    clock.now += 20.0
+    assert await store.take_unfinished(lease=30.0) == []
+    clock.now += 11.0
+    (taken,) = await store.take_unfinished(lease=30.0)
+    assert taken.data == {"body": "one", "messages": ["a", "b"], "sent": 1}
+    await store.finish("event:P1")
+    await store.update_work("event:P1", {"late": True})  # finished work stays finished
+    await store.renew(["event:P1"], 30.0)
+    clock.now += 100.0
+    assert await store.take_unfinished(lease=30.0) == []
+
+
+async def test_what_a_claim_carries_is_read_back_until_it_expires(
+    store_and_clock: tuple[StateStore, Clock],
+) -> None:
+    store, clock = store_and_clock
+    assert await store.claim("thread:T1", 100.0, {"owner": "event:E1"}, lease=100.0)
+    assert await store.claimed("thread:T1") == {"owner": "event:E1"}
+    assert await store.claim("thread:T2", 100.0)
+    assert await store.claimed("thread:T2") is None
+    clock.now += 50.0
+    assert await store.take_unfinished(lease=30.0) == []  # an owner mark is not work
+    clock.now += 51.0
+    assert await store.claimed("thread:T1") is None  # expired

@@ -20,7 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.service import FedBot
 from tests.dnsserver import DnsTestServer
-from tests.teams_harness import FakeConnector, RunningApp, run_app
+from tests.teams_harness import FakeConnector, RunningApp, activity, run_app
 from tests.test_teams_auth import (
     APP_ID,
     ISSUER,
@@ -126,6 +126,25 @@ async def test_emulator_tokens_only_where_allowed_and_for_our_app(
     headers = {"Authorization": f"Bearer {_emulator_token(keys[0], app_id)}"}
     status, _ = await app.post(_chatter(connector), headers=headers)
     assert status == expected
+
+
+async def test_an_emulator_token_for_our_app_is_accepted_where_the_emulator_is_allowed(
+    make_app: Any, openid: OpenIdServer, connector: FakeConnector, keys: Any
+) -> None:
+    """FEDBOT_ALLOW_EMULATOR and a really signed emulator-issued token (keys from the loopback
+    OpenID server standing in for the emulator issuer's) for our app id: accepted, and answered
+    (``expectReplies``: the reply in the 200's body, as no outbound token can be had here)."""
+    app = await make_app(f"{openid.url}/.well-known/openid-configuration", allow_emulator=True)
+    headers = {"Authorization": f"Bearer {_emulator_token(keys[0], APP_ID)}"}
+    assert (await app.post(_chatter(connector), headers=headers))[0] == 201  # accepted
+    asking = activity(connector.url, text="help", conversation="a:emulator-1")
+    asking["deliveryMode"] = "expectReplies"
+    status, text = await app.post(asking, headers=headers)
+    assert status == 200, text
+    (reply,) = json.loads(text)["activities"]
+    assert reply["type"] == "message" and "fedcheck" in json.dumps(reply)
+    forged = {"Authorization": f"Bearer {_emulator_token(keys[1], APP_ID)}"}  # wrong key
+    assert (await app.post(asking, headers=forged))[0] == 401
 
 
 class HangingOpenId:

@@ -82,3 +82,51 @@ async def test_expect_replies_is_answered_200_with_the_replies_in_the_body(
     replies = json.loads(text)["activities"]
     assert replies and replies[0]["type"] == "message" and replies[0]["attachments"]
     assert connector.posts("a:expect") == []  # in the body, not through the connector
+
+
+@pytest.fixture
+async def teams_short_lease(
+    dns_server: DnsTestServer,
+) -> AsyncIterator[tuple[RunningApp, FakeConnector, FedBot]]:
+    """Unfinished work is taken over after 0.5 s (instead of FEDBOT_WORK_LEASE's 60 s)."""
+    settings = Settings(
+        dns_servers=(dns_server.address,), state_url="memory://", dns_timeout=2.0, work_lease=0.5
+    )
+    bot = await FedBot.create(settings)
+    connector = await FakeConnector().start()
+    app = await run_app(bot, settings)
+    yield app, connector, bot
+    await app.stop()
+    await connector.stop()
+    await bot.close()
+
+
+def _messages(connector: FakeConnector, conversation: str) -> list[str]:
+    return [s.text for s in connector.posts(conversation) if s.body.get("type") == "message"]
+
+
+async def test_a_reply_the_connector_refuses_is_sent_later_once_and_a_lost_one_apologised_for(
+    teams_short_lease: tuple[RunningApp, FakeConnector, FedBot], caplog: pytest.LogCaptureFixture
+) -> None:
+    app, connector, bot = teams_short_lease
+    # refused beyond the client's retries twice (408: not retried by the client), then taken
+    connector.fail_next = [408, 408]
+    body = activity(connector.url, text="fedcheck contoso.example", conversation="a:later-1")
+    assert (await app.post(body))[0] in (200, 201)
+    await until(connector, lambda: bool(_messages(connector, "a:later-1")))
+    await bot.work.drain(10)
+    (reply,) = _messages(connector, "a:later-1")
+    assert "contoso.example" in reply
+
+    # refused on every attempt: given up, logged once, the user told in a later message
+    connector.fail_next = [408] * 4
+    body = activity(connector.url, text="fedcheck contoso.example", conversation="a:lost-1")
+    with caplog.at_level("ERROR", logger="adapters.teams.turns"):
+        assert (await app.post(body))[0] in (200, 201)
+        await until(connector, lambda: bool(_messages(connector, "a:lost-1")))
+        await bot.work.drain(10)
+    (note,) = _messages(connector, "a:lost-1")
+    assert note.startswith("Sorry — I couldn't send my answer to")
+    assert "fedcheck contoso.example" in note
+    given_up = [r.getMessage() for r in caplog.records if "giving up" in r.getMessage()]
+    assert len(given_up) == 1 and "a:lost-1" in given_up[0]

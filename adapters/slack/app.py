@@ -16,8 +16,11 @@ listener takes still go on to bolt (unhandled → 404)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -37,6 +40,7 @@ from adapters.slack.blocks import (
     to_messages,
 )
 from adapters.slack.inbound import (
+    NOT_RECORDED,
     conversation_key,
     is_dm,
     mentions,
@@ -48,7 +52,8 @@ from adapters.slack.web import SlackWeb, describe, library_logger
 from bot import metrics
 from bot.config import Settings
 from bot.service import FedBot, Turn, TurnKind
-from bot.store import StateStore, Work
+from bot.store import StoreUnavailable
+from bot.work import Job, WorkNotRecorded, crash_point
 from dialogs.replies import CheckCard, Message, Reply
 from knowledge.model import Wording
 
@@ -67,13 +72,18 @@ WEB_API_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    # a resumed reply looks for itself in its thread / DM before posting (never twice)
+    "conversations.replies": ("channels:history", "groups:history", "im:history"),
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
     "users.info": ("users:read", "users:read.email"),
 }
 COMMAND_SCOPES: tuple[str, ...] = ("commands",)
 # Message subtypes that are a person writing something new (edits, joins, bot posts are not).
 PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 RENDER_CACHE_SIZE = 256  # distinct reply lists whose Block Kit rendering is kept
-MAX_RESUMES = 3  # times unfinished acknowledged work is taken over before it is given up
+WORK_KIND = "slack"  # this adapter's kind of work in the work queue (bot.work)
+RESPONSE_URL_LIFETIME = 29 * 60.0  # Slack honours a response_url 30 minutes (and 5 times)
 EVENT_TTL = 3600.0  # Slack retries an event for minutes; remembered an hour
 PRESS_TTL = 24 * 3600.0
 
@@ -86,40 +96,35 @@ def required_scopes() -> set[str]:
     return scopes.union(*WEB_API_SCOPES.values())
 
 
-class DedupeEvents(AsyncMiddleware):
-    """Each event once: Slack's retries and duplicate deliveries are acknowledged unseen, before
-    any listener runs (so a retry of a first attempt still in flight does nothing either). The
-    claim carries the event itself, durably, before the 200: work acknowledged but not finished
-    when the process died is resumed (see :meth:`SlackAdapter.resume_unfinished`)."""
-
-    def __init__(self, store: StateStore, ttl: float, lease: float) -> None:
-        self.store, self.ttl, self.lease = store, ttl, lease
-
-    async def async_process(
-        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
-    ) -> BoltResponse:
-        event_id = req.body.get("event_id")
-        is_event = req.body.get("type") == "event_callback" and isinstance(event_id, str)
-        if is_event:
-            work = {"slack_event": req.body}
-            if not await self.store.claim(event_key(str(event_id)), self.ttl, work, self.lease):
-                metrics.duplicate("slack")
-                return BoltResponse(status=200, body="")
-        return await next()
+def work_key(body: dict[str, Any]) -> str | None:
+    """The identity of one payload's work (what a redelivery repeats): an event's ``event_id``,
+    a command's ``response_url`` (unique per invocation), a press of one question's buttons."""
+    if body.get("type") == "event_callback":
+        event_id = body.get("event_id")
+        return event_key(event_id) if isinstance(event_id, str) else None
+    if "command" in body:
+        return f"slack:command:{body.get('response_url')}"
+    if body.get("type") == "block_actions":
+        action = body["actions"][0]
+        container, message = body["container"], body.get("message") or {}
+        message_ts = str(container.get("message_ts") or message.get("ts") or "")
+        return f"slack-press:{body['channel']['id']}:{message_ts}:{action.get('block_id') or ''}"
+    return None
 
 
 def event_key(event_id: str) -> str:
     return f"slack:event:{event_id}"
 
 
-Listener = Callable[[dict[str, Any], AsyncBoltContext], Awaitable[None]]
+Listener = Callable[[Job, dict[str, Any], AsyncBoltContext], Awaitable[bool]]
 
 
 class Listeners(AsyncMiddleware):
     """The adapter's listeners by payload kind: channel/DM messages and @mentions (events),
-    ``/fedcheck``, presses of our buttons. A taken payload is acknowledged at once (a button
-    value we did not make is refused with 400) and its listener started in a task; any other
-    payload goes on to bolt."""
+    ``/fedcheck``, presses of our buttons. A taken payload is recorded as work in the store (its
+    body, durably) and then acknowledged; a redelivery (Slack's retries, or the same payload at
+    another replica) is acknowledged unseen. A button value we did not make is refused with 400;
+    any other payload goes on to bolt."""
 
     def __init__(
         self,
@@ -127,28 +132,36 @@ class Listeners(AsyncMiddleware):
         events: Mapping[str, Listener],
         command: Listener,
         button: Listener,
-        start: Callable[[Awaitable[None], dict[str, Any]], None],
+        accept: Callable[[dict[str, Any], AsyncBoltContext], Awaitable[bool]],
     ) -> None:
-        self.events, self.command, self.button, self.start = events, command, button, start
+        self.events, self.command, self.button, self.accept = events, command, button, accept
+
+    def listener(self, body: dict[str, Any]) -> Listener | None:
+        if body.get("type") == "event_callback":
+            event = body.get("event")
+            return self.events.get(event.get("type")) if isinstance(event, dict) else None  # type: ignore[arg-type]
+        if "command" in body:
+            return self.command if body["command"] == COMMAND else None
+        if body.get("type") == "block_actions" and _our_action(body):
+            return self.button
+        return None
 
     async def async_process(
         self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Next
     ) -> BoltResponse:
         body = req.body
-        listener: Listener | None = None
-        if body.get("type") == "event_callback":
-            event = body.get("event")
-            if isinstance(event, dict):
-                listener = self.events.get(event.get("type"))  # type: ignore[arg-type]
-        elif "command" in body:
-            listener = self.command if body["command"] == COMMAND else None
-        elif body.get("type") == "block_actions" and _our_action(body):
-            if decode_payload(body["actions"][0].get("value")) is None:
-                return BoltResponse(status=400, body="unknown button payload")
-            listener = self.button
-        if listener is None:
+        if self.listener(body) is None:
             return await next()
-        self.start(listener(body, req.context), body)
+        button = body.get("type") == "block_actions"
+        if button and decode_payload(body["actions"][0].get("value")) is None:
+            return BoltResponse(status=400, body="unknown button payload")
+        try:
+            if not await self.accept(body, req.context):
+                metrics.duplicate("slack")
+        except WorkNotRecorded:
+            # not recorded, so not acknowledged: Slack delivers it again (HTTP: 503; Socket
+            # Mode: no ack)
+            return BoltResponse(status=503, body=NOT_RECORDED, headers={"Retry-After": "5"})
         return BoltResponse(status=200, body="")
 
 
@@ -184,24 +197,22 @@ class SlackAdapter:
             attaching_conversation_kwargs_enabled=False,
             attaching_function_token_enabled=False,
         )
-        self.lease = settings.work_lease
-        self.app.use(DedupeEvents(bot.store, EVENT_TTL, self.lease))
+        self.work = bot.work
         self.listeners = Listeners(
             events={"message": self.on_message, "app_mention": self.on_mention},
             command=self.on_fedcheck,
             button=self.on_button,
-            start=self._start_work,
+            accept=self.accept,
         )
         self.app.use(self.listeners)
+        self.work.handle(WORK_KIND, self.run, self.give_up)
         self.bot_user_id: str | None = None
-        self._resumer: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         await self.web.start()
         await self.verify_token()
-        self._resumer = asyncio.ensure_future(self._resume_loop())
 
     async def verify_token(self) -> bool:
         """``auth.test`` at start-up: a refused or unreachable token is logged once, clearly
@@ -221,78 +232,59 @@ class SlackAdapter:
 
     async def close(self, grace: float = 10.0) -> None:
         """Let work in flight finish (up to ``grace`` seconds), then close the session."""
-        if self._resumer is not None:
-            self._resumer.cancel()
         await self.drain(grace)
         await self.web.close()
 
-    def _start_work(self, work: Awaitable[None], body: dict[str, Any]) -> None:
-        """Start a listener; an event's durable record is marked finished when it ends."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not isinstance(event_id, str):
-            self._start(work)
-            return
+    async def accept(self, body: dict[str, Any], context: AsyncBoltContext) -> bool:
+        """Record a payload's work durably (before Slack is answered) and start it; False for a
+        redelivery of work already recorded (here or at another replica)."""
+        key = work_key(body)
+        if key is None:
+            return False
+        ttl = PRESS_TTL if body.get("type") == "block_actions" else EVENT_TTL
+        job = await self.work.begin(key, WORK_KIND, {"body": body, "at": time.time()}, ttl)
+        if job is None:
+            return False
+        self._start(self.work.run(job, lambda j: self.run(j, context)))
+        return True
 
-        async def then_finish() -> None:
-            try:
-                await work
-            finally:
-                await self.bot.store.finish(event_key(event_id))
-
-        self._start(then_finish())
-
-    async def resume_unfinished(self) -> int:
-        """Take over events acknowledged by a process that died before finishing them (their
-        lease ran out) and run them; an event tried too often is logged as lost."""
-        taken = await self.bot.store.take_unfinished(self.lease)
-        for work in taken:
-            body = work.data.get("slack_event")
-            if not isinstance(body, dict) or work.attempts > MAX_RESUMES:
-                log.error("slack: giving up on unfinished %s: %s", work.key, str(body)[:200])
-                await self.bot.store.finish(work.key)
-                continue
-            log.warning("slack: resuming %s (acknowledged, unfinished)", work.key)
-            self._resume(work, body)
-        return len(taken)
-
-    def _resume(self, work: Work, body: dict[str, Any]) -> None:
-        event = body.get("event")
-        kind = event.get("type") if isinstance(event, dict) else None
-        listener = self.listeners.events.get(kind) if isinstance(kind, str) else None
-        context = AsyncBoltContext({"bot_user_id": self.bot_user_id})
+    async def run(self, job: Job, context: AsyncBoltContext | None = None) -> bool:
+        """Do one payload's work (first run or resumed after a crash); whether it is done."""
+        body = job.data.get("body", job.data.get("slack_event"))
+        if not isinstance(body, dict):
+            return True  # nothing we can do: finished
+        listener = self.listeners.listener(body)
         if listener is None:
-            self._start(self.bot.store.finish(work.key))
-        else:
-            self._start_work(listener(body, context), body)
-
-    async def _resume_loop(self) -> None:
-        while True:
-            try:
-                await self.resume_unfinished()
-            except Exception:
-                log.exception("slack: resuming unfinished work failed")
-            await asyncio.sleep(self.lease / 2)  # a periodic background task
+            return True
+        if context is None:  # resumed: no request; what the listeners need from bolt's context
+            context = AsyncBoltContext({"bot_user_id": self.bot_user_id})
+        return await listener(job, body, context)
 
     async def drain(self, timeout: float | None = None) -> bool:
-        """Wait until no listener work is in flight (work started meanwhile included); whether
-        it all finished within ``timeout``. Tests wait on this instead of sleeping."""
+        """Wait until no listener work is in flight (work started meanwhile, resumed work
+        included); whether it all finished within ``timeout``. Tests wait on this instead of
+        sleeping."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
-        while self._inflight:
+        while True:
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
                 return False
-            await asyncio.wait(set(self._inflight), timeout=left)
-        return True
+            if self._inflight:
+                await asyncio.wait(set(self._inflight), timeout=left)
+            elif not await self.work.drain(left):
+                return False
+            elif not self._inflight:
+                return True
 
-    def _start(self, work: Awaitable[None]) -> None:
+    def _start(self, work: Awaitable[object]) -> None:
         """Run a listener in a task of its own, tracked until it ends."""
         task = asyncio.ensure_future(self._logged(work))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
     @staticmethod
-    async def _logged(work: Awaitable[None]) -> None:
+    async def _logged(work: Awaitable[object]) -> None:
         try:
             await work
         except Exception:
@@ -300,119 +292,241 @@ class SlackAdapter:
 
     # ------------------------------------------------------------ listeners
 
-    async def on_fedcheck(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        # A command's identity is its response_url (unique per invocation).
-        hook = body.get("response_url")
-        if isinstance(hook, str) and not await self.bot.store.claim(
-            f"slack:command:{hook}", EVENT_TTL
-        ):
-            return  # the same /fedcheck delivered twice (a retry, or to another replica)
+    async def on_fedcheck(self, job: Job, body: dict[str, Any], context: AsyncBoltContext) -> bool:
+        """``/fedcheck``: the answers go to the command's ``response_url`` (recorded before they
+        are posted, each marked once posted, so a resumed command posts only what is left)."""
         user = str(body["user_id"])
+        responses = job.data.get("responses")
+        if not isinstance(responses, list):
 
-        async def progress(message: Message) -> None:
-            (shown,) = self._render([message])
-            await self.web.respond(
-                body["response_url"], {**shown.as_kwargs(), "response_type": "ephemeral"}
+            async def progress(message: Message) -> None:
+                (shown,) = self._render([message])
+                await self.web.respond(
+                    body["response_url"], {**shown.as_kwargs(), "response_type": "ephemeral"}
+                )
+
+            turn = Turn(
+                conversation=conversation_key(body["team_id"], body["channel_id"], "fedcheck"),
+                user=user,
+                text=plain_text(str(body.get("text") or "")),
+                kind=TurnKind.COMMAND,
+                email_lookup=self._email_lookup(user),
+                progress=progress,
+                work=job.key,
             )
+            replies = await self._safely(self.bot.handle(turn))
+            visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
+            responses = [
+                {**fields_of(m), "response_type": visibility or "ephemeral"}
+                for m in self._render(replies)
+            ]
+            await job.record(responses=responses)
+        return await self._respond_all(job, body["channel_id"], user, responses)
 
-        turn = Turn(
-            conversation=conversation_key(body["team_id"], body["channel_id"], "fedcheck"),
-            user=user,
-            text=plain_text(str(body.get("text") or "")),
-            kind=TurnKind.COMMAND,
-            email_lookup=self._email_lookup(user),
-            progress=progress,
-        )
-        replies = await self._safely(self.bot.handle(turn))
-        visibility = "in_channel" if any(isinstance(r, CheckCard) for r in replies) else None
-        for message in self._render(replies):
-            await self.web.respond(
-                body["response_url"],
-                {**message.as_kwargs(), "response_type": visibility or "ephemeral"},
-            )
+    async def _respond_all(
+        self, job: Job, channel: str, user: str, responses: list[dict[str, Any]]
+    ) -> bool:
+        """Post each recorded answer not yet posted to the ``response_url``; when it has expired
+        (30 minutes, five uses) or fails, as an ephemeral message (``in_channel`` answers: a
+        channel message) where the bot may post."""
+        posted = set(job.data.get("posted") or ())
+        url = job.data["body"].get("response_url")
+        for part, message in enumerate(responses):
+            if part in posted:
+                continue
+            delivered = self._hook_fresh(job) and await self.web.respond(str(url), message)
+            if not delivered:
+                delivered = await self._instead_of_hook(job, channel, user, None, message, part)
+            if not delivered:
+                return False
+            crash_point("after_post")
+            posted.add(part)
+            await job.record(posted=sorted(posted))
+        return True
 
-    async def on_mention(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    @staticmethod
+    def _hook_fresh(job: Job) -> bool:
+        url = job.data.get("body", {}).get("response_url")
+        at = job.data.get("at")
+        age = time.time() - (at if isinstance(at, int | float) else 0.0)
+        return isinstance(url, str) and age < RESPONSE_URL_LIFETIME
+
+    async def _instead_of_hook(
+        self,
+        job: Job,
+        channel: str,
+        user: str,
+        thread_ts: str | None,
+        message: dict[str, Any],
+        part: int,
+    ) -> bool:
+        """A ``response_url`` answer posted through the Web API instead."""
+        fields = {k: v for k, v in message.items() if k in ("text", "blocks")}
+        if message.get("response_type") == "in_channel":
+            try:
+                await self.web.post_message(
+                    channel, thread_ts, json.dumps(fields)[1:-1], work=(job.key, part)
+                )
+                return True
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+                log.warning("slack: no channel message in %s: %s", channel, describe(error))
+        return await self.web.post_ephemeral(channel, user, thread_ts, fields)
+
+    async def on_mention(self, job: Job, body: dict[str, Any], context: AsyncBoltContext) -> bool:
         event = body["event"]
         if not isinstance(event.get("user"), str):
-            return
-        await self._event_turn(body, context, TurnKind.MENTION)
+            return True
+        return await self._event_turn(job, body, context, TurnKind.MENTION)
 
-    async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_message(self, job: Job, body: dict[str, Any], context: AsyncBoltContext) -> bool:
         event = body["event"]
         user, channel = event.get("user"), event.get("channel")
         if event.get("subtype") not in PERSON_SUBTYPES:
-            return  # edits, joins, topic changes: not someone saying something
+            return True  # edits, joins, topic changes: not someone saying something
         if not (isinstance(user, str) and isinstance(channel, str) and "ts" in event):
-            return
+            return True
         if event.get("channel_type") == "im" or is_dm(channel):
-            await self._event_turn(body, context, TurnKind.DIRECT)
-        elif not mentions(str(event.get("text") or ""), context.bot_user_id or ""):
-            await self._event_turn(body, context, TurnKind.CHANNEL)  # mentions: see on_mention
+            return await self._event_turn(job, body, context, TurnKind.DIRECT)
+        if not mentions(str(event.get("text") or ""), context.bot_user_id or ""):
+            return await self._event_turn(job, body, context, TurnKind.CHANNEL)
+        return True  # mentions: see on_mention
 
     async def _event_turn(
-        self, body: dict[str, Any], context: AsyncBoltContext, kind: TurnKind
-    ) -> None:
+        self, job: Job, body: dict[str, Any], context: AsyncBoltContext, kind: TurnKind
+    ) -> bool:
         """A message event as a turn; the service decides whether and what to answer."""
         event = body["event"]
         channel, user = str(event.get("channel", "")), str(event["user"])
         if kind is TurnKind.CHANNEL:
             allowed = self.settings.slack_channels
             if allowed and channel not in allowed:
-                return  # not a channel this installation listens in
+                return True  # not a channel this installation listens in
         thread = thread_of(channel, str(event.get("ts", "")), event.get("thread_ts"))
         raw = str(event.get("text") or "")
-        shown = _Shown(self, channel, reply_thread(thread))
-        turn = Turn(
-            conversation=conversation_key(body["team_id"], channel, thread),
-            user=user,
-            text=plain_text(
-                raw, strip_user=None if kind is TurnKind.CHANNEL else context.bot_user_id
-            ),
-            kind=kind,
-            from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
-            email_lookup=self._email_lookup(user),
-            progress=shown.progress,
+        shown = _Shown(self, job, channel, reply_thread(thread))
+        conversation = conversation_key(body["team_id"], channel, thread)
+        replies: list[Reply] = []
+        if not isinstance(job.data.get("messages"), list):
+            turn = Turn(
+                conversation=conversation,
+                user=user,
+                text=plain_text(
+                    raw, strip_user=None if kind is TurnKind.CHANNEL else context.bot_user_id
+                ),
+                kind=kind,
+                from_bot=bool(event.get("bot_id")) or user == context.bot_user_id,
+                email_lookup=self._email_lookup(user),
+                progress=shown.progress,
+                work=job.key,
+                starts_thread=not event.get("thread_ts") and not is_dm(channel),
+            )
+            replies = await self._safely(self.bot.handle(turn))
+        # An auto-reply changes no conversation: a resumed one is worked out again (its thread
+        # claim is its own), so its replies need not be recorded (one write less per paste).
+        record = kind is not TurnKind.CHANNEL
+        return await self._deliver(
+            job, channel, reply_thread(thread), replies, None, shown, record=record
         )
-        replies = await self._safely(self.bot.handle(turn))
-        if not await self._post(channel, reply_thread(thread), replies, replace=shown.ts):
-            await self.bot.undelivered(turn)
 
-    async def on_button(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_button(self, job: Job, body: dict[str, Any], context: AsyncBoltContext) -> bool:
         action = body["actions"][0]
         payload = decode_payload(action.get("value"))
+        if payload is None:
+            return True
         channel = body["channel"]["id"]
         container, message = body["container"], body.get("message") or {}
         message_ts = str(container.get("message_ts") or message.get("ts") or "")
         block_id = str(action.get("block_id") or "")
-        press = f"slack-press:{channel}:{message_ts}:{block_id}"
-        if payload is None or not await self.bot.store.claim(press, PRESS_TTL):
-            return  # a second press of the same question before its buttons went away
         label = str((action.get("text") or {}).get("text") or payload.value)
         response_url = body.get("response_url")
-        blocks = answered_blocks(message.get("blocks") or [], block_id, label, self.messages)
-        if blocks is not None and isinstance(response_url, str):
-            update = {
-                "replace_original": True,
-                "text": message.get("text", ""),
-                "blocks": blocks,
-            }
-            await self.web.respond(response_url, update)
+        url = response_url if isinstance(response_url, str) and self._hook_fresh(job) else None
         thread = thread_of(
             channel, message_ts, message.get("thread_ts") or container.get("thread_ts")
         )
-        user = str(body["user"]["id"])
-        shown = _Shown(self, channel, reply_thread(thread))
-        turn = Turn(
-            conversation=conversation_key(body["team"]["id"], channel, thread),
-            user=user,
-            payload=payload,
-            kind=TurnKind.BUTTON,
-            email_lookup=self._email_lookup(user),
-            progress=shown.progress,
+        shown = _Shown(self, job, channel, reply_thread(thread))
+        replies: list[Reply] = []
+        if not isinstance(job.data.get("messages"), list):
+            blocks = answered_blocks(message.get("blocks") or [], block_id, label, self.messages)
+            if blocks is not None and url is not None:
+                update = {
+                    "replace_original": True,
+                    "text": message.get("text", ""),
+                    "blocks": blocks,
+                }
+                await self.web.respond(url, update)
+            user = str(body["user"]["id"])
+            turn = Turn(
+                conversation=conversation_key(body["team"]["id"], channel, thread),
+                user=user,
+                payload=payload,
+                kind=TurnKind.BUTTON,
+                email_lookup=self._email_lookup(user),
+                progress=shown.progress,
+                work=job.key,
+            )
+            replies = await self._safely(self.bot.handle(turn))
+        return await self._deliver(job, channel, reply_thread(thread), replies, url, shown)
+
+    # ------------------------------------------------------------ lost work
+
+    async def give_up(self, job: Job) -> None:
+        """The work's answer could not be posted after its retries and takeovers: log once what
+        was lost, tell the user where Slack allows, take a "checking …" message down, and let the
+        thread get its auto-reply later."""
+        body = job.data.get("body", job.data.get("slack_event"))
+        if not isinstance(body, dict):
+            log.error("slack: giving up on %s: %s", job.key, str(job.data)[:200])
+            return
+        where = _where(body)
+        asked = _asked(body)
+        lost = [str(m)[:160] for m in job.data.get("messages") or job.data.get("responses") or ()]
+        log.error(
+            "slack: giving up on %s after %d attempts: the answer to %r in %s was not posted: %s",
+            job.key,
+            job.attempts + 1,
+            asked[:120],
+            where.channel or "?",
+            lost or "(no answer computed)",
         )
-        replies = await self._safely(self.bot.handle(turn))
-        url = response_url if isinstance(response_url, str) else None
-        await self._post(channel, reply_thread(thread), replies, url, replace=shown.ts)
+        text = self.bot.knowledge.message("error.lost_reply", asked=_quote(asked))
+        note = {
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        }
+        told = False
+        progress_ts = job.data.get("progress_ts")
+        if isinstance(progress_ts, str) and where.channel:
+            try:  # the "checking …" message becomes the apology instead of staying
+                await self.web.post_message(
+                    where.channel, None, json.dumps(note)[1:-1], replace=progress_ts
+                )
+                told = True
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+                log.warning("slack: could not replace the progress message: %s", describe(error))
+        url = body.get("response_url")
+        if not told and isinstance(url, str) and self._hook_fresh(job):
+            told = await self.web.respond(
+                url, {**note, "response_type": "ephemeral", "replace_original": False}
+            )
+        if not told and where.channel and where.user:
+            if is_dm(where.channel):
+                try:
+                    await self.web.post_message(where.channel, None, json.dumps(note)[1:-1])
+                    told = True
+                except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError):
+                    told = False
+            else:
+                told = await self.web.post_ephemeral(where.channel, where.user, where.thread, note)
+        if not told:
+            log.error("slack: could not tell %s about the lost answer either", where.user or "?")
+        event = body.get("event")
+        if isinstance(event, dict) and where.channel and not is_dm(where.channel):
+            # a channel paste's thread claim, when this work took it: a later paste may try
+            thread = thread_of(where.channel, str(event.get("ts", "")), event.get("thread_ts"))
+            conversation = conversation_key(str(body.get("team_id")), where.channel, thread)
+            await self.bot.undelivered(
+                Turn(conversation, where.user or "", kind=TurnKind.CHANNEL, work=job.key)
+            )
 
     # ------------------------------------------------------------ helpers
 
@@ -440,74 +554,153 @@ class SlackAdapter:
         """The replies of ``work``, or a short apology when it failed (logged, never shown)."""
         try:
             return await work
+        except StoreUnavailable:
+            raise  # not the turn's fault: its work is retried after the lease
         except Exception:
             log.exception("slack: turn failed")
             apology = self.messages.get("error.apology", "")
             return [Message(apology)] if apology else []
 
-    async def _post(
+    async def _deliver(
         self,
+        job: Job,
         channel: str,
         thread_ts: str | None,
         replies: Sequence[Reply],
-        response_url: str | None = None,
+        response_url: str | None,
+        shown: _Shown,
         *,
-        replace: str | None = None,
+        record: bool = True,
     ) -> bool:
-        """Post replies (in the thread when given); when the bot may not post in that channel,
-        fall back to the interaction's ``response_url``. The first reply replaces the message
-        ``replace`` (a "checking …" shown while a check ran). Whether everything was delivered."""
-        delivered = True
-        for message in self._render(replies):
-            delivered = (
-                await self._post_one(channel, thread_ts, message, response_url, replace)
-                and delivered
-            )
+        """Post a turn's replies (in the thread when given), each tagged with the work's key.
+        They are recorded first; a resumed turn posts the recorded replies, skipping those Slack
+        already shows (found by their metadata), so a crash between posting and finishing never
+        repeats a reply. The first reply replaces the turn's "checking …" message. When the bot
+        may not post there, the interaction's ``response_url`` is used. Whether all were posted."""
+        messages = job.data.get("messages")
+        if not isinstance(messages, list):
+            messages = [m.json_fields for m in self._render(replies)]
+            if not messages:
+                return True  # silence
+            if record:
+                await job.record(messages=messages)
+        posted: set[int] = set()
+        if job.resumed:
+            try:
+                posted = await self.web.posted_parts(channel, thread_ts, job.key)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+                log.warning(
+                    "slack: cannot see what %s already posted: %s", job.key, describe(error)
+                )
+                return False  # not knowing could repeat a reply: try again later
+        replace = shown.ts
+        for part, fields in enumerate(messages):
+            if part in posted:
+                replace = None
+                continue
+            if not await self._post_one(
+                job, part, channel, thread_ts, str(fields), response_url, replace
+            ):
+                return False
+            crash_point("after_post")
             replace = None
-        return delivered
+        return True
 
     async def _post_one(
         self,
+        job: Job,
+        part: int,
         channel: str,
         thread_ts: str | None,
-        message: SlackMessage,
+        fields: str,
         response_url: str | None,
         replace: str | None = None,
     ) -> bool:
         try:
-            await self.web.post_message(channel, thread_ts, message.json_fields, replace=replace)
+            await self.web.post_message(
+                channel, thread_ts, fields, replace=replace, work=(job.key, part)
+            )
             return True
         except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
             # After the client's bounded retries (429, 5xx with any body, dropped connections):
-            # logged once, with what was lost.
+            # logged, and the work is retried after its lease (given up after its takeovers).
             metrics.outbound_error("slack", type(error).__name__)
-            lost = message.json_fields[:160]
             log.error(
-                "slack: reply to %s (thread %s) lost after retries: %s; message: %s",
+                "slack: reply to %s (thread %s) not posted after retries: %s; message: %s",
                 channel,
                 thread_ts or "-",
                 describe(error),
-                lost,
+                fields[:160],
             )
             if response_url is None:
                 return False
-            fallback = {**message.as_kwargs(), "replace_original": False}
+            fallback = {**json.loads("{" + fields + "}"), "replace_original": False}
             if thread_ts is not None:
                 fallback["thread_ts"] = thread_ts
             return await self.web.respond(response_url, fallback)
 
 
-class _Shown:
-    """The "checking …" message of one turn: posted when the service reports a slow check,
-    replaced in place by the turn's first reply."""
+@dataclass(frozen=True)
+class _Place:
+    channel: str | None
+    user: str | None
+    thread: str | None
 
-    def __init__(self, adapter: SlackAdapter, channel: str, thread_ts: str | None) -> None:
-        self.adapter, self.channel, self.thread_ts = adapter, channel, thread_ts
-        self.ts: str | None = None
+
+def _where(body: dict[str, Any]) -> _Place:
+    """Where a payload came from: channel, user, thread (for telling its user something)."""
+    if "command" in body:
+        return _Place(str(body.get("channel_id")), str(body.get("user_id")), None)
+    if body.get("type") == "block_actions":
+        container = body.get("container") or {}
+        thread = container.get("thread_ts") or container.get("message_ts")
+        return _Place(
+            (body.get("channel") or {}).get("id"), (body.get("user") or {}).get("id"), thread
+        )
+    event = body.get("event") or {}
+    channel = event.get("channel")
+    thread = None
+    if isinstance(channel, str):
+        thread = reply_thread(thread_of(channel, str(event.get("ts", "")), event.get("thread_ts")))
+    return _Place(channel, event.get("user"), thread)
+
+
+def _asked(body: dict[str, Any]) -> str:
+    """What the user said or did, in their words (for the apology and the log)."""
+    if "command" in body:
+        return f"{body.get('command')} {body.get('text') or ''}".strip()
+    if body.get("type") == "block_actions":
+        action = (body.get("actions") or [{}])[0]
+        return str((action.get("text") or {}).get("text") or action.get("value") or "")
+    return plain_text(str((body.get("event") or {}).get("text") or ""))
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fields_of(message: SlackMessage) -> dict[str, Any]:
+    """A rendered message as plain JSON data (to record it, or to post it to a response_url)."""
+    data: dict[str, Any] = json.loads("{" + message.json_fields + "}")
+    return data
+
+
+class _Shown:
+    """The "checking …" message of one turn: posted when the service reports a slow check (its
+    ts recorded with the work, so a resumed turn replaces it rather than leaving it), replaced in
+    place by the turn's first reply."""
+
+    def __init__(
+        self, adapter: SlackAdapter, job: Job, channel: str, thread_ts: str | None
+    ) -> None:
+        self.adapter, self.job, self.channel, self.thread_ts = adapter, job, channel, thread_ts
+        ts = job.data.get("progress_ts")
+        self.ts: str | None = ts if isinstance(ts, str) else None
 
     async def progress(self, message: Message) -> None:
-        if self.ts is not None:
-            return
+        if self.ts is not None or self.job.resumed:
+            return  # shown already; or a resumed turn (its answer may be up already)
         (shown,) = self.adapter._render([message])
         try:
             self.ts = await self.adapter.web.post_message(
@@ -515,3 +708,6 @@ class _Shown:
             )
         except SlackApiError as error:
             log.info("slack: no progress message in %s: %s", self.channel, error)
+            return
+        if self.ts is not None:
+            await self.job.record(progress_ts=self.ts)

@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.inbound import shape_error
+from adapters.slack.inbound import NOT_RECORDED, shape_error
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def events_handler(app: AsyncApp, signing_secret: str) -> Handler:
         if problem is not None:
             return _refuse(400, problem)
         bolt_response = await app.async_dispatch(bolt_request)
+        if bolt_response.status == 503 and bolt_response.body == NOT_RECORDED:
+            return _refuse(503, NOT_RECORDED)  # work not recorded: not acknowledged, retried
         if bolt_response.status >= 500:
             # bolt's own failures (its per-request auth.test when the token is refused or the
             # Web API unreachable, already logged by bolt): never a 500 to Slack.

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 DM_THREAD = "dm"
+# the answer to a payload whose work the state store could not record (it is not acknowledged)
+NOT_RECORDED = "state store unavailable: not recorded, please retry"
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _ANGLE = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")

@@ -75,6 +75,14 @@ def retry_handlers() -> list[AsyncRetryHandler]:
     ]
 
 
+REPLY_EVENT = "fedbot_reply"  # metadata event type of every reply fedbot posts
+
+
+def reply_metadata(work: str, part: int) -> dict[str, Any]:
+    """Message metadata naming the work (and which of its messages) a reply belongs to."""
+    return {"event_type": REPLY_EVENT, "event_payload": {"work": work, "part": part}}
+
+
 def describe(error: BaseException) -> str:
     """A short, safe description of a failed call (the response body may be text or bytes)."""
     if isinstance(error, SlackApiError):
@@ -114,17 +122,26 @@ class SlackWeb:
             await self.client.session.close()
 
     async def post_message(
-        self, channel: str, thread_ts: str | None, fields_json: str, *, replace: str | None = None
+        self,
+        channel: str,
+        thread_ts: str | None,
+        fields_json: str,
+        *,
+        replace: str | None = None,
+        work: tuple[str, int] | None = None,
     ) -> str | None:
         """``chat.postMessage`` with the message's fields already JSON-encoded
         (:attr:`SlackMessage.json_fields`), through the same client, retries and errors
         (``SlackApiError``) as ``chat_postMessage``, without encoding the blocks again; with
-        ``replace`` (a message's ts), ``chat.update`` of that message instead. The message's ts."""
-        head: dict[str, str] = {"channel": channel}
+        ``replace`` (a message's ts), ``chat.update`` of that message instead. ``work`` (its key
+        and the part) tags the message with metadata :func:`posted_parts` finds. The ts."""
+        head: dict[str, Any] = {"channel": channel}
         if replace is not None:
             head["ts"] = replace
         elif thread_ts is not None:
             head["thread_ts"] = thread_ts
+        if work is not None:
+            head["metadata"] = reply_metadata(*work)
         body = f"{json.dumps(head, ensure_ascii=False)[:-1]},{fields_json}}}"
         response = await self.client.api_call(
             "chat.update" if replace is not None else "chat.postMessage",
@@ -133,6 +150,45 @@ class SlackWeb:
         )
         ts = response.get("ts")
         return ts if isinstance(ts, str) else None
+
+    async def posted_parts(self, channel: str, thread_ts: str | None, work: str) -> set[int]:
+        """Which parts of ``work``'s reply are already in the thread (or, without a thread, among
+        the channel's latest messages): found by their metadata. Raises what the API raises."""
+        if thread_ts is not None:
+            response = await self.client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        else:
+            response = await self.client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=100
+            )
+        parts: set[int] = set()
+        for message in response.get("messages") or ():
+            metadata = message.get("metadata") if isinstance(message, dict) else None
+            if not isinstance(metadata, dict) or metadata.get("event_type") != REPLY_EVENT:
+                continue
+            payload = metadata.get("event_payload") or {}
+            part = payload.get("part") if isinstance(payload, dict) else None
+            if payload.get("work") == work and isinstance(part, int):
+                parts.add(part)
+        return parts
+
+    async def post_ephemeral(
+        self, channel: str, user: str, thread_ts: str | None, message: dict[str, Any]
+    ) -> bool:
+        """``chat.postEphemeral`` (only ``user`` sees it); whether Slack took it."""
+        try:
+            await self.client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text=message.get("text", ""),
+                blocks=message.get("blocks"),
+                thread_ts=thread_ts,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+            log.warning("slack: ephemeral message to %s in %s failed: %s", user, channel, error)
+            return False
+        return True
 
     async def respond(self, response_url: str, message: dict[str, Any]) -> bool:
         """POST ``message`` to a ``response_url``; whether Slack took it."""

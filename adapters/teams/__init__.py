@@ -32,6 +32,24 @@ def bot_framework_config(settings: Settings) -> SimpleNamespace:
     )
 
 
+def proactive_runner(adapter: Any, auth: Any, app_id: str) -> Any:
+    """Turn logic run for a recorded activity with no inbound request (resumed work): botbuilder's
+    ``process_proactive`` with our own identity, through the activity's serviceUrl."""
+    from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
+
+    async def run(activity: Any, logic: Any) -> None:
+        identity = ClaimsIdentity(
+            {
+                AuthenticationConstants.AUDIENCE_CLAIM: app_id,
+                AuthenticationConstants.APP_ID_CLAIM: app_id,
+            },
+            True,
+        )
+        await adapter.process_proactive(identity, activity, auth.get_originating_audience(), logic)
+
+    return run
+
+
 def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     """Add ``POST /api/messages``; return the startup log line."""
     from botbuilder.integration.aiohttp import (
@@ -42,7 +60,7 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
     from adapters.teams.adaptive_cards import CardLabels
     from adapters.teams.connector import CachingAuthentication
     from adapters.teams.endpoint import MessagesEndpoint
-    from adapters.teams.turns import TeamsTurns
+    from adapters.teams.turns import WORK_KIND, TeamsTurns
 
     auth = CachingAuthentication(
         ConfigurationBotFrameworkAuthentication(bot_framework_config(settings)),
@@ -56,7 +74,10 @@ def mount(app: web.Application, bot: FedBot, settings: Settings) -> str:
         labels=CardLabels(messages, messages.clouds),
         apology=messages.get("error.apology", ""),
     )
-    endpoint = MessagesEndpoint(CloudAdapter(auth), turns)
+    adapter = CloudAdapter(auth)
+    endpoint = MessagesEndpoint(adapter, turns)
+    turns.proactive = proactive_runner(adapter, auth, settings.app_id)
+    bot.work.handle(WORK_KIND, turns.resume, turns.give_up)
     app.router.add_post(MESSAGES_PATH, endpoint)
 
     async def close_connections(_app: web.Application) -> None:

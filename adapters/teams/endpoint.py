@@ -22,6 +22,7 @@ from botbuilder.schema import Activity
 from adapters.teams.activity_serializer import read_activity
 from adapters.teams.connector import AuthUnavailable
 from adapters.teams.turns import TeamsTurns
+from bot.work import WorkNotRecorded
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,14 @@ class MessagesEndpoint:
         if isinstance(activity, str):
             return _problem(400, activity)
 
-        started = False
+        started = False  # the turn is authenticated and its work recorded: it may be acked
 
-        async def logic(context: Any) -> None:
+        def recorded() -> None:
             nonlocal started
             started = True
-            await self.turns(context)
+
+        async def logic(context: Any) -> None:
+            await self.turns(context, data, recorded)
 
         auth_header = request.headers.get("Authorization", "")
         expect_replies = activity.delivery_mode == "expectReplies"
@@ -104,8 +107,9 @@ class MessagesEndpoint:
         if not task.done() and started and not expect_replies:
             # The turn is authenticated and running but slow (a DNS check, a slow connector):
             # acknowledge now so Teams does not redeliver (it would after 15 s); the turn goes on
-            # and replies through the connector. Its activity id is already claimed in the store,
-            # so a redelivery is a no-op.
+            # and replies through the connector. Its activity is already recorded as work in the
+            # store (with its serviceUrl and conversation): a redelivery is a no-op, and if this
+            # process dies the work is resumed here after a restart or by another replica.
             self._background(task, activity.conversation.id)
             return web.Response(status=202)
         try:
@@ -113,6 +117,9 @@ class MessagesEndpoint:
         except PermissionError as exc:
             log.info("rejected /api/messages: %s", exc)
             return _problem(401, "unauthorized")
+        except WorkNotRecorded:
+            # not recorded, so not acknowledged: the channel delivers it again
+            return _problem(503, "state store unavailable: not recorded, please retry")
         except AuthUnavailable as exc:
             log.warning("/api/messages: %s; answering 503 so the channel retries", exc)
             return _problem(503, "authentication temporarily unavailable")

@@ -15,6 +15,7 @@ from bot.store.base import (
     StateStore,
     StateStoreError,
     StoredState,
+    StoreUnavailable,
     Work,
 )
 from bot.store.memory import MemoryStore
@@ -27,6 +28,7 @@ __all__ = [
     "StateConflict",
     "StateStore",
     "StateStoreError",
+    "StoreUnavailable",
     "StoredState",
     "Work",
     "open_store",

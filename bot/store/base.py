@@ -10,7 +10,9 @@ Two kinds of rows live in one store:
   expires (shared by every process on the store, durable once it returns); ``release(key)``
   forgets a claim whose work failed. A claim may carry the ``work`` it stands for: such a record
   is *unfinished* until ``finish(key)``; ``take_unfinished`` hands unfinished work whose lease ran
-  out (its process died) to another caller, so acknowledged work is resumed after a crash.
+  out (its process died) to another caller, so acknowledged work is resumed after a crash;
+  ``update_work`` records its next phase (e.g. the replies about to be posted) and ``renew``
+  keeps the lease of work still running.
 
 Expired rows of both kinds are purged continuously: each write purges a bounded batch when the
 last purge is older than ``purge_every`` seconds.
@@ -30,6 +32,11 @@ DEFAULT_RETENTION = 2 * 24 * 3600.0  # conversations idle this long are deleted
 
 class StateConflict(Exception):
     """The stored version moved on since it was read: reload and re-apply."""
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used right now (unreachable, overloaded, refusing): work that needs it
+    is not acknowledged, or is retried later; never answered as if it had failed for good."""
 
 
 class StateStoreError(ValueError):
@@ -71,9 +78,18 @@ class StateStore(Protocol):
 
     async def release(self, key: str) -> None: ...
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        """What an unexpired claim carries (its ``work``), ``None`` when it carries nothing."""
+
     async def finish(self, key: str) -> None: ...
 
     async def take_unfinished(self, lease: float, limit: int = 50) -> list[Work]: ...
+
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        """Replace the record of unfinished work (its next phase); finished work stays finished."""
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        """Extend the lease of unfinished work this process is still doing (a heartbeat)."""
 
     async def purge_expired(self, now: float, ttl: float) -> int: ...
 

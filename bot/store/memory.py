@@ -67,6 +67,13 @@ class MemoryStore:
     async def release(self, key: str) -> None:
         self._claims.pop(key, None)
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        claim = self._claims.get(key)
+        if claim is None or claim.expires_at <= self._clock() or claim.work is None:
+            return None
+        copy: dict[str, Any] = json.loads(json.dumps(claim.work))
+        return copy
+
     async def finish(self, key: str) -> None:
         claim = self._claims.get(key)
         if claim is not None:
@@ -82,6 +89,18 @@ class MemoryStore:
                 claim.lease_until, claim.attempts = now + lease, claim.attempts + 1
                 taken.append(Work(key, claim.work, claim.attempts))
         return taken
+
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        claim = self._claims.get(key)
+        if claim is not None and claim.work is not None:
+            claim.work = json.loads(json.dumps(work))
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        until = self._clock() + lease
+        for key in keys:
+            claim = self._claims.get(key)
+            if claim is not None and claim.work is not None:
+                claim.lease_until = until
 
     async def purge_expired(self, now: float, ttl: float) -> int:
         old = [k for k, row in self._rows.items() if row.updated_at < now - ttl]

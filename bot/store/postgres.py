@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot import metrics
 from bot.store.base import (
@@ -30,6 +30,7 @@ from bot.store.base import (
     StateConflict,
     StateStoreError,
     StoredState,
+    StoreUnavailable,
     Work,
 )
 from bot.store.sqlite import decode
@@ -126,14 +127,20 @@ class PostgresStore:
 
     async def _execute(self, sql: str, params: tuple[Any, ...]) -> psycopg.AsyncCursor[Any]:
         pool = await self._connection_pool()
-        async with pool.connection() as db:
-            return await db.execute(sql, params)
+        try:
+            async with pool.connection() as db:
+                return await db.execute(sql, params)
+        except (psycopg.OperationalError, PoolTimeout, OSError) as error:
+            raise StoreUnavailable(str(error).strip().splitlines()[0][:200]) from error
 
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         pool = await self._connection_pool()
-        async with pool.connection() as db:
-            cur = await db.execute(sql, params)
-            return list(await cur.fetchall())
+        try:
+            async with pool.connection() as db:
+                cur = await db.execute(sql, params)
+                return list(await cur.fetchall())
+        except (psycopg.OperationalError, PoolTimeout, OSError) as error:
+            raise StoreUnavailable(str(error).strip().splitlines()[0][:200]) from error
 
     async def _maybe_purge(self, now: float) -> None:
         if self._purge.due(now):
@@ -198,6 +205,13 @@ class PostgresStore:
     async def release(self, key: str) -> None:
         await self._execute("DELETE FROM idempotency WHERE key = %s", (key,))
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        rows = await self._fetch(
+            "SELECT work FROM idempotency WHERE key = %s AND expires_at > %s",
+            (key, self._clock()),
+        )
+        return decode(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def finish(self, key: str) -> None:
         await self._execute("UPDATE idempotency SET work = NULL WHERE key = %s", (key,))
 
@@ -212,6 +226,19 @@ class PostgresStore:
         )
         return [Work(str(k), decode(w), int(a)) for k, w, a in rows]
 
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        text = json.dumps(work, separators=(",", ":"))
+        await self._execute(
+            "UPDATE idempotency SET work = %s WHERE key = %s AND work IS NOT NULL", (text, key)
+        )
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        if keys:
+            await self._execute(
+                "UPDATE idempotency SET lease_until = %s WHERE key = ANY(%s) AND work IS NOT NULL",
+                (self._clock() + lease, keys),
+            )
+
     async def purge_expired(self, now: float, ttl: float) -> int:
         old = await self._fetch(
             "DELETE FROM conversation_state WHERE updated_at < %s RETURNING data", (now - ttl,)
@@ -223,7 +250,7 @@ class PostgresStore:
     async def ping(self) -> bool:
         try:
             await asyncio.wait_for(self._execute("SELECT 1", ()), CONNECT_TIMEOUT)
-        except (psycopg.Error, OSError, TimeoutError, StateStoreError):
+        except (psycopg.Error, OSError, TimeoutError, StateStoreError, StoreUnavailable):
             return False
         return True
 

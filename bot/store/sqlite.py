@@ -25,6 +25,7 @@ from bot.store.base import (
     StateConflict,
     StateStoreError,
     StoredState,
+    StoreUnavailable,
     Work,
 )
 
@@ -79,7 +80,10 @@ class SQLiteStore:
                 self._db = self._connect()
             return fn(self._db)
 
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except sqlite3.OperationalError as error:  # locked past the time-out, disk full, I/O
+            raise StoreUnavailable(str(error)[:200]) from error
 
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
@@ -108,7 +112,7 @@ class SQLiteStore:
     async def open(self) -> None:
         try:
             await self._run(lambda db: None)
-        except (sqlite3.Error, OSError) as error:
+        except (sqlite3.Error, OSError, StoreUnavailable) as error:
             raise StateStoreError(f"FEDBOT_STATE={self.description}: {error}") from error
 
     async def get(self, key: str) -> StoredState | None:
@@ -173,6 +177,18 @@ class SQLiteStore:
     async def release(self, key: str) -> None:
         await self._run(lambda db: db.execute("DELETE FROM idempotency WHERE key = ?", (key,)))
 
+    async def claimed(self, key: str) -> dict[str, Any] | None:
+        now = self._clock()
+
+        def read(db: sqlite3.Connection) -> str | None:
+            row = db.execute(
+                "SELECT work FROM idempotency WHERE key = ? AND expires_at > ?", (key, now)
+            ).fetchone()
+            return None if row is None or row[0] is None else str(row[0])
+
+        text = await self._run(read)
+        return None if text is None else decode(text)
+
     async def finish(self, key: str) -> None:
         await self._run(
             lambda db: db.execute("UPDATE idempotency SET work = NULL WHERE key = ?", (key,))
@@ -192,6 +208,26 @@ class SQLiteStore:
 
         return [Work(k, decode(w), a) for k, w, a in await self._run(take)]
 
+    async def update_work(self, key: str, work: dict[str, Any]) -> None:
+        text = json.dumps(work, separators=(",", ":"))
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE idempotency SET work = ? WHERE key = ? AND work IS NOT NULL", (text, key)
+            )
+        )
+
+    async def renew(self, keys: list[str], lease: float) -> None:
+        until = self._clock() + lease
+
+        def renew(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "UPDATE idempotency SET lease_until = ? WHERE key = ? AND work IS NOT NULL",
+                [(until, key) for key in keys],
+            )
+
+        if keys:
+            await self._run(renew)
+
     async def purge_expired(self, now: float, ttl: float) -> int:
         def purge(db: sqlite3.Connection) -> int:
             old = db.execute(
@@ -206,7 +242,7 @@ class SQLiteStore:
     async def ping(self) -> bool:
         try:
             await self._run(lambda db: db.execute("SELECT 1").fetchone())
-        except sqlite3.Error:
+        except (sqlite3.Error, StoreUnavailable):
             return False
         return True
 

@@ -1,10 +1,11 @@
 """Score triage on a held-out set: the independent one (tests/heldout/independent.yaml, sections
-``dev`` and ``heldout``) or the fresh one (tests/heldout/fresh.yaml, section ``fresh``).
+``dev`` and ``heldout``), the fresh one (tests/heldout/fresh.yaml, section ``fresh``) or the final
+one nobody tunes against (tests/heldout/final.yaml, section ``final``).
 
-``python -m tests.heldout.report [--set independent|fresh]`` prints one summary line per section and
-then every miss: the text's start, what was expected and what triage returned. The scoring is
-shared with tests/test_triage_independent.py and tests/test_triage_fresh.py, which keep today's
-figures as floors.
+``python -m tests.heldout.report [--set independent|fresh|final]`` prints one summary line per
+section and then every miss: the text's start, what was expected and what triage returned. The
+scoring is shared with tests/test_triage_independent.py, tests/test_triage_fresh.py and
+tests/test_triage_final.py, which keep today's figures as floors.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ SET_FILE = Path(__file__).with_name("independent.yaml")
 SECTIONS = ("dev", "heldout")
 FRESH_FILE = Path(__file__).with_name("fresh.yaml")
 FRESH_SECTIONS = ("fresh",)
+FINAL_FILE = Path(__file__).with_name("final.yaml")
+FINAL_SECTIONS = ("final",)
 # set name → (file, its sections); ``--set`` picks one, ``independent`` is the default.
 SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "independent": (SET_FILE, SECTIONS),
     "fresh": (FRESH_FILE, FRESH_SECTIONS),
+    "final": (FINAL_FILE, FINAL_SECTIONS),
 }
 POSITIVE_KEYS = frozenset({"text", "symptom", "cause", "contact_type", "peer", "source"})
 NEGATIVE_KEYS = frozenset({"text", "source"})
