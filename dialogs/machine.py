@@ -199,8 +199,13 @@ def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Tran
 
 
 def _partner(state: DialogState) -> str | None:
-    """Whom a pasted configuration is judged against: the contact's domain (or address)."""
-    return state.external_domain or next(iter(state.addresses), None)
+    """Whom a pasted configuration is judged against: the contact's address when one at the
+    contact's domain is known (per-user blocks name people), else the domain."""
+    domain = state.external_domain
+    for address in state.addresses:
+        if domain is None or address.lower().endswith("@" + domain.lower()):
+            return address
+    return domain
 
 
 def _rejudged(state: DialogState) -> DialogState:

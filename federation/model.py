@@ -58,6 +58,8 @@ TENANT_CONFIG_CODES: frozenset[str] = frozenset(
         "tenant_allow_list_only",
         "tenant_allow_list_hidden",
         "tenant_partner_blocked",
+        "tenant_user_blocked",
+        "tenant_blocked_users",
         "tenant_consumer_off",
         "tenant_consumer_inbound_off",
         "tenant_trial_tenants_blocked",

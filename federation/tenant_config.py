@@ -30,7 +30,7 @@ MAX_LINE_SHOWN = 100
 CONTACT_ORG, CONTACT_CONSUMER = "external_org", "public_im"
 
 # bool, domains, allowed_domains, or the name of a choice in values.choices (an enumeration)
-_BUILT_IN_TYPES = ("bool", "domains", "allowed_domains")
+_BUILT_IN_TYPES = ("bool", "domains", "allowed_domains", "users")
 # Enumerations the judge reads, and the meanings each must define.
 CHOICES: dict[str, frozenset[str]] = {
     "trial": frozenset({"blocked", "allowed"}),
@@ -49,6 +49,8 @@ FEDERATION_ROLES = (
     "trial_tenants",
     "allowed_trial_domains",
     "customize_federation",
+    "blocked_users",
+    "block_user_access",
 )
 POLICY_ROLES = (
     "federation",
@@ -80,6 +82,15 @@ class DomainList:
 
 
 @dataclass(frozen=True)
+class UserList:
+    """``BlockedUsers``: addresses (lower case) and other identifiers (MRIs) as pasted;
+    ``complete`` False when PowerShell cut the list."""
+
+    users: tuple[str, ...] = ()
+    complete: bool = True
+
+
+@dataclass(frozen=True)
 class AllowedDomains:
     """``AllowedDomains``: ``all_known`` (every domain not blocked) or ``list`` (only these)."""
 
@@ -102,6 +113,10 @@ class FederationSettings:
     trial_tenants: str | None = None  # "blocked" | "allowed"
     allowed_trial_domains: DomainList | None = None
     customize_federation: bool | None = None
+    # Get-CsTeamsExternalAccessConfiguration: external users blocked one by one (addresses, lower
+    # case; MRIs such as "8:orgid:…" kept as pasted) and whether that block list applies.
+    blocked_users: UserList | None = None
+    block_user_access: bool | None = None
     # (property name, value as pasted) for values that could not be interpreted
     unclear: tuple[tuple[str, str], ...] = ()
 
@@ -335,7 +350,9 @@ def config_commands() -> tuple[str, str]:
 def _name_pattern() -> re.Pattern[str]:
     names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
     return re.compile(
-        r"""(?im)^[ \t>]{0,8}"?(""" + "|".join(names) + r""")"?[ \t]*:""",
+        # "Name : value" at a line start, or a JSON key anywhere after "{" or "," (one-line
+        # ConvertTo-Json -Compress output has every key on the same line).
+        r"""(?im)(?:^[ \t>]{0,8}"?|[{,][ \t]{0,8}")(""" + "|".join(names) + r""")"?[ \t]*:""",
     )
 
 
@@ -659,6 +676,42 @@ def _as_domains(value: object) -> DomainList:
     raise ValueError("a list of domains")
 
 
+_USER_ITEM = re.compile(
+    r"(?i)^(?:sip:)?([\w.%+'-]{1,64}@[a-z0-9.-]{1,253}|\d{1,2}:[\w:.-]{1,200})$"
+)
+
+
+def _as_users(value: object) -> UserList:
+    """BlockedUsers as Format-List (``{a@x.com, 8:orgid:…}``) or JSON (a list of strings)."""
+    if value is None:
+        return UserList()
+    if isinstance(value, str):
+        if value.strip() in ("", "{}"):
+            return UserList()
+        items: list[object] = _split_list(value)
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ValueError("a list of addresses")
+    users: list[str] = []
+    complete = True
+    for item in items:
+        if not isinstance(item, str):
+            complete = False
+            continue
+        word = item.strip().strip('"')
+        if word.endswith(_ELLIPSIS):
+            complete = False
+            word = word.rstrip(".…").strip()
+        match = _USER_ITEM.match(word)
+        if match is None:
+            complete = complete and not word
+            continue
+        found = match.group(1)
+        users.append(found.lower() if "@" in found else found)
+    return UserList(tuple(dict.fromkeys(users)), complete)
+
+
 def _type_name(word: str) -> str:
     return word.strip().strip("{}").strip().rsplit(".", 1)[-1].lower()
 
@@ -728,6 +781,7 @@ _KIND_WORDS = {
     "bool": "True or False",
     "domains": "a list of domains",
     "allowed_domains": "AllowAllKnownDomains or a list of domains",
+    "users": "a list of addresses",
 }
 
 
@@ -749,6 +803,8 @@ def _interpret(
                 result: object = _as_bool(value, data)
             elif spec.type == "domains":
                 result = _as_domains(value)
+            elif spec.type == "users":
+                result = _as_users(value)
             elif spec.type == "allowed_domains":
                 result = _as_allowed(value, data)
                 if result is None:
@@ -811,6 +867,8 @@ def _build(
                     trial_tenants=cast(str | None, fed.get("trial_tenants")),
                     allowed_trial_domains=cast(DomainList | None, fed.get("allowed_trial_domains")),
                     customize_federation=cast(bool | None, fed.get("customize_federation")),
+                    blocked_users=cast(UserList | None, fed.get("blocked_users")),
+                    block_user_access=cast(bool | None, fed.get("block_user_access")),
                     unclear=tuple(unclear),
                 )
             )
@@ -936,8 +994,11 @@ def _names(domains: tuple[str, ...], limit: int = 12) -> str:
 
 
 class _Judge:
-    def __init__(self, texts: Texts, partner: str | None, contact: str | None) -> None:
+    def __init__(
+        self, texts: Texts, partner: str | None, contact: str | None, address: str | None = None
+    ) -> None:
         self.texts, self.partner, self.contact = texts, partner, contact
+        self.address = address  # the external contact's address, when the partner was one
         self.findings: list[Finding] = []
 
     def add(self, code: str, variant: str = "", severity: Any = None, **values: str) -> None:
@@ -984,10 +1045,30 @@ class _Judge:
             elif not fed.blocked_domains.complete:
                 shown = _names(blocked) or "none"
                 self.add("tenant_config_unclear", "blocked_hidden", domain=partner, names=shown)
+        self.blocked_users(fed)
         if fed.trial_tenants == "blocked":
             trial_ok = fed.allowed_trial_domains
             if partner is None or trial_ok is None or partner not in trial_ok.domains:
                 self.add("tenant_trial_tenants_blocked", domain=partner or "the other organisation")
+
+    def blocked_users(self, fed: FederationSettings) -> None:
+        """BlockedUsers applies while BlockExternalAccessUserAccess isn't False: the listed people
+        can't reach your organisation, the rest of their organisation can."""
+        listed = fed.blocked_users
+        if listed is None or fed.block_user_access is False or not listed.users:
+            return
+        names = _names(listed.users)
+        if self.address is not None:
+            if self.address in listed.users:
+                self.add("tenant_user_blocked", address=self.address)
+            elif not listed.complete:
+                self.add("tenant_blocked_users", "hidden", address=self.address, names=names)
+            return
+        on_list = [u for u in listed.users if self.partner and u.endswith("@" + self.partner)]
+        if on_list:
+            self.add("tenant_blocked_users", "partner", domain=self.partner or "", names=names)
+        elif self.partner is None:
+            self.add("tenant_blocked_users", names=names)
 
     def allow_list(self, listed: DomainList, partner: str | None) -> None:
         if not listed.domains and listed.complete:
@@ -1089,7 +1170,8 @@ def judge_tenant_config(
     """Findings for ``config`` against the partner's domain (``joe@x.com`` is fine too; None: any
     partner) and the contact type (``"external_org"``, ``"public_im"`` or None: both), most
     serious first. A setting the paste does not show is never judged."""
-    judge = _Judge(load_texts(), _normalise_domain(partner), contact)
+    address = partner.strip().lower().removeprefix("sip:") if partner and "@" in partner else None
+    judge = _Judge(load_texts(), _normalise_domain(partner), contact, address)
     for fed in config.federation:
         judge.settings(fed)
     customized = next(
@@ -1146,6 +1228,7 @@ __all__ = [
     "DomainList",
     "FederationSettings",
     "TenantConfig",
+    "UserList",
     "cause_evidence",
     "config_commands",
     "judge_tenant_config",

@@ -32,6 +32,7 @@ PLACEHOLDERS = frozenset(
         "label",
         "length",
         "characters",
+        "address",
     }
 )
 INVALID_CODES = frozenset(

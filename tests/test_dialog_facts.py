@@ -108,7 +108,8 @@ def test_the_pasted_configuration_is_kept_and_judged_again_after_a_restart() -> 
     stored = DialogState.from_dict(first.to_dict())  # a restart between the turns
     assert stored.config_text == pasted
     later = step(KB, stored, UserText("my messages to joe@fabrikam.example fail", now=2.0)).state
-    assert later.config_partner == "fabrikam.example"
+    # judged against the address at the contact's domain (BlockedUsers names people)
+    assert later.config_partner == "joe@fabrikam.example"
     codes = KB.causes["domain_permissions"].config_findings
     assert [f.code for f in confirming(later.config or (), codes)] == ["tenant_partner_blocked"]
 
@@ -124,3 +125,16 @@ def test_a_scope_the_first_paste_states_is_not_asked_again() -> None:
     assert t.state.scope == "one"
     assert t.state.contact_type is None or t.state.contact_type == "external_org"
     assert t.state.pending != "scope"
+
+
+def test_a_blocked_users_list_is_judged_against_the_contacts_address() -> None:
+    pasted = "Identity                      : Global\n"
+    pasted += "BlockedUsers                  : {eve@tailspin.example}\n"
+    pasted += "BlockExternalAccessUserAccess : True\n"
+    first = step(KB, DialogState(), UserText(pasted, now=1.0)).state
+    assert [(f.code, f.severity) for f in first.config or ()] == [("tenant_blocked_users", "info")]
+    later = step(KB, first, UserText("my messages to eve@tailspin.example fail", now=2.0)).state
+    assert later.config_partner == "eve@tailspin.example"
+    assert [(f.code, f.severity) for f in later.config or ()] == [("tenant_user_blocked", "error")]
+    other = step(KB, first, UserText("my messages to bob@tailspin.example fail", now=2.0)).state
+    assert other.config == ()

@@ -301,10 +301,39 @@ def test_parser_never_raises_on_shuffled_output(lines: list[str]) -> None:
         "federation_ps5.json",
         "policies_ps7.json",
         "tables.txt",
+        "federation_compress.json",
+        "policies_compress.json",
     ],
 )
 def test_looks_like_tenant_config(name: str) -> None:
     assert looks_like_tenant_config(paste(name))
+
+
+@pytest.mark.parametrize(
+    ("compact", "pretty"),
+    [
+        ("federation_compress.json", "federation_ps7.json"),
+        ("policies_compress.json", "policies_ps7.json"),
+    ],
+)
+def test_compressed_json_reads_like_the_pretty_output(compact: str, pretty: str) -> None:
+    """``ConvertTo-Json -Compress`` prints the same objects on one line."""
+    text = paste(compact)
+    assert "\n" not in text.strip()
+    expected = parsed(paste(pretty))
+    for wrapped in (
+        text,
+        f"PS> Get-CsTenantFederationConfiguration | ConvertTo-Json -Compress\n{text}",
+    ):
+        assert looks_like_tenant_config(wrapped)
+        config = parsed(wrapped)
+        assert config.federation == expected.federation
+        assert config.policies == expected.policies
+        assert config.form == "json"
+
+
+def test_a_json_key_in_prose_is_not_a_config() -> None:
+    assert not looks_like_tenant_config('we set {"a": 1} and "AllowFederatedUsers" is odd to us')
 
 
 @pytest.mark.parametrize(
@@ -770,3 +799,64 @@ def test_indented_code_block() -> None:
 def test_quoted_paste() -> None:
     text = "".join(f"> {line}\n" for line in paste("policies.txt").splitlines())
     assert len(parsed(text).policies) == 4
+
+
+# --- BlockedUsers (Get-CsTeamsExternalAccessConfiguration) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["external_access_blocked_users.txt", "external_access_blocked_users.json"]
+)
+def test_blocked_users_are_read_and_judged_against_the_contact(name: str) -> None:
+    text = paste(name)
+    assert looks_like_tenant_config(text)
+    config = parsed(text)
+    (fed,) = config.federation
+    assert fed.blocked_users is not None
+    assert fed.blocked_users.users == (
+        "eve@tailspintoys.com",
+        "8:orgid:0f1e2d3c-aaaa-bbbb-cccc-111122223333",
+    )
+    assert fed.block_user_access is True
+
+    def codes(partner: str | None) -> list[tuple[str, str]]:
+        found = judge_tenant_config(config, partner=partner, contact="external_org")
+        return [(f.code, f.severity) for f in found]
+
+    # The contact's own address on the list: that is the cause, named with the fix.
+    blocked = judge_tenant_config(config, partner="Eve@TailspinToys.com", contact="external_org")
+    assert [(f.code, f.severity) for f in blocked] == [("tenant_user_blocked", "error")]
+    assert "eve@tailspintoys.com" in blocked[0].message
+    assert "-BlockedUsers" in blocked[0].message
+    evidence = cause_evidence(config, blocked, partner="eve@tailspintoys.com")
+    assert evidence == {"contacts_permissions": "confirmed"}
+    # Someone else at the same organisation is not blocked by it.
+    assert codes("bob@tailspintoys.com") == []
+    # Only the domain known: the people blocked there are mentioned, as information.
+    assert codes("tailspintoys.com") == [("tenant_blocked_users", "info")]
+    assert codes("fabrikam.com") == []
+    assert codes(None) == [("tenant_blocked_users", "info")]
+
+
+def test_blocked_users_off_or_empty_blocks_nobody() -> None:
+    off = parsed(
+        "Identity                      : Global\n"
+        "BlockedUsers                  : {eve@tailspintoys.com}\n"
+        "BlockExternalAccessUserAccess : False\n"
+    )
+    empty = parsed('{"Identity":"Global","BlockedUsers":[],"BlockExternalAccessUserAccess":true}')
+    for config in (off, empty):
+        assert judge_tenant_config(config, partner="eve@tailspintoys.com", contact=None) == ()
+
+
+def test_a_cut_blocked_users_list_says_it_cannot_tell() -> None:
+    config = parsed(
+        "Identity                      : Global\n"
+        "BlockedUsers                  : {ann@litware.example, bo@litware.example, cy@lit...\n"
+        "BlockExternalAccessUserAccess : True\n"
+    )
+    (fed,) = config.federation
+    assert fed.blocked_users is not None and not fed.blocked_users.complete
+    found = judge_tenant_config(config, partner="dee@litware.example", contact=None)
+    assert [(f.code, f.severity) for f in found] == [("tenant_blocked_users", "info")]
+    assert "can't tell" in found[0].message
