@@ -48,6 +48,7 @@ from knowledge.model import (
     Cell,
     CheckTexts,
     CloudFacts,
+    Described,
     Escalation,
     FindingText,
     Knowledge,
@@ -65,6 +66,7 @@ from knowledge.schema import (
     CellEntry,
     CheckWording,
     CloudsFile,
+    DescribedFile,
     DiagnosticsFile,
     EscalationEntry,
     FindingsFile,
@@ -216,6 +218,8 @@ _CAUSE_CHANGES = TypeAdapter(list[CauseChange])
 _RESOLUTION_CHANGES = TypeAdapter(list[ResolutionChange])
 _SIGNATURES = TypeAdapter(list[SignatureEntry])
 _SIGNATURES_FILE = TypeAdapter(SignaturesFile)
+_DESCRIBED_FILE = TypeAdapter(DescribedFile)
+DESCRIBED_FILE = "described.yaml"
 _DIAGNOSTICS_FILE = TypeAdapter(DiagnosticsFile)
 
 
@@ -301,6 +305,36 @@ class _Draft:
     stated_contact_types: tuple[StatedContactType, ...] = ()
     stated_scopes: tuple[StatedScope, ...] = ()
     cause_hints: tuple[CauseHint, ...] = ()
+    described: Described | None = None
+    described_at: _At = _At(DESCRIBED_FILE)
+
+
+def _read_described(doc: object, draft: _Draft, file: str) -> None:
+    """``described.yaml``: each lexicon's words (all languages) as one regex from a word start."""
+    top = _At(file)
+    parsed = _validated(_DESCRIBED_FILE, doc, top)
+
+    def lexicon(name: str) -> re.Pattern[str] | None:
+        entry = parsed.lexicons.get(name)  # type: ignore[call-overload]
+        if entry is None:
+            return None
+        words = [w for ws in entry.words.values() for w in ws]
+        return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{w})" for w in words) + ")")
+
+    product, external, failure, silence = (
+        lexicon(n) for n in ("product", "external", "failure", "silence")
+    )
+    assert product and external and failure and silence  # the schema requires them
+    draft.described = Described(
+        product,
+        external,
+        failure,
+        silence,
+        lexicon("presence"),
+        lexicon("meeting"),
+        dict(parsed.signatures),
+    )
+    draft.described_at = top.key("signatures")
 
 
 def _options(value: object, at: _At) -> list[tuple[Option, _At]]:
@@ -790,6 +824,10 @@ def _check_references(draft: _Draft) -> None:
         need(hint.cause, draft.causes, where.key("cause"), "cause")
         if hint.contact_type is not None:
             need(hint.contact_type, contact_types, where.key("contact_type"), "contact type")
+    if draft.described is not None:
+        for symptom, signature_id in draft.described.signatures.items():
+            need(symptom, symptoms, draft.described_at.key(symptom), "symptom")
+            need(signature_id, draft.signatures, draft.described_at.key(symptom), "signature")
 
 
 def _ordered_signatures(draft: _Draft) -> tuple[Signature, ...]:
@@ -869,6 +907,7 @@ def _build(draft: _Draft) -> Knowledge:
         stated_contact_types=draft.stated_contact_types,
         stated_scopes=draft.stated_scopes,
         cause_hints=draft.cause_hints,
+        described=draft.described,
     )
 
 
@@ -895,7 +934,9 @@ def _read_yaml(path: Path, name: str) -> object:
 
 
 def _documents(data_dir: Path) -> tuple[object, ...]:
-    return tuple(_read_yaml(data_dir / name, name) for name in SHIPPED_FILES)
+    described = data_dir / DESCRIBED_FILE
+    optional = _read_yaml(described, DESCRIBED_FILE) if described.is_file() else None
+    return (*(_read_yaml(data_dir / name, name) for name in SHIPPED_FILES), optional)
 
 
 @functools.cache
@@ -904,8 +945,10 @@ def _shipped_documents() -> tuple[object, ...]:
 
 
 def _base_draft(documents: tuple[object, ...]) -> _Draft:
-    article, signatures, messages, codes, findings, clouds = documents
+    article, signatures, messages, codes, findings, clouds, described = documents
     draft = _Draft()
+    if described is not None:
+        _read_described(described, draft, DESCRIBED_FILE)
     _read_article(article, draft, "article.yaml")
     _read_signatures(signatures, draft, "signatures.yaml")
     _read_code_table(codes, draft, "diagnostics.yaml")

@@ -172,6 +172,21 @@ class CauseHint:
 
 
 @dataclass(frozen=True)
+class Described:
+    """A failure described in the user's own words (``described.yaml``): each lexicon one regex
+    (any language) matched from a word start; ``signatures`` maps a symptom to the signature
+    whose causes it takes."""
+
+    product: re.Pattern[str]
+    external: re.Pattern[str]
+    failure: re.Pattern[str]
+    silence: re.Pattern[str]
+    presence: re.Pattern[str] | None
+    meeting: re.Pattern[str] | None
+    signatures: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Escalation:
     """'Still need help': where to go when nothing fixed it. Organisations override this."""
 
@@ -215,6 +230,8 @@ class Knowledge:
     stated_scopes: tuple[StatedScope, ...] = ()
     # Words that point to a cause or rule one out (signatures.yaml ``cause_hints``).
     cause_hints: tuple[CauseHint, ...] = ()
+    # Failures described in the user's own words (described.yaml), if loaded.
+    described: Described | None = None
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

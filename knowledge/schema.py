@@ -336,6 +336,30 @@ class SignaturesFile(_Strict):
     cause_hints: list[CauseHintEntry] = []
 
 
+class LexiconEntry(_Strict):
+    """Words of one kind (``described.yaml``), per language code, with where they come from."""
+
+    source: SignatureSource
+    words: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], list[Regex]]
+
+
+class DescribedFile(_Strict):
+    """``described.yaml``: the lexicons of a failure described in the user's own words."""
+
+    source: SignatureSource
+    signatures: dict[Id, Id]
+    lexicons: dict[
+        Literal["product", "external", "failure", "silence", "presence", "meeting"], LexiconEntry
+    ]
+
+    @model_validator(mode="after")
+    def _complete(self) -> DescribedFile:
+        missing = {"product", "external", "failure", "silence"} - set(self.lexicons)
+        if missing:
+            raise ValueError(f"lexicons missing: {sorted(missing)}")
+        return self
+
+
 # How a row of the code table is confirmed (see diagnostics.yaml): the [MS-OCER] table (``spec``),
 # real pastes and logs (``pastes``), or only the reason's wording, not its number (``wording``).
 KnownFrom = Literal["spec", "pastes", "wording"]

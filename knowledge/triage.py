@@ -770,13 +770,20 @@ def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
     signature, normalised, header = _recognise(text, lowered, kb.signatures)
+    described = False
     addresses: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
     own: tuple[str, ...] = ()
     if _PARTY_HINT.search(lowered):
         if normalised is None:
             normalised = normalise(text)
-        addresses, peers, own = classify_parties(normalised, kb)
+        addresses, peers, own = classify_parties(normalised, kb, method_names(text))
+    # A failure described in the user's own words: the product lexicon is the cheap prefilter.
+    if signature is None and kb.described is not None and kb.described.product.search(lowered):
+        if normalised is None:
+            normalised = normalise(text)
+        signature = described_failure(normalised, bool(addresses or peers), kb)
+        described = signature is not None
     if signature is None and not addresses and not peers and not own:
         return _NOTHING
     contact_type = signature.contact_type if signature else None
@@ -790,8 +797,12 @@ def triage(text: str, kb: Knowledge) -> Triage:
     guessed = False
     if contact_type is None:
         contact_type = _consumer_contact(addresses, peers, kb)
-    if contact_type is None and peers and any(c.id == "external_org" for c in kb.contact_types):
-        contact_type, guessed = "external_org", True  # another organisation's domain
+    if (
+        contact_type is None
+        and (peers or described)
+        and any(c.id == "external_org" for c in kb.contact_types)
+    ):
+        contact_type, guessed = "external_org", True  # another organisation's domain, or described
     scope: str | None = None
     causes: tuple[str, ...] = ()
     if signature is not None and normalised is not None:
@@ -812,6 +823,29 @@ def triage(text: str, kb: Knowledge) -> Triage:
         contact_type_guessed=guessed,
         scope=scope,
     )
+
+
+def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature | None:
+    """The signature of a failure described in the user's own words (``described.yaml``): a
+    product word, an external party (``party``: a peer's domain or address, or an external word)
+    and a failure word, and no silencing word (questions, announcements, other products). The
+    symptom is a meeting's, else presence's, else instant messages'."""
+    described = kb.described
+    if described is None or not described.product.search(normalised):
+        return None
+    if not described.failure.search(normalised):
+        return None
+    if not party and not described.external.search(normalised):
+        return None
+    if described.silence.search(normalised):
+        return None
+    symptom = "im_not_delivered"
+    if described.meeting is not None and described.meeting.search(normalised):
+        symptom = "meeting_join_denied"
+    elif described.presence is not None and described.presence.search(normalised):
+        symptom = "presence_unknown"
+    wanted = described.signatures.get(symptom) or described.signatures.get("im_not_delivered")
+    return next((s for s in kb.signatures if s.id == wanted), None)
 
 
 def ordered_causes(
@@ -960,11 +994,26 @@ def _role(normalised: str, start: int) -> str | None:
     return (match.group(1) or match.group(2)) if match else None
 
 
+def method_names(text: str) -> frozenset[str]:
+    """Dotted names written like code (``NotifySingle.Notify``, ``Foo.BarBaz``: a last label
+    capitalised and in mixed case), lower-cased: method and type names, never domains."""
+    if "." not in text:
+        return frozenset()
+    found = islice(_METHOD_NAME.finditer(text[:MAX_TRIAGE_CHARS]), MAX_CANDIDATES)
+    return frozenset(m.group().lower() for m in found)
+
+
+# A code name: labels ending in a capitalised, mixed-case one ("Notify", "GetUser").
+_METHOD_NAME = re.compile(
+    r"(?<![\w.@-])(?:[A-Za-z_]\w{0,62}\.){1,6}[A-Z][a-z]\w{2,62}(?![\w@-]|\.\w)"
+)
+
+
 def classify_parties(
-    normalised: str, kb: Knowledge
+    normalised: str, kb: Knowledge, methods: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Addresses, peer domains and own domains in already normalised text (see
-    :class:`Triage`)."""
+    :class:`Triage`); ``methods`` are code names seen in the raw text, never domains."""
     addresses: dict[str, None] = {}
     labelled_peer: list[str] = []
     peer: list[str] = []
@@ -992,7 +1041,7 @@ def classify_parties(
         seen = 0
         for match in islice(_DOMAIN.finditer(without_links), MAX_CANDIDATES):
             raw = match.group(1)
-            if _looks_like_a_name(raw):
+            if _looks_like_a_name(raw) or raw in methods:
                 continue
             domain = _party_domain(raw)
             if domain is None:

@@ -34,8 +34,9 @@ from tests.heldout.report import (
 )
 
 # (recognised, right cause, right symptom, right peer, right contact type) as minimum counts, and
-# the most false positives allowed — the figures of 2026-12-04 on 40 positives and 26 negatives.
-FLOORS: tuple[tuple[int, int, int, int, int], int] = ((24, 18, 23, 26, 34), 2)
+# the most false positives allowed — the figures of 2026-12-04 (described-failure lexicons) on 40
+# positives and 26 negatives.
+FLOORS: tuple[tuple[int, int, int, int, int], int] = ((38, 34, 36, 26, 37), 0)
 
 OLD_SET = Path(__file__).parent / "heldout" / "pastes.yaml"
 
