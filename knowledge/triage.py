@@ -778,8 +778,9 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if normalised is None:
             normalised = normalise(text)
         addresses, peers, own = classify_parties(normalised, kb, method_names(text))
-    # A failure described in the user's own words: the product lexicon is the cheap prefilter.
-    if signature is None and kb.described is not None and kb.described.product.search(lowered):
+    # A failure described in the user's own words: the product and failure lexicons on the cheap
+    # lower-cased text are the prefilter (a contraction may become a failure word once expanded).
+    if signature is None and _may_describe(lowered, kb):
         if normalised is None:
             normalised = normalise(text)
         signature = described_failure(normalised, bool(addresses or peers), kb)
@@ -823,6 +824,13 @@ def triage(text: str, kb: Knowledge) -> Triage:
         contact_type_guessed=guessed,
         scope=scope,
     )
+
+
+def _may_describe(lowered: str, kb: Knowledge) -> bool:
+    described = kb.described
+    if described is None or not described.product.search(lowered):
+        return False
+    return "n't" in lowered or "n\u2019t" in lowered or bool(described.failure.search(lowered))
 
 
 def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature | None:

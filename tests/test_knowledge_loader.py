@@ -644,6 +644,30 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"clouds\.yaml: federation_port: Input should be less than or equal to 65535",
     ),
     (
+        "described lexicon word not a regex",
+        "described.yaml",
+        lambda d: d["lexicons"]["failure"]["words"]["de"].append("kann (nicht"),
+        r"described\.yaml: lexicons\.failure\.words\.de\[\d+\]: .*regex does not compile",
+    ),
+    (
+        "described lexicon missing",
+        "described.yaml",
+        lambda d: d["lexicons"].pop("silence"),
+        r"described\.yaml: .*lexicons missing: \['silence'\]",
+    ),
+    (
+        "described lexicon without a source",
+        "described.yaml",
+        lambda d: d["lexicons"]["external"].pop("source"),
+        r"described\.yaml: lexicons\.external\.source: ",
+    ),
+    (
+        "described symptom names an unknown signature",
+        "described.yaml",
+        lambda d: d["signatures"].update(presence_unknown="no_such_signature"),
+        r"described\.yaml: signatures\.presence_unknown: unknown signature 'no_such_signature'",
+    ),
+    (
         "messages not a mapping",
         "messages.yaml",
         lambda d: d.clear() or d.update({"0": 1}),

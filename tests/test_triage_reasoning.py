@@ -54,3 +54,20 @@ def test_consumer_contacts_never_get_edge_or_hybrid_causes() -> None:
     assert found.contact_type == "public_im"
     assert found.likely_causes[0] == "not_supported"
     assert not {"edge_connectivity", "hybrid_split"} & set(found.likely_causes)
+
+
+def test_code_names_are_never_domains() -> None:
+    found = triage(
+        "Teams chats to fabrikam.com fail, the log says Error identifier: NotifySingle.Notify", KB
+    )
+    assert found.recognized and found.peer_domains == ("fabrikam.com",)
+    assert "notifysingle.notify" not in found.domains
+
+
+def test_described_failure_reports_symptom_scope_and_contact_type() -> None:
+    found = triage("Seit heute können wir in Teams keine Nachrichten an externe Partner senden", KB)
+    assert found.recognized and found.symptom == "im_not_delivered"
+    assert found.contact_type == "external_org"
+    presence = triage("Les contacts de fabrikam.com ont une présence inconnue dans Teams", KB)
+    assert presence.symptom == "presence_unknown" and presence.scope == "multiple"
+    assert presence.likely_causes[0] == "domain_permissions"
