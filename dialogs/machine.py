@@ -458,9 +458,11 @@ def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
     except KeyError:
         return replace(state, queue=())
     signature = cards.signature_by_id(kb, state.signature)
+    # A scoped signature's causes are only the symptom's guesses: the cell replaces them.
+    guesses = signature is not None and signature.scoped
     candidates = (
         *cell.causes,
-        *(signature.likely_causes if signature else ()),
+        *(signature.likely_causes if signature and not guesses else ()),
         *kb.follow_up_causes,
     )
     queue = tuple(

@@ -880,7 +880,10 @@ def ordered_causes(
     causes = list(signature.likely_causes)
     if signature.scoped and scope is not None:
         cell = _cell_causes(kb, contact_type or "external_org", scope)
-        causes = [*cell, *(c for c in causes if c not in cell)]
+        # A stated contact type and scope settle the table's part: its cell, then only the
+        # article's follow-up causes (Edge, hybrid, not supported); hints may still add.
+        rest = [c for c in causes if not contact_type or c in kb.follow_up_causes]
+        causes = [*cell, *(c for c in rest if c not in cell)]
     if symptom is not None:
         causes = _for_symptom(kb, causes, symptom, contact_type)
     if contact_type is not None:
