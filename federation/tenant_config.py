@@ -1095,8 +1095,8 @@ class _Judge:
         severity: Any = "error" if policy.is_global else "info" if built_in else None
         name = policy.identity or "Global"
         for setting, value in policy.unclear:
-            variant = _unclear_variant(value, True)
-            self.add("tenant_config_unclear", variant, name=setting, detail=value)
+            unclear = _unclear_variant(value, True)
+            self.add("tenant_config_unclear", unclear, name=setting, detail=value)
         if self.org and policy.enable_federation_access is False:
             self.add("policy_federation_off", variant, severity, name=name)
         elif self.org and customized is not False:

@@ -87,7 +87,7 @@ _SLACK_LINK = re.compile(r"<(?:mailto:|sip:|https?://)([^<>|\s]{0,500})(?:\|([^<
 _HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|at|b|i|u|em|strong|code|pre|blockquote|a|li|ul|ol)\b[^<>]{0,300}>"
 )
-_QUOTE_PREFIX = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
+_QUOTE_PREFIX = re.compile(r"(?m)^[^\S\n]*(?:>[^\S\n]?)+")
 _WHITESPACE = re.compile(r"\s+")
 
 # --- canonical word forms (see canonical_words) ---

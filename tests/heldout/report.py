@@ -1,11 +1,12 @@
 """Score triage on a held-out set: the independent one (tests/heldout/independent.yaml, sections
 ``dev`` and ``heldout``), the fresh one (tests/heldout/fresh.yaml, section ``fresh``) or the final
-one nobody tunes against (tests/heldout/final.yaml, section ``final``).
+one (tests/heldout/final.yaml, section ``final``) or the untouched one nobody tunes against
+(tests/heldout/untouched.yaml, section ``untouched``).
 
-``python -m tests.heldout.report [--set independent|fresh|final]`` prints one summary line per
-section and then every miss: the text's start, what was expected and what triage returned. The
-scoring is shared with tests/test_triage_independent.py, tests/test_triage_fresh.py and
-tests/test_triage_final.py, which keep today's figures as floors.
+``python -m tests.heldout.report [--set independent|fresh|final|untouched]`` prints one summary
+line per section and then every miss: the text's start, what was expected and what triage
+returned. The scoring is shared with tests/test_triage_independent.py, tests/test_triage_fresh.py,
+tests/test_triage_final.py and tests/test_triage_untouched.py, which keep today's figures as floors.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ FRESH_FILE = Path(__file__).with_name("fresh.yaml")
 FRESH_SECTIONS = ("fresh",)
 FINAL_FILE = Path(__file__).with_name("final.yaml")
 FINAL_SECTIONS = ("final",)
+UNTOUCHED_FILE = Path(__file__).with_name("untouched.yaml")
+UNTOUCHED_SECTIONS = ("untouched",)
 # set name → (file, its sections); ``--set`` picks one, ``independent`` is the default.
 SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "independent": (SET_FILE, SECTIONS),
     "fresh": (FRESH_FILE, FRESH_SECTIONS),
     "final": (FINAL_FILE, FINAL_SECTIONS),
+    "untouched": (UNTOUCHED_FILE, UNTOUCHED_SECTIONS),
 }
 POSITIVE_KEYS = frozenset({"text", "symptom", "cause", "contact_type", "peer", "source"})
 NEGATIVE_KEYS = frozenset({"text", "source"})
