@@ -884,6 +884,8 @@ def ordered_causes(
         # article's follow-up causes (Edge, hybrid, not supported); hints may still add.
         rest = [c for c in causes if not contact_type or c in kb.follow_up_causes]
         causes = [*cell, *(c for c in rest if c not in cell)]
+    elif scope is None and contact_type is not None and contact_type == _public_im_id(kb):
+        causes = _public_im_first(kb, causes, contact_type)
     if symptom is not None:
         causes = _for_symptom(kb, causes, symptom, contact_type)
     if contact_type is not None:
@@ -891,6 +893,24 @@ def ordered_causes(
     if kb.cause_hints:
         causes = _hinted(kb, causes, normalised, symptom, contact_type)
     return tuple(dict.fromkeys(causes)) or signature.likely_causes
+
+
+def _public_im_first(kb: Knowledge, causes: list[str], contact_type: str) -> list[str]:
+    """A public IM contact with no stated scope: when the signature leads with a cause outside
+    the contact type's cells of the article's table, those cells lead (all contacts first, as
+    a consumer contact is rarely the only one), then the signature's own causes. A cause of
+    this contact type only keeps the lead."""
+    cells = [c for s in ("all", "multiple", "one") for c in _cell_causes(kb, contact_type, s)]
+    if not cells or not causes or causes[0] in cells or _specific(kb, causes[0], contact_type):
+        return causes
+    lead = list(dict.fromkeys(cells))
+    return [*lead, *(c for c in causes if c not in lead)]
+
+
+def _specific(kb: Knowledge, cause_id: str, contact_type: str) -> bool:
+    """Whether a cause belongs to ``contact_type`` only (consumer Skype's ``not_supported``)."""
+    cause = kb.causes.get(cause_id)
+    return cause is not None and cause.contact_types == (contact_type,)
 
 
 def _cell_causes(kb: Knowledge, contact_type: str, scope: str) -> tuple[str, ...]:
