@@ -35,9 +35,9 @@ from tests.heldout.report import (
 
 # (recognised, right cause, right symptom, right peer, right contact type) as minimum counts, and
 # the most false positives allowed: the figures of 2026-12-04 on 36 positives and 25 negatives were
-# (26, 18, 23, 24, 25) and 0, after the scope wordings (sigs5) (35, 26, 30, 24, 27) and 0; floors
+# (26, 18, 23, 24, 25) and 0, after the scope wordings (sigs5) (35, 26, 31, 24, 27) and 0; floors
 # are two below, the ceiling one above.
-FLOORS: tuple[tuple[int, int, int, int, int], int] = ((33, 24, 28, 22, 25), 1)
+FLOORS: tuple[tuple[int, int, int, int, int], int] = ((33, 24, 29, 22, 25), 1)
 
 OLD_SET = Path(__file__).parent / "heldout" / "pastes.yaml"
 
