@@ -13,7 +13,7 @@ import pytest
 
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
-from tests.heldout.report import SECTIONS, Case, Score, load_set, score, unknown_ids
+from tests.heldout.report import SECTIONS, Case, load_set, score, unknown_ids
 
 # section → (recognised, right cause, right symptom, right peer, right contact type) as minimum
 # counts, and the most false positives allowed.
@@ -63,17 +63,7 @@ def test_figures_stay_at_or_above_todays_floors(
     result = score(section, cases[section], kb)
     print(result.summary())
     counts, most_false_positives = FLOORS[section]
-    got = _counts(result)
+    got = result.counts()
     detail = result.summary() + "\n" + "\n".join(result.misses)
     assert all(g >= f for g, f in zip(got, counts, strict=True)), detail
     assert result.false_positives <= most_false_positives, detail
-
-
-def _counts(result: Score) -> tuple[int, int, int, int, int]:
-    return (
-        result.recognized,
-        result.right_cause,
-        result.right_symptom,
-        result.right_peer,
-        result.right_contact_type,
-    )

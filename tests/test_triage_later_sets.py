@@ -1,0 +1,152 @@
+"""Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml), each
+researched without opening the signatures, the diagnostics table, the triage code beyond its
+result fields or the earlier sets, its labels fixed before triage ran on it.
+
+Each set was scored before anyone tuned against it; fresh and final have since been tuned
+against, untouched only by general cause-ordering rules. These tests keep every set honest: well
+formed, none of its texts a signature example or a text of an earlier set, and its figures at or
+above floors. The floors are not targets (issue 8 §6 asks for recall ≥ 95 %, a right cause ≥ 90 %
+and no false positive on hidden sets); raise them when triage improves in general, never lower
+them or edit a set to match triage. Per-case misses: ``python -m tests.heldout.report --set NAME``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.loader import load_knowledge
+from knowledge.model import Knowledge
+from tests.heldout.report import SETS, Case, load_named_set, main, score, unknown_ids
+
+OLD_SET = Path(__file__).parent / "heldout" / "pastes.yaml"
+
+
+@dataclass(frozen=True)
+class LaterSet:
+    """What one set must hold: its size, the sets before it, and its floors — (recognised, right
+    cause, right symptom, right peer, right contact type) as minimum counts, and the most false
+    positives allowed."""
+
+    positives: int
+    negatives: int
+    every_cause: bool
+    earlier: tuple[str, ...]
+    floors: tuple[int, int, int, int, int]
+    most_false_positives: int
+
+
+LATER_SETS = {
+    # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
+    "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
+    # 40 / 26; scored first at (24, 18, 23, 26, 34) and 2.
+    "final": LaterSet(40, 25, True, ("independent", "fresh"), (38, 34, 36, 26, 37), 0),
+    # 36 / 25; scored first at (26, 18, 23, 24, 25) and 0, then (35, 26, 31, 24, 27) and 0 after
+    # the cause-ordering rules; floors two below (work landed in parallel), ceiling one above.
+    "untouched": LaterSet(35, 25, True, ("independent", "fresh", "final"), (33, 24, 29, 22, 25), 1),
+}
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge("")
+
+
+def _cases(name: str) -> list[Case]:
+    return [case for cases in load_named_set(name).values() for case in cases]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _strings(node: object) -> Iterator[str]:
+    """Every string anywhere in a loaded YAML document (the old set's layout is not assumed)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_set_is_well_formed_and_uses_known_ids(name: str, kb: Knowledge) -> None:
+    rules, cases = LATER_SETS[name], _cases(name)
+    assert unknown_ids(cases, kb) == []
+    texts = [_norm(case.text) for case in cases]
+    assert len(set(texts)) == len(texts), "a text appears twice"
+    positives = [case for case in cases if case.positive]
+    assert len(positives) >= rules.positives and len(cases) - len(positives) >= rules.negatives
+    assert all(case.source.strip() for case in cases)
+    assert {case.symptom for case in positives} == {o.id for o in kb.symptoms}
+    causes = {case.cause for case in positives}
+    if rules.every_cause:
+        assert causes == set(kb.causes)
+    else:
+        assert len(causes) > len(kb.causes) // 2
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_texts_are_not_signature_examples(name: str, kb: Knowledge) -> None:
+    examples = {_norm(e) for s in kb.signatures for e in s.examples}
+    leaked = [case.text[:80] for case in _cases(name) if _norm(case.text) in examples]
+    assert leaked == [], f"{name} texts must never become signature examples"
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_texts_are_not_in_the_earlier_sets(name: str) -> None:
+    earlier = {_norm(case.text) for other in LATER_SETS[name].earlier for case in _cases(other)}
+    old_texts = {_norm(s) for s in _strings(yaml.safe_load(OLD_SET.read_text(encoding="utf-8")))}
+    assert len(earlier) > 50 * len(LATER_SETS[name].earlier) and len(old_texts) > 20, (
+        "the earlier sets were not read"
+    )
+    shared = [case.text[:80] for case in _cases(name) if _norm(case.text) in earlier | old_texts]
+    assert shared == [], f"{name} texts must not repeat texts of the earlier held-out sets"
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_figures_stay_at_or_above_the_floors(name: str, kb: Knowledge) -> None:
+    rules, result = LATER_SETS[name], score(name, _cases(name), kb)
+    print(result.summary())
+    detail = result.summary() + "\n" + "\n".join(result.misses)
+    assert all(g >= f for g, f in zip(result.counts(), rules.floors, strict=True)), detail
+    assert result.false_positives <= rules.most_false_positives, detail
+
+
+@pytest.mark.parametrize("name", LATER_SETS)
+def test_report_scores_the_set_on_request(name: str) -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--set", name, "--summary"]) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{name}: recall ")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([f"--set={name}"]) == 0
+    report = out.getvalue().splitlines()
+    assert report[0].startswith(f"{name}: recall ")
+    assert any(line.startswith(f"== {name}: ") and "case(s) with a miss" in line for line in report)
+
+
+def test_report_defaults_to_the_independent_set() -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--set=independent", "--summary"]) == 0
+    assert [line.split(":")[0] for line in out.getvalue().splitlines()] == ["dev", "heldout"]
+
+
+@pytest.mark.parametrize("args", [["--set"], ["--set", "nope"], ["--set=pastes"]])
+def test_report_refuses_an_unknown_set(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*args, "--summary"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert all(name in captured.err for name in SETS)
