@@ -18,7 +18,7 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,7 +172,10 @@ class WorkQueue:
         async def go() -> None:
             await self.run(job, run)
 
-        task = asyncio.ensure_future(go())
+        return self._track(go())
+
+    def _track(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -186,8 +189,7 @@ class WorkQueue:
             if job.key in self._running:
                 continue  # still running here (its heartbeat was late): leave it be
             if job.attempts > MAX_RESUMES or job.kind not in self._kinds:
-                self._tasks.add(task := asyncio.ensure_future(self._give_up(job)))
-                task.add_done_callback(self._tasks.discard)
+                self._track(self._give_up(job))
                 continue
             log.warning(
                 "resuming %s (acknowledged, unfinished; takeover %d)", job.key, job.attempts
