@@ -435,6 +435,14 @@ class FedBot:
         address = next((a for a in found.addresses if a.rpartition("@")[2] not in own), None)
         return cards.triage_card(self.knowledge, found.signature, report, address or domain or "")
 
+    def lost_reply(self, asked: str, limit: int = 80) -> str:
+        """What a user is told when the answer to ``asked`` could not be sent (their words quoted
+        on one line, cut at ``limit`` characters)."""
+        quoted = " ".join(asked.split())
+        if len(quoted) > limit:
+            quoted = quoted[: limit - 1].rstrip() + "…"
+        return self.knowledge.message("error.lost_reply", asked=quoted)
+
     def welcome(self) -> list[Reply]:
         return [Message(self.knowledge.message("welcome"))]
 

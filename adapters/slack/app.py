@@ -488,7 +488,7 @@ class SlackAdapter:
             where.channel or "?",
             lost or "(no answer computed)",
         )
-        text = self.bot.knowledge.message("error.lost_reply", asked=_quote(asked))
+        text = self.bot.lost_reply(asked)
         note = {
             "text": text,
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
@@ -673,11 +673,6 @@ def _asked(body: dict[str, Any]) -> str:
         action = (body.get("actions") or [{}])[0]
         return str((action.get("text") or {}).get("text") or action.get("value") or "")
     return plain_text(str((body.get("event") or {}).get("text") or ""))
-
-
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def fields_of(message: SlackMessage) -> dict[str, Any]:

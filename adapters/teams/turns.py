@@ -92,11 +92,6 @@ class Undelivered(Exception):
     """The connector refused a reply after its retries: the work is retried after its lease."""
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 @dataclass
 class TeamsTurns:
     """The turn logic handed to ``CloudAdapter.process_activity``."""
@@ -187,7 +182,7 @@ class TeamsTurns:
             activity.conversation.id if activity.conversation else "?",
             str(job.data.get("out") or "(no answer computed)")[:300],
         )
-        text = self.bot.knowledge.message("error.lost_reply", asked=_quote(asked))
+        text = self.bot.lost_reply(asked)
 
         async def tell(context: TurnContext) -> None:
             await context.send_activity(Activity(type=ActivityTypes.message, text=text))
