@@ -789,15 +789,16 @@ def triage(text: str, kb: Knowledge) -> Triage:
         return _NOTHING
     contact_type = signature.contact_type if signature else None
     symptom = signature.symptom if signature else None
+    stated: str | None = None
     if signature is not None:
         if normalised is None:
             normalised = normalise(text)
         symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
-        if contact_type is None:
-            contact_type = stated_contact_type(normalised, kb.stated_contact_types)
+        stated = stated_contact_type(normalised, kb.stated_contact_types)
+    # What the user states wins, then consumer parties (a Microsoft account or a personal mail
+    # address are what the contact is, whatever a signature usually means), then the signature's.
+    contact_type = stated or _consumer_contact(addresses, peers, kb) or contact_type
     guessed = False
-    if contact_type is None:
-        contact_type = _consumer_contact(addresses, peers, kb)
     if (
         contact_type is None
         and (peers or described)

@@ -418,13 +418,20 @@ def test_consumer_addresses_imply_a_public_im_contact(kb: Knowledge) -> None:
     assert triage("Presence Unknown", kb).contact_type is None
 
 
-def test_signature_contact_type_wins(kb: Knowledge) -> None:
-    found = triage(
+def test_contact_type_precedence(kb: Knowledge) -> None:
+    """What the user states wins, then consumer parties, then the signature's usual contact."""
+    banner = (
         "We can't set up the conversation because your organizations are not set "
-        "up to talk to each other (joe@outlook.com)",
-        kb,
+        "up to talk to each other"
     )
-    assert found.contact_type == "external_org"
+    assert triage(f"{banner} (joe@fabrikam.com)", kb).contact_type == "external_org"
+    # a Microsoft account address is a consumer contact, whatever the banner usually means
+    assert triage(f"{banner} (joe@outlook.com)", kb).contact_type == "public_im"
+    forbidden = (
+        'SIP/2.0 403 Forbidden\nms-diagnostics-public: 1099;reason="Sender is not authorized";'
+        'source="sipfed.contoso.com"\nTo: <sip:sunny@hotmail.com>'
+    )
+    assert triage(forbidden, kb).contact_type == "public_im"
 
 
 def test_most_specific_signature_wins(kb: Knowledge) -> None:
