@@ -40,9 +40,12 @@ from federation.domains import parse_domain
 from federation.model import CheckReport, InvalidDomain
 from federation.texts import reason_in
 from knowledge.model import Cause, Knowledge, Option
-from knowledge.triage import Triage, triage
+from knowledge.triage import Triage, stated_scope, stated_symptom, triage
+from knowledge.triage import normalise as normalise_text
 
 DEFAULT_TTL = 24 * 3600.0
+# How much of a message is read for stated facts (triage reads whole pastes; answers are short).
+MAX_SETTLE_CHARS = 8192
 SCOPING: tuple[QuestionId, ...] = ("symptom", "contact_type", "scope")
 DNS_KINDS = ("own_domain", "external_domain")
 # The cause (stable id) a failed check of each kind diagnoses: a broken own federation SRV record
@@ -655,11 +658,16 @@ def _settle_words(kb: Knowledge, state: DialogState, text: str) -> DialogState:
     def heard(qid: str, opts: tuple[Option, ...]) -> str | None:
         return find_in_words(kb, f"phrases.{qid}", text, [o.id for o in opts])
 
+    # The short answers' phrases first, then the richer statements triage reads in pastes ("only
+    # the one guy at fabrikam.com", "alle externen Kontakte"): one reading of the user's words.
+    words = normalise_text(text[:MAX_SETTLE_CHARS])
     state = replace(
         state,
-        symptom=state.symptom or heard("symptom", kb.symptoms),
+        symptom=state.symptom
+        or heard("symptom", kb.symptoms)
+        or stated_symptom(words, kb.stated_symptoms),
         contact_type=state.contact_type or heard("contact_type", kb.contact_types),
-        scope=state.scope or heard("scope", kb.scopes),
+        scope=state.scope or heard("scope", kb.scopes) or stated_scope(words, kb.stated_scopes),
     )
     if CONSUMER_SKYPE not in state.facts and mentions(kb, f"phrases.fact.{CONSUMER_SKYPE}", text):
         state = replace(state, facts=(*state.facts, CONSUMER_SKYPE))
