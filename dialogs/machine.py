@@ -179,10 +179,13 @@ def _open(kb: Knowledge, state: DialogState, text: str, now: float) -> Transitio
 def _on_config(kb: Knowledge, state: DialogState, text: str, now: float) -> Transition:
     """A pasted tenant configuration (asked for or not) becomes facts: its findings."""
     pending = state.pending
-    if (
-        pending == "tenant_config"
-        and match_option(kb, pending, text, cards.options(kb, pending)) == "skip"
-    ):
+    if pending == "tenant_config" and (
+        match_option(kb, pending, text, cards.options(kb, pending)) == "skip"
+        or (
+            not tenant_facts.looks_like(text)
+            and find_in_words(kb, f"phrases.{pending}", text, ["skip"]) == "skip"
+        )
+    ):  # "skip", or declined in free words ("no, I'm not an admin")
         return _answer(kb, state, pending, "skip", now)
     partner = _partner(state)
     found = tenant_facts.read(text, partner=partner, contact=state.contact_type)
