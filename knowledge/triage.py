@@ -253,6 +253,8 @@ class Triage:
             "signature": self.signature.id if self.signature else None,
             "symptom": self.symptom,
             "likely_causes": list(self.likely_causes),
+            "contact_type": self.contact_type,
+            "contact_type_guessed": self.contact_type_guessed,
             "addresses": list(self.addresses),
             "domains": list(self.domains),
             "peer_domains": list(self.peer_domains),

@@ -19,7 +19,8 @@ TEAMS_ERROR = (
 )
 JSON_KEYS = {
     *("recognized", "signature", "symptom", "likely_causes", "addresses", "domains"),
-    *("peer_domains", "own_domains", "diagnostic", "scope"),
+    *("peer_domains", "own_domains", "diagnostic", "scope", "contact_type"),
+    "contact_type_guessed",
 }
 
 
@@ -52,6 +53,8 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
         "signature": "teams_cant_set_up_conversation",
         "symptom": "im_not_delivered",
         "likely_causes": ["domain_permissions", "external_access_disabled"],
+        "contact_type": "external_org",
+        "contact_type_guessed": False,
         "addresses": ["anna@fabrikam.com"],
         "domains": ["fabrikam.com"],
         "peer_domains": ["fabrikam.com"],

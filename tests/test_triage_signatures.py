@@ -452,6 +452,8 @@ def test_unrecognised_text_still_reports_addresses(kb: Knowledge) -> None:
         "signature": None,
         "symptom": None,
         "likely_causes": [],
+        "contact_type": "external_org",
+        "contact_type_guessed": True,
         "addresses": ["anna@fabrikam.com"],
         "domains": ["fabrikam.com"],
         "peer_domains": ["fabrikam.com"],

@@ -36,8 +36,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"recognized", "signature", "symptom", "likely_causes", "addresses", '
-        '"domains", "peer_domains", "own_domains", "diagnostic", "scope"}',
+        help='print {"recognized", "signature", "symptom", "likely_causes", "contact_type", '
+        '"contact_type_guessed", "addresses", "domains", "peer_domains", "own_domains", '
+        '"diagnostic", "scope"}',
     )
     parser.add_argument(
         "--knowledge", metavar="PATH", help="organisation override (default FEDBOT_KNOWLEDGE)"
