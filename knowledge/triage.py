@@ -887,7 +887,11 @@ def ordered_causes(
         # article's follow-up causes (Edge, hybrid, not supported); hints may still add.
         rest = [c for c in causes if not contact_type or c in kb.follow_up_causes]
         causes = [*cell, *(c for c in rest if c not in cell)]
-    elif scope is None and contact_type is not None and contact_type == _public_im_id(kb):
+    elif scope is not None:
+        # A signature with causes of its own: the stated scope's cell only reorders them.
+        cell = _cell_causes(kb, contact_type or "external_org", scope)
+        causes = [*(c for c in cell if c in causes), *(c for c in causes if c not in cell)]
+    elif contact_type is not None and contact_type == _public_im_id(kb):
         causes = _public_im_first(kb, causes, contact_type)
     if symptom is not None:
         causes = _for_symptom(kb, causes, symptom, contact_type)
