@@ -6,7 +6,6 @@ one in-flight query shared by concurrent callers, dead servers recognised once. 
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
@@ -26,9 +25,9 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 from cachetools import TLRUCache
-from publicsuffixlist import PublicSuffixList
 
 from federation.model import Record
+from knowledge.public_suffixes import public_suffixes
 
 Outcome = Literal["answer", "nodata", "nxdomain", "servfail", "timeout", "error"]
 NEGATIVE_OUTCOMES: frozenset[Outcome] = frozenset({"nodata", "nxdomain"})
@@ -178,18 +177,12 @@ def _expires(_key: object, entry: tuple[object, float], now: float) -> float:
     return now + entry[1]
 
 
-@functools.cache
-def _public_suffixes() -> PublicSuffixList:
-    """The public suffix list as the package ships it (read once, never fetched)."""
-    return PublicSuffixList()
-
-
 def registered_domain(name: str) -> str:
     """The domain a name was registered under, by the public suffix list: the zone whose name
     servers answer for it (``_sipfederationtls._tcp.contoso.co.uk`` → ``contoso.co.uk``, not
     ``co.uk``). A name that is itself a public suffix is its own."""
     name = name.lower().rstrip(".")
-    return _public_suffixes().privatesuffix(name) or name
+    return public_suffixes().privatesuffix(name) or name
 
 
 class DnsClient:

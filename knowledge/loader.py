@@ -100,6 +100,7 @@ CHECK_STATUSES = ("ok", "problem", "dns_error")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_LABEL = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _DOMAIN = re.compile(
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}"
 )
@@ -195,6 +196,17 @@ def _domains(value: object, at: _At) -> tuple[str, ...]:
             at.index(i).fail(f"not a domain name: {domain!r}")
         domains.append(domain)
     return tuple(dict.fromkeys(domains))
+
+
+def _labels(value: object, at: _At) -> tuple[str, ...]:
+    """Single DNS labels (top-level names such as ``example``), lower-cased."""
+    labels = []
+    for i, raw in enumerate(_list(value, at)):
+        label = _str(raw, at.index(i)).lower().strip(".")
+        if not _LABEL.fullmatch(label):
+            at.index(i).fail(f"not a top-level name: {label!r}")
+        labels.append(label)
+    return tuple(dict.fromkeys(labels))
 
 
 def _unique_ids(items: list[tuple[str, _At]]) -> None:
@@ -298,6 +310,7 @@ class _Draft:
     follow_up_at: _At = _At("article.yaml", "follow_up_causes")
     consumer_domains: tuple[str, ...] = ()
     personal_mail_domains: tuple[str, ...] = ()
+    reserved_tlds: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
     check_texts: CheckTexts = field(default_factory=CheckTexts)
     clouds: CloudFacts = field(default_factory=CloudFacts)
@@ -407,7 +420,10 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             "more_information",
             "escalation",
         ),
-        optional=("follow_up_causes", "consumer_domains", "personal_mail_domains", "home_domains"),
+        optional=(
+            *("follow_up_causes", "consumer_domains", "personal_mail_domains", "home_domains"),
+            "reserved_tlds",
+        ),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
     draft.contact_types = _options(raw["contact_types"], top.key("contact_types"))
@@ -442,6 +458,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
         raw.get("personal_mail_domains", []), top.key("personal_mail_domains")
     )
     draft.home_domains = _domains(raw.get("home_domains", []), top.key("home_domains"))
+    draft.reserved_tlds = _labels(raw.get("reserved_tlds", []), top.key("reserved_tlds"))
 
 
 def _escalation(value: object, at: _At, base: Escalation | None) -> Escalation:
@@ -900,6 +917,7 @@ def _build(draft: _Draft) -> Knowledge:
         follow_up_causes=draft.follow_up_causes,
         consumer_domains=draft.consumer_domains,
         personal_mail_domains=draft.personal_mail_domains,
+        reserved_tlds=draft.reserved_tlds,
         ignored_domains=draft.ignored_domains,
         check_texts=draft.check_texts,
         clouds=draft.clouds,

@@ -216,6 +216,8 @@ class Knowledge:
     consumer_domains: tuple[str, ...] = ()
     # Public mail providers (gmail.com …): a contact there is a person, not an organisation.
     personal_mail_domains: tuple[str, ...] = ()
+    # Reserved and in-network top-level names: a peer under one isn't a mistyped address.
+    reserved_tlds: tuple[str, ...] = ()
     # Microsoft infrastructure and link domains triage never reports as a party's domain.
     ignored_domains: tuple[str, ...] = ()
     # Wording of the live federation check (findings, cloud names, refused input).

@@ -55,12 +55,15 @@ from knowledge.model import (
     StatedScope,
     StatedSymptom,
 )
+from knowledge.public_suffixes import public_suffixes
 
 MAX_TRIAGE_CHARS = 64 * 1024
 MAX_ADDRESSES = 20
 MAX_DOMAINS = 20
 # Bounds on regex hits examined per pattern / per extraction pass (adversarial pastes).
 MAX_HITS = 2000
+# The cause that leads when a peer domain cannot exist (a mistyped address).
+MISTYPED_ADDRESS = "check_address"
 MAX_CANDIDATES = 500
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -813,6 +816,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
+        if addresses and _mistyped(addresses, kb):
+            causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
         recognized=signature is not None,
         signature=signature,
@@ -887,8 +892,10 @@ def ordered_causes(
         # article's follow-up causes (Edge, hybrid, not supported); hints may still add.
         rest = [c for c in causes if not contact_type or c in kb.follow_up_causes]
         causes = [*cell, *(c for c in rest if c not in cell)]
-    elif scope is not None:
-        # A signature with causes of its own: the stated scope's cell only reorders them.
+    elif scope is not None and causes and _in_table(kb, causes[0]):
+        # A signature with causes of its own that leads with one of the article's table causes:
+        # the stated scope's cell reorders them (a signature that leads with what its error
+        # means, a time-out's connection or hybrid routing, keeps its lead).
         cell = _cell_causes(kb, contact_type or "external_org", scope)
         causes = [*(c for c in cell if c in causes), *(c for c in causes if c not in cell)]
     elif contact_type is not None and contact_type == _public_im_id(kb):
@@ -900,6 +907,33 @@ def ordered_causes(
     if kb.cause_hints:
         causes = _hinted(kb, causes, normalised, symptom, contact_type)
     return tuple(dict.fromkeys(causes)) or signature.likely_causes
+
+
+def _in_table(kb: Knowledge, cause_id: str) -> bool:
+    """Whether a cause is one of the article's table cells' causes."""
+    return any(cause_id in cell.causes for cell in kb.table)
+
+
+def _mistyped(addresses: tuple[str, ...], kb: Knowledge) -> bool:
+    """Whether an address's domain can't exist: its top-level name is neither on the public
+    suffix list nor a reserved or in-network one (``nikhil@northwindtraders.con``). Bare names
+    in prose ("….because") are not addresses, so only addresses count."""
+    for address in addresses:
+        domain = address.rsplit("@", 1)[-1]
+        if domain.rsplit(".", 1)[-1] in kb.reserved_tlds:
+            continue
+        if public_suffixes().publicsuffix(domain, accept_unknown=False) is None:
+            return True
+    return False
+
+
+def _led_by(
+    kb: Knowledge, causes: tuple[str, ...], lead: str, symptom: str | None, contact: str | None
+) -> tuple[str, ...]:
+    """``causes`` with ``lead`` first, when the knowledge has it and it fits the facts."""
+    if lead not in kb.causes or not _fits(kb, lead, symptom) or not _applies(kb, lead, contact):
+        return causes
+    return (lead, *(c for c in causes if c != lead))
 
 
 def _public_im_first(kb: Knowledge, causes: list[str], contact_type: str) -> list[str]:

@@ -576,3 +576,12 @@ def test_the_users_words_settle_the_contact_type(kb: Knowledge) -> None:
     assert stated.contact_type == "public_im" and not stated.contact_type_guessed
     partner = triage("Presence Unknown for every federated partner since Monday", kb)
     assert partner.contact_type == "external_org" and not partner.contact_type_guessed
+
+
+def test_a_peer_domain_that_cannot_exist_leads_with_checking_the_address(kb: Knowledge) -> None:
+    typo = triage('Chat with nikhil@northwindtraders.con: "We didn\'t find any matches."', kb)
+    assert typo.recognized and typo.likely_causes[0] == "check_address"
+    # real suffixes, and reserved or in-network names, are not typos
+    for domain in ("northwindtraders.com", "fabrikam.co.uk", "fabrikam.example", "corp.local"):
+        found = triage(f'Chat with nikhil@{domain} in Teams: "We didn\'t find any matches."', kb)
+        assert found.recognized and found.likely_causes[0] != "check_address", domain

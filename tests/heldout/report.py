@@ -122,7 +122,8 @@ def _section(name: str, raw: object) -> list[Case]:
 def _case(where: str, raw: object, positive: bool) -> Case:
     keys = POSITIVE_KEYS if positive else NEGATIVE_KEYS
     if not isinstance(raw, dict) or not keys <= set(raw) <= keys | OPTIONAL_KEYS:
-        raise ValueError(f"{where}: keys must be {sorted(keys)} (optionally {sorted(OPTIONAL_KEYS)})")
+        optional = sorted(OPTIONAL_KEYS)
+        raise ValueError(f"{where}: keys must be {sorted(keys)} (optionally {optional})")
     entry: Mapping[str, Any] = raw
     for key in ("text", "source"):
         if not isinstance(entry[key], str) or not entry[key].strip():
