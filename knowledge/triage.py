@@ -124,9 +124,10 @@ _NAME_AFTER = frozenset("@-_/\\(")
 _ADDRESS = re.compile(
     r"(?<![\w.%+'-])([\w.%+'-]{1,64})(?:\(([\w.-]{1,253})\))?@([\w-]{1,63}(?:\.[\w-]{1,63}){1,8})"
 )
-# A bare domain name (labels may start with "_" for SRV owner names, stripped afterwards).
+# A bare domain name (labels may start with "_" for SRV owner names, stripped afterwards), also
+# written "@domain" for everyone there ("can't msg anyone @tailspintoys.com").
 _DOMAIN = re.compile(
-    r"(?<![\w.@/:%+-])((?:[\w-]{1,63}\.){1,8}[a-z][a-z0-9-]{1,62})(?![\w@(-]|\.\w)"
+    r"(?:(?<=^@)|(?<=[\s(\[<\"']@)|(?<![\w.@/:%+-]))((?:[\w-]{1,63}\.){1,8}[a-z][a-z0-9-]{1,62})(?![\w@(-]|\.\w)"
 )
 _URL = re.compile(r"\b(?:https?|ftp)://\S{0,2000}")
 _TLD = re.compile(r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
@@ -816,7 +817,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
-        if addresses and _mistyped(addresses, kb):
+        if addresses and (_mistyped(addresses, kb) or _one_person_two_domains(addresses, kb)):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
         recognized=signature is not None,
@@ -923,6 +924,29 @@ def _mistyped(addresses: tuple[str, ...], kb: Knowledge) -> bool:
         if domain.rsplit(".", 1)[-1] in kb.reserved_tlds:
             continue
         if public_suffixes().publicsuffix(domain, accept_unknown=False) is None:
+            return True
+    return False
+
+
+# Shared mailboxes every organisation has: the same name at two domains is two mailboxes.
+_ROLE_MAILBOXES = frozenset(
+    {"admin", "administrator", "support", "info", "helpdesk", "servicedesk", "postmaster"}
+    | {"noreply", "no-reply", "it", "sales", "contact", "office", "test", "user", "sip"}
+)
+
+
+def _one_person_two_domains(addresses: tuple[str, ...], kb: Knowledge) -> bool:
+    """Whether one person appears at two organisations' domains (``maria.lopez@fabrikam-corp.com``
+    added as a contact, ``maria.lopez@fabrikam.com`` on her mail): one address is likely wrong.
+    Consumer and personal-mail addresses are a person's other accounts, not a mistake."""
+    personal = {*kb.consumer_domains, *kb.personal_mail_domains}
+    seen: dict[str, str] = {}
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if "(" in address or domain in personal or len(local) < 3 or local in _ROLE_MAILBOXES:
+            continue
+        site = public_suffixes().privatesuffix(domain) or domain
+        if seen.setdefault(local, site) != site:
             return True
     return False
 

@@ -543,8 +543,8 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
     (
         "stated symptom phrase too short",
         "signatures.yaml",
-        lambda d: d["stated_symptoms"][1]["phrases"].append("status unknown"),
-        r"signatures\.yaml: stated_symptoms\[1\]\.phrases\[\d+\]: a phrase needs at least 3",
+        lambda d: d["stated_symptoms"][2]["phrases"].append("status unknown"),
+        r"signatures\.yaml: stated_symptoms\[2\]\.phrases\[\d+\]: a phrase needs at least 3",
     ),
     (
         "code table row without a source",

@@ -585,3 +585,76 @@ def test_a_peer_domain_that_cannot_exist_leads_with_checking_the_address(kb: Kno
     for domain in ("northwindtraders.com", "fabrikam.co.uk", "fabrikam.example", "corp.local"):
         found = triage(f'Chat with nikhil@{domain} in Teams: "We didn\'t find any matches."', kb)
         assert found.recognized and found.likely_causes[0] != "check_address", domain
+
+
+# The facts a paste states, each with wording other than the held-out sets': (text, first cause).
+STATED_FACTS = [
+    # the record itself named broken leads with the SRV record
+    (
+        "Since Friday nobody outside can chat with us in Teams. Turns out _sipfederationtls._tcp."
+        "adatum.com is now a CNAME to sipfed.online.lync.com",
+        "federation_srv",
+    ),
+    # a firewall change, or a port test to 5061 that hangs, leads with the Edge's connection
+    (
+        "After the new firewall went in, Skype for Business shows Presence Unknown for all "
+        "federated partners",
+        "edge_connectivity",
+    ),
+    # hybrid with users homed on premises leads with hybrid routing
+    (
+        "We're hybrid; users homed on-prem can't IM any federated partner in Lync, cloud users can",
+        "hybrid_split",
+    ),
+    # a Microsoft account on the contact's own domain leads with the contact's address format
+    (
+        "My Skype for Business contact uses a Microsoft account with his own domain "
+        "(tom@vanity-mail.example) and IMs to him are never delivered",
+        "contact_format",
+    ),
+    # one organiser's meetings only: that organiser's meeting policy
+    (
+        "Outside guests can join all other meetings but not the ones Lee hosts; for meetings "
+        'that Lee schedules they get "Sign in to join this meeting"',
+        "meeting_policies",
+    ),
+    # no Teams account, in German: anonymous join
+    (
+        "Externe Teilnehmer ohne Teams-Konto können keiner Besprechung mehr beitreten, egal wer "
+        "einlädt",
+        "meeting_anonymous_join",
+    ),
+    # one person; her colleagues at the same company work
+    (
+        "IMs to dana@woodgrove.example never arrive in Teams, and her teammates at woodgrove "
+        "get mine fine",
+        "contacts_permissions",
+    ),
+    # the same person at two organisations' domains: one of the addresses is wrong
+    (
+        "Teams says we can't set up the conversation with ana.ruiz@proseware-inc.com, although "
+        "her mail signature says ana.ruiz@proseware.com",
+        "check_address",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "first"), STATED_FACTS)
+def test_a_stated_fact_leads_with_its_cause(kb: Knowledge, text: str, first: str) -> None:
+    found = triage(text, kb)
+    assert found.recognized and found.likely_causes[0] == first, found.likely_causes
+
+
+def test_an_allowed_domain_rules_out_domain_permissions(kb: Knowledge) -> None:
+    text = (
+        'ms-diagnostics: 1047;reason="Failed to complete TLS negotiation with a federated peer '
+        'server";source="sip.contoso.com" to fabrikam.com'
+    )
+    assert "domain_permissions" in triage(text, kb).likely_causes
+    allowed = triage(text + " - fabrikam.com domain is already on our allowed list", kb)
+    assert "domain_permissions" not in allowed.likely_causes
+
+
+def test_the_same_role_mailbox_at_two_domains_is_not_a_wrong_address(kb: Knowledge) -> None:
+    text = "Teams: we can't set up the conversation with support@fabrikam.com (support@contoso.com)"
+    assert triage(text, kb).likely_causes[:1] != ("check_address",)
