@@ -1,7 +1,7 @@
 """Slack throughput: fedbot's ``/slack/events`` against a stock bolt echo, measured in one run.
 
     .venv/bin/python bench/bench_slack.py [--requests 1000] [--concurrency 16] [--rounds 3]
-        [--without metrics]
+        [--without metrics] [--state sqlite]
 
 Each server runs in its own process, so does the fake Slack Web API (it also takes the
 ``response_url`` posts and counts what arrives); the load generator runs in this one; all on
@@ -13,6 +13,10 @@ checks are answered from its cache (warmed before timing). Measured at concurren
 - slash commands (fedbot: ``/fedcheck contoso.example`` → result via response_url; echo:
   ``ack()`` + ``respond()``): the same figures;
 - fedbot's slash-command ack p99 while the DNS server never answers.
+
+``--state sqlite`` keeps fedbot's conversation state and idempotency records in a SQLite file
+(``synchronous=FULL``, a fresh file per round in a temporary directory on the same disk as the
+checkout) instead of ``memory://``: what ``fedbot serve`` does by default, fsyncs included.
 
 Targets: channel events ≥ 1.5× the echo, slash commands ≥ 0.9×, ack p99 < 100 ms with slow DNS.
 
@@ -39,6 +43,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -116,7 +121,7 @@ def _fake_child(ready: Any, stop: Any) -> None:
 # ------------------------------------------------------------------ servers (child processes)
 
 
-async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
+async def _serve(kind: str, state: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
     if kind == "fedbot-without-metrics":
         os.environ["FEDBOT_METRICS"] = "off"  # read when bot.metrics is imported, just below
     if kind == "echo":
@@ -132,7 +137,7 @@ async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> No
         settings = Settings(
             dns_servers=(dns,),
             dns_timeout=2.0,
-            state_url="memory://",
+            state_url=state,
             slack_bot_token=TOKEN,
             slack_signing_secret=SECRET,
             slack_api_url=api_url,
@@ -146,18 +151,18 @@ async def _serve(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> No
         await bot.close()
 
 
-def _child(kind: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
+def _child(kind: str, state: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
     import logging
 
     logging.disable(logging.WARNING)
     profile = os.environ.get("FEDBOT_BENCH_PROFILE")
     if not profile:
-        asyncio.run(_serve(kind, api_url, dns, ready, stop))
+        asyncio.run(_serve(kind, state, api_url, dns, ready, stop))
         return
     import cProfile
 
     cProfile.runctx(
-        "asyncio.run(_serve(kind, api_url, dns, ready, stop))",
+        "asyncio.run(_serve(kind, state, api_url, dns, ready, stop))",
         globals(),
         locals(),
         f"{profile}.{kind}",
@@ -287,10 +292,12 @@ def _end(proc: Any, stop: Any) -> None:
         proc.terminate()
 
 
-async def measure(kind: str, requests: int, concurrency: int, dns: str) -> dict[str, Any]:
+async def measure(
+    kind: str, requests: int, concurrency: int, dns: str, state: str = "memory://"
+) -> dict[str, Any]:
     fake_proc, fake_stop, fake_port = _spawn(_fake_child)
     fake_url = f"http://127.0.0.1:{fake_port}"
-    proc, stop, port = _spawn(_child, kind, f"{fake_url}/api/", dns)
+    proc, stop, port = _spawn(_child, kind, state, f"{fake_url}/api/", dns)
     results: dict[str, Any] = {}
     try:
         connector = aiohttp.TCPConnector(limit=concurrency + 4)
@@ -348,7 +355,7 @@ async def metrics_cost(args: argparse.Namespace, dns: str) -> dict[str, list[flo
     fake_proc, fake_stop, fake_port = _spawn(_fake_child)
     fake_url = f"http://127.0.0.1:{fake_port}"
     servers = [
-        _spawn(_child, kind, f"{fake_url}/api/", dns)
+        _spawn(_child, kind, "memory://", f"{fake_url}/api/", dns)
         for kind in ("fedbot", "fedbot-without-metrics")
     ]
     cost: dict[str, list[float]] = {"channel events": [], "slash commands": []}
@@ -395,25 +402,34 @@ def main() -> None:
     parser.add_argument("--without", default="", choices=("", "metrics"))
     parser.add_argument("--blocks", type=int, default=20, help="--without metrics: block pairs")
     parser.add_argument("--block-requests", type=int, default=1000)
+    parser.add_argument(
+        "--state", default="memory", choices=("memory", "sqlite"), help="fedbot's state store"
+    )
     args = parser.parse_args()
     mp.set_start_method("spawn")
     dns = start_dns_server()
     echo_runs, our_runs = [], []
+    # SQLite files on the checkout's disk (a tmpfs /tmp would make fsync free)
+    scratch = tempfile.TemporaryDirectory(prefix=".bench-state-", dir=ROOT)
     try:
-        for _ in range(args.rounds):
+        for n in range(args.rounds):
             echo_runs.append(
                 asyncio.run(measure("echo", args.requests, args.concurrency, dns.address))
             )
+            state = "memory://"
+            if args.state == "sqlite":
+                state = f"sqlite:///{Path(scratch.name) / f'round{n}.db'}"
             our_runs.append(
-                asyncio.run(measure("fedbot", args.requests, args.concurrency, dns.address))
+                asyncio.run(measure("fedbot", args.requests, args.concurrency, dns.address, state))
             )
         cost = asyncio.run(metrics_cost(args, dns.address)) if args.without else {}
     finally:
         dns.stop()
+        scratch.cleanup()
     echo, ours = _best(echo_runs), _best(our_runs)
     print(
         f"Slack /slack/events, {args.requests} requests at concurrency {args.concurrency}, "
-        f"best of {args.rounds} alternating rounds"
+        f"best of {args.rounds} alternating rounds, fedbot state {args.state}"
     )
     print(f"{'':34}{'fedbot':>12}{'stock echo':>12}{'ratio':>8}")
     for key, label, target in (
