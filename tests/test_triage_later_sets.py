@@ -1,4 +1,5 @@
-"""Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml), each
+"""Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml,
+blind_a.yaml, blind_b.yaml), each
 researched without opening the signatures, the diagnostics table, the triage code beyond its
 result fields or the earlier sets, its labels fixed before triage ran on it.
 
@@ -50,6 +51,19 @@ LATER_SETS = {
     # 36 / 25; scored first at (26, 18, 23, 24, 25) and 0, then (35, 26, 31, 24, 27) and 0 after
     # the cause-ordering rules; floors two below (work landed in parallel), ceiling one above.
     "untouched": LaterSet(35, 25, True, ("independent", "fresh", "final"), (33, 24, 29, 22, 25), 1),
+    # 45 / 25; scored first at (35, 23, ...) and 2, then tuned on with general rules.
+    "blind_a": LaterSet(
+        45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 44, 24, 40), 0
+    ),
+    # 45 / 25; scored first, untuned, at (41, 24, 38, 31, 42) and 4.
+    "blind_b": LaterSet(
+        45,
+        25,
+        True,
+        ("independent", "fresh", "final", "untouched", "blind_a"),
+        (41, 24, 38, 31, 42),
+        4,
+    ),
 }
 
 
