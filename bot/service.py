@@ -60,6 +60,7 @@ from dialogs.events import (
 from dialogs.machine import pending_question, step
 from dialogs.replies import ChoicePayload, Message, Question, Reply, TriageCard
 from dialogs.state import DialogState
+from dialogs.tenant_facts import with_pasted_config
 from federation.checker import FederationChecker
 from federation.domains import parse_domain
 from federation.model import CheckReport
@@ -209,7 +210,7 @@ class FedBot:
 
     async def _channel_message(self, turn: Turn) -> list[Reply]:
         text = (turn.text or "")[:MAX_TEXT_CHARS]
-        found = triage(text, self.knowledge) if text.strip() else None
+        found = self._triaged(text) if text.strip() else None
         if found is None or not found.recognized:
             return []  # chatter: silence (and nothing claimed)
         if not turn.starts_thread and await self.store.get(turn.conversation) is not None:
@@ -416,7 +417,11 @@ class FedBot:
     async def auto_reply(self, text: str) -> TriageCard | None:
         """A compact card for a recognised pasted federation error (with a live check of the
         external domain in it); ``None`` for everything else."""
-        return await self._triage_card(triage(text[:MAX_TEXT_CHARS], self.knowledge))
+        return await self._triage_card(self._triaged(text[:MAX_TEXT_CHARS]))
+
+    def _triaged(self, text: str) -> Triage:
+        """The paste recognised, its causes following any tenant configuration pasted with it."""
+        return with_pasted_config(self.knowledge, triage(text, self.knowledge), text)
 
     async def _triage_card(
         self, found: Triage, progress: Progress | None = None

@@ -223,3 +223,50 @@ def test_triage_ordinary_text_has_no_configuration(capsys: pytest.CaptureFixture
     code, out = triage(capsys, "hello, AllowFederatedUsers is on I think", "--json")
     assert code == 1
     assert "tenant_config" not in json.loads(out)
+
+
+# -- an error pasted with the configuration: the findings order the causes --------------------------
+
+CONSUMER_OFF_WITH_ERROR = """None of our staff can chat with personal accounts any more, e.g. kim@outlook.com
+and a personal Microsoft account on a gmail address; work accounts at other companies are fine.
+
+PS> Get-CsTenantFederationConfiguration | fl AllowTeamsConsumer*
+AllowTeamsConsumer        : False
+AllowTeamsConsumerInbound : False
+"""
+
+ALLOW_LIST_WITHOUT_PEER = """Only relecloud.com fails, we can't chat with them.
+AllowedDomains      : {Domain=fabrikam.com, Domain=adatum.com}
+BlockedDomains      : {}
+AllowFederatedUsers : True
+"""
+
+CLEAN_WITH_ERROR = """We can't chat with anyone at fabrikam.com.
+AllowedDomains      : AllowAllKnownDomains
+BlockedDomains      : {}
+AllowFederatedUsers : True
+"""
+
+
+def test_a_finding_in_the_pasted_configuration_leads_the_causes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out = triage(capsys, CONSUMER_OFF_WITH_ERROR, "--json")
+    assert json.loads(out)["likely_causes"][0] == "public_im_disabled"
+
+
+def test_the_configuration_is_judged_against_the_peer_not_the_listed_domains(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """fabrikam.com and adatum.com are named only as allowed: relecloud.com, the peer, is not."""
+    _, out = triage(capsys, ALLOW_LIST_WITHOUT_PEER, "--json")
+    assert json.loads(out)["likely_causes"][0] == "domain_permissions"
+
+
+def test_a_clean_configuration_drops_the_causes_it_rules_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out = triage(capsys, CLEAN_WITH_ERROR, "--json")
+    causes = json.loads(out)["likely_causes"]
+    assert causes and "domain_permissions" not in causes
+    assert "external_access_disabled" not in causes

@@ -1,7 +1,7 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml,
-blind_a.yaml, blind_b.yaml), each
-researched without opening the signatures, the diagnostics table, the triage code beyond its
-result fields or the earlier sets, its labels fixed before triage ran on it.
+blind_a.yaml, blind_b.yaml), each researched without opening the signatures, the diagnostics
+table, the triage code beyond its result fields or the earlier sets, its labels fixed before
+triage ran on it.
 
 Each set was scored before anyone tuned against it; fresh and final have since been tuned
 against, untouched only by general cause-ordering rules. These tests keep every set honest: well

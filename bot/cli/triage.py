@@ -12,6 +12,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.cli import tenant_config
+from dialogs.tenant_facts import with_pasted_config
 from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.model import Knowledge, Option
 from knowledge.triage import MAX_TRIAGE_CHARS, Triage, triage
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             print("Paste the error message, then press Ctrl-D.", file=sys.stderr)
         text = read_stdin(sys.stdin)
-    found = triage(text, kb)
+    found = with_pasted_config(kb, triage(text, kb), text)
     config = tenant_config.pasted(text)  # a pasted tenant configuration is judged, not matched
     # A configuration that shows a blocking setting is a federation paste fedbot answers (the bot
     # judges it in any conversation): recognised, like triage's configuration-line signatures.

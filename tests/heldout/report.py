@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from dialogs.tenant_facts import with_pasted_config
 from knowledge.loader import load_knowledge
 from knowledge.model import Knowledge
 from knowledge.triage import Triage, triage
@@ -168,7 +169,7 @@ def score(section: str, cases: Iterable[Case], kb: Knowledge) -> Score:
     """Run triage on every case of a section and count hits and misses."""
     result = Score(section)
     for case in cases:
-        got = triage(case.text, kb)
+        got = with_pasted_config(kb, triage(case.text, kb), case.text)
         if case.positive:
             _score_positive(result, case, got)
         else:
