@@ -636,6 +636,54 @@ STATED_FACTS = [
         "her mail signature says ana.ruiz@proseware.com",
         "check_address",
     ),
+    # one person named as the exception among a domain's contacts
+    (
+        "In Teams I can chat with everybody at litwareinc.com except Omar, my messages to him "
+        "are never delivered",
+        "contacts_permissions",
+    ),
+    # a chat request the contact never accepted
+    (
+        "Teams: my chats to a personal account contact (bo@outlook.com) fail, it says I can't "
+        "send more until she accepts",
+        "contacts_permissions",
+    ),
+    # the DNS host cannot hold SRV records
+    (
+        "No partner can IM us in Teams; our registrar's DNS panel has no SRV option so the "
+        "SRV records do not exist",
+        "federation_srv",
+    ),
+    # the federation SRV answer points at port 443
+    (
+        "Teams chats with every other company fail. dig SRV _sipfederationtls._tcp.wingtiptoys.com "
+        "gives 100 1 443 sipdir.online.lync.com.",
+        "federation_srv",
+    ),
+    # a federation SRV answer split between Microsoft 365 and an old on-premises Edge
+    (
+        "Federated presence in Teams flips to unknown for partners: _sipfederationtls._tcp."
+        "tailspintoys.com has 100 1 5061 sipfed.online.lync.com. and 100 1 5061 edge.tailspintoys.com.",
+        "hybrid_split",
+    ),
+    # a domain on the blocked list and a meeting refused: the meeting's external access
+    (
+        "Guests from adatum.com signed in with work accounts can't join our Teams meetings; "
+        "adatum.com is on our blocked domains list",
+        "meeting_external_access",
+    ),
+    # waiting in the lobby, in Dutch
+    (
+        "Externe gasten blijven in de wachtruimte van de Teams vergadering hangen, niemand laat "
+        "ze binnen",
+        "meeting_lobby",
+    ),
+    # asked to sign in with no guest entry: anonymous join
+    (
+        "Customers opening our Teams meeting link are told to sign in, there's no join as guest "
+        "any more",
+        "meeting_anonymous_join",
+    ),
 ]
 
 
