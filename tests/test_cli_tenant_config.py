@@ -225,10 +225,11 @@ def test_triage_ordinary_text_has_no_configuration(capsys: pytest.CaptureFixture
     assert "tenant_config" not in json.loads(out)
 
 
-# -- an error pasted with the configuration: the findings order the causes --------------------------
+# -- an error pasted with the configuration: the findings order the causes ------------------------
 
-CONSUMER_OFF_WITH_ERROR = """None of our staff can chat with personal accounts any more, e.g. kim@outlook.com
-and a personal Microsoft account on a gmail address; work accounts at other companies are fine.
+CONSUMER_OFF_WITH_ERROR = """None of our staff can chat with personal accounts any more, e.g.
+kim@outlook.com and a personal Microsoft account on a gmail address; work accounts at other
+companies are fine.
 
 PS> Get-CsTenantFederationConfiguration | fl AllowTeamsConsumer*
 AllowTeamsConsumer        : False

@@ -1,7 +1,7 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml,
-blind_a.yaml, blind_b.yaml), each researched without opening the signatures, the diagnostics
-table, the triage code beyond its result fields or the earlier sets, its labels fixed before
-triage ran on it.
+blind_a.yaml, blind_b.yaml, blind_c.yaml), each researched without opening the signatures, the
+diagnostics table, the triage code beyond its result fields or the earlier sets, its labels fixed
+before triage ran on it.
 
 Each set was scored before anyone tuned against it; fresh and final have since been tuned
 against, untouched only by general cause-ordering rules. These tests keep every set honest: well
@@ -55,14 +55,23 @@ LATER_SETS = {
     "blind_a": LaterSet(
         45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 44, 24, 40), 0
     ),
-    # 45 / 25; scored first, untuned, at (41, 24, 38, 31, 42) and 4.
+    # 45 / 25; scored first, untuned, at (41, 24, 38, 31, 42) and 4; then tuned on.
     "blind_b": LaterSet(
         45,
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a"),
-        (41, 24, 38, 31, 42),
-        4,
+        (43, 41, 41, 31, 42),
+        0,
+    ),
+    # 45 / 25; scored first, untuned (after blind_b's rules), at (37, 26, 34, 21, 35) and 1.
+    "blind_c": LaterSet(
+        45,
+        25,
+        True,
+        ("independent", "fresh", "final", "untouched", "blind_a", "blind_b"),
+        (37, 26, 34, 21, 35),
+        1,
     ),
 }
 

@@ -663,7 +663,8 @@ STATED_FACTS = [
     # a federation SRV answer split between Microsoft 365 and an old on-premises Edge
     (
         "Federated presence in Teams flips to unknown for partners: _sipfederationtls._tcp."
-        "tailspintoys.com has 100 1 5061 sipfed.online.lync.com. and 100 1 5061 edge.tailspintoys.com.",
+        "tailspintoys.com has 100 1 5061 sipfed.online.lync.com. and 100 1 5061 "
+        "edge.tailspintoys.com.",
         "hybrid_split",
     ),
     # a domain on the blocked list and a meeting refused: the meeting's external access
