@@ -401,6 +401,9 @@ def _shown(line: str) -> str:
     return line if len(line) <= MAX_LINE_SHOWN else line[: MAX_LINE_SHOWN - 1] + "…"
 
 
+# A line this long, without ":" or "=", after a blank line is prose even when it starts with a
+# property's name.
+MIN_REMARK_WORDS = 5
 _UNDERLINE = re.compile(r"^[ \t]*-{2,}(?:[ \t]+-{2,})*[ \t]*$")
 _HEADER_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,80}")
 
@@ -486,7 +489,7 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
             kinds.append("cont")
             continue
         first = re.split(r"[\s:=]", stripped, maxsplit=1)[0].lower()
-        if first in known and not _PROMPT.match(line):
+        if first in known and not _PROMPT.match(line) and not _remark(stripped, kinds):
             raise _Unreadable("garbled_line", number, _shown(line))
         if value.key and value.key not in known and kinds[-1] in ("prop", "cont"):
             # free text (a Description, a new property) wrapped with its indentation lost
@@ -507,6 +510,17 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
         if before in ("prop", "cont") and after == "prop":
             raise _Unreadable("garbled_line", index + 1, _shown(lines[index]))
     return records
+
+
+def _remark(stripped: str, kinds: list[str]) -> bool:
+    """A sentence after a blank line that starts with a property's name ("AllowedDomains is just
+    empty. Every …"): the admin's remark on the listing, not a garbled property line."""
+    return (
+        ":" not in stripped
+        and "=" not in stripped
+        and len(stripped.split()) >= MIN_REMARK_WORDS
+        and (not kinds or kinds[-1] == "blank")
+    )
 
 
 @dataclass
