@@ -271,3 +271,20 @@ def test_a_clean_configuration_drops_the_causes_it_rules_out(
     causes = json.loads(out)["likely_causes"]
     assert causes and "domain_permissions" not in causes
     assert "external_access_disabled" not in causes
+
+
+BLANK_ALLOW_LIST_WITH_ERROR = """Every external org we try in Teams fails with "We can't set up the
+conversation because your organizations are not set up to talk to each other".
+
+Identity            : Global
+AllowFederatedUsers : True
+AllowedDomains      :
+BlockedDomains      : {}
+"""
+
+
+def test_a_blank_allow_list_is_external_access_off(capsys: pytest.CaptureFixture[str]) -> None:
+    """AllowFederatedUsers True does not rule external access out when no domain is allowed."""
+    _, out = triage(capsys, BLANK_ALLOW_LIST_WITH_ERROR, "--json")
+    causes = json.loads(out)["likely_causes"]
+    assert causes[0] == "external_access_disabled"

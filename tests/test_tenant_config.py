@@ -237,6 +237,23 @@ def test_unreadable_names_the_line(text: str, reason: str, line: int) -> None:
         assert f"line {line}" in result.message or reason == "not_config"
 
 
+def test_a_remark_after_the_listing_is_prose_not_a_garbled_line() -> None:
+    """An admin's sentence after a blank line may start with a property's name."""
+    text = (
+        "Identity            : Global\nAllowFederatedUsers : True\nAllowedDomains      :\n"
+        "BlockedDomains      : {}\n\nAllowedDomains is just empty, every external org we try "
+        "fails.\n"
+    )
+    (fed,) = parsed(text).federation
+    assert fed.allow_federated_users is True
+    findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
+    assert findings[0].code == "tenant_allow_list_empty"
+    # without the blank line it stays a garbled line inside the listing
+    garbled = text.replace("\n\nAllowedDomains is", "\nAllowedDomains is")
+    result = parse_tenant_config(garbled)
+    assert isinstance(result, ConfigUnreadable) and result.reason == "garbled_line"
+
+
 def test_unreadable_quotes_the_offending_line() -> None:
     text = paste("federation_short.txt").replace(
         "AllowFederatedUsers : False", "AllowFederatedUsers = no"
