@@ -32,7 +32,16 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "independent": (SET_FILE, SECTIONS),
     **{
         name: (Path(__file__).with_name(f"{name}.yaml"), (name,))
-        for name in ("fresh", "final", "untouched", "blind_a", "blind_b", "blind_c", "blind_d", "blind_e")
+        for name in (
+            "fresh",
+            "final",
+            "untouched",
+            "blind_a",
+            "blind_b",
+            "blind_c",
+            "blind_d",
+            "blind_e",
+        )
     },
 }
 POSITIVE_KEYS = frozenset({"text", "symptom", "cause", "contact_type", "peer", "source"})
