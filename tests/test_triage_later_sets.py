@@ -75,14 +75,15 @@ LATER_SETS = {
         1,
     ),
     # 45 / 25 (mostly people's own words in support chat); scored first, untuned (after blind_c's
-    # rules), at (38, 28, 35, 21, 36) and 3, and (38, 29, 35, 21, 36) after blind_e's.
+    # rules), at (38, 28, 35, 21, 36) and 3, and (38, 29, 35, 21, 36) after blind_e's; then
+    # tuned on.
     "blind_d": LaterSet(
         45,
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a", "blind_b", "blind_c"),
-        (38, 29, 35, 21, 36),
-        3,
+        (44, 41, 40, 21, 41),
+        0,
     ),
     # 45 / 25 (written in parallel with blind_d, mostly pasted artefacts); scored first, untuned
     # (after blind_c's rules), at (37, 32, 32, 26, 39) and 3; then tuned on.
