@@ -1,5 +1,5 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml and
-blind_a to blind_e), each researched without opening the signatures, the diagnostics table, the
+blind_a to blind_g), each researched without opening the signatures, the diagnostics table, the
 triage code beyond its result fields or the earlier sets, its labels fixed before triage ran on
 it.
 
@@ -43,6 +43,17 @@ class LaterSet:
     most_false_positives: int
 
 
+_BEFORE_F = (
+    "independent",
+    "fresh",
+    "final",
+    "untouched",
+    "blind_a",
+    "blind_b",
+    "blind_c",
+    "blind_d",
+    "blind_e",
+)
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -95,6 +106,12 @@ LATER_SETS = {
         (43, 40, 41, 26, 42),
         1,
     ),
+    # 45 / 25 each, written in parallel (f: helpdesk tickets and hurried chat, a quarter in six
+    # languages; g: what admins paste when they escalate); sealed until blind_b to blind_e were
+    # tuned on, then scored once: f (37, 32, 35, 18, 37) and 0, g (42, 33, 39, 25, 39) and 0
+    # (at the session's start: f 25/45 and g 25/45 right first causes, 1 false positive each).
+    "blind_f": LaterSet(45, 25, True, _BEFORE_F, (37, 32, 35, 18, 37), 0),
+    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (42, 33, 39, 25, 39), 0),
 }
 
 

@@ -41,6 +41,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_c",
             "blind_d",
             "blind_e",
+            "blind_f",
+            "blind_g",
         )
     },
 }
