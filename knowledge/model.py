@@ -216,8 +216,11 @@ class Knowledge:
     consumer_domains: tuple[str, ...] = ()
     # Public mail providers (gmail.com …): a contact there is a person, not an organisation.
     personal_mail_domains: tuple[str, ...] = ()
-    # Reserved and in-network top-level names: a peer under one isn't a mistyped address.
+    # Reserved top-level names (examples, tests): a peer under one isn't a mistyped address.
     reserved_tlds: tuple[str, ...] = ()
+    # In-network top-level names (.local, .corp): an address there is an internal login, which no
+    # other organisation can reach, so the address is the one to check.
+    internal_tlds: tuple[str, ...] = ()
     # Microsoft infrastructure and link domains triage never reports as a party's domain.
     ignored_domains: tuple[str, ...] = ()
     # Wording of the live federation check (findings, cloud names, refused input).

@@ -916,12 +916,16 @@ def _in_table(kb: Knowledge, cause_id: str) -> bool:
 
 
 def _mistyped(addresses: tuple[str, ...], kb: Knowledge) -> bool:
-    """Whether an address's domain can't exist: its top-level name is neither on the public
-    suffix list nor a reserved or in-network one (``nikhil@northwindtraders.con``). Bare names
+    """Whether an address's domain can't be reached: an in-network top-level name
+    (``j.ruiz@corp.adatum.local``), or one neither on the public suffix list nor reserved for
+    examples (``nikhil@northwindtraders.con``). Bare names
     in prose ("….because") are not addresses, so only addresses count."""
     for address in addresses:
         domain = address.rsplit("@", 1)[-1]
-        if domain.rsplit(".", 1)[-1] in kb.reserved_tlds:
+        top = domain.rsplit(".", 1)[-1]
+        if top in kb.internal_tlds:
+            return True
+        if top in kb.reserved_tlds:
             continue
         if public_suffixes().publicsuffix(domain, accept_unknown=False) is None:
             return True

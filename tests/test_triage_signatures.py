@@ -581,10 +581,13 @@ def test_the_users_words_settle_the_contact_type(kb: Knowledge) -> None:
 def test_a_peer_domain_that_cannot_exist_leads_with_checking_the_address(kb: Knowledge) -> None:
     typo = triage('Chat with nikhil@northwindtraders.con: "We didn\'t find any matches."', kb)
     assert typo.recognized and typo.likely_causes[0] == "check_address"
-    # real suffixes, and reserved or in-network names, are not typos
-    for domain in ("northwindtraders.com", "fabrikam.co.uk", "fabrikam.example", "corp.local"):
+    # real suffixes and names reserved for examples are not typos
+    for domain in ("northwindtraders.com", "fabrikam.co.uk", "fabrikam.example"):
         found = triage(f'Chat with nikhil@{domain} in Teams: "We didn\'t find any matches."', kb)
         assert found.recognized and found.likely_causes[0] != "check_address", domain
+    # an in-network name is an internal login no other organisation can reach
+    internal = triage('Chat with nikhil@corp.local in Teams: "We didn\'t find any matches."', kb)
+    assert internal.likely_causes[0] == "check_address"
 
 
 # The facts a paste states, each with wording other than the held-out sets': (text, first cause).
@@ -684,6 +687,31 @@ STATED_FACTS = [
         "Customers opening our Teams meeting link are told to sign in, there's no join as guest "
         "any more",
         "meeting_anonymous_join",
+    ),
+    # an address at an in-network name (.local, .corp) is an internal login, not reachable
+    (
+        "Can't chat in Teams with our consultant at k.ito@corp.proseware.local, the chat never "
+        "starts",
+        "check_address",
+    ),
+    # the bare domain does not resolve: the address, before the SRV record it also lacks
+    (
+        "IMs to a.b@fabrkam.com are never delivered in Lync.\n*** UnKnown can't find "
+        "_sipfederationtls._tcp.fabrkam.com: Non-existent domain\n*** UnKnown can't find "
+        "fabrkam.com: Non-existent domain",
+        "check_address",
+    ),
+    # Italian: the lobby's waiting message
+    (
+        'Gli ospiti esterni restano su "Qualcuno nella riunione dovrebbe farti entrare a breve" '
+        "e nessuno li fa entrare nella riunione Teams",
+        "meeting_lobby",
+    ),
+    # Portuguese: personal accounts switched off for everyone
+    (
+        "Nenhum usuário consegue conversar no Teams com contas pessoais (@hotmail.com); o admin "
+        "rodou Set-CsTenantFederationConfiguration -AllowTeamsConsumer $false",
+        "public_im_disabled",
     ),
 ]
 
