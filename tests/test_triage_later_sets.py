@@ -1,5 +1,5 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml and
-blind_a to blind_g), each researched without opening the signatures, the diagnostics table, the
+blind_a to blind_i), each researched without opening the signatures, the diagnostics table, the
 triage code beyond its result fields or the earlier sets, its labels fixed before triage ran on
 it.
 
@@ -109,9 +109,16 @@ LATER_SETS = {
     # 45 / 25 each, written in parallel (f: helpdesk tickets and hurried chat, a quarter in six
     # languages; g: what admins paste when they escalate); sealed until blind_b to blind_e were
     # tuned on, then scored once: f (37, 32, 35, 18, 37) and 0, g (42, 33, 39, 25, 39) and 0
-    # (at the session's start: f 25/45 and g 25/45 right first causes, 1 false positive each).
-    "blind_f": LaterSet(45, 25, True, _BEFORE_F, (37, 32, 35, 18, 37), 0),
-    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (42, 33, 39, 25, 39), 0),
+    # (at the session's start: f 25/45 and g 25/45 right first causes, 1 false positive each);
+    # then tuned on.
+    "blind_f": LaterSet(45, 25, True, _BEFORE_F, (43, 43, 40, 18, 38), 0),
+    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (43, 42, 40, 25, 41), 0),
+    # 45 / 25 each, written in parallel and asked for edge cases rather than textbook wording (h:
+    # a month of a support channel; i: Teams era first); sealed until blind_f and blind_g were
+    # tuned on, then scored once: h (33, 22, 31, 20, 36) and 3, i (36, 23, 33, 24, 36) and 2 (at
+    # the session's start 17/45 and 19/45 right first causes, 4 and 2 false positives).
+    "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (33, 22, 31, 20, 36), 3),
+    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (36, 23, 33, 24, 36), 2),
 }
 
 

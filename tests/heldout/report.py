@@ -43,6 +43,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_e",
             "blind_f",
             "blind_g",
+            "blind_h",
+            "blind_i",
         )
     },
 }
