@@ -839,7 +839,12 @@ def _may_describe(lowered: str, kb: Knowledge) -> bool:
     described = kb.described
     if described is None or not described.product.search(lowered):
         return False
-    return "n't" in lowered or "n\u2019t" in lowered or bool(described.failure.search(lowered))
+    if "n't" in lowered or "n\u2019t" in lowered or described.failure.search(lowered):
+        return True
+    # the lexicons' words are one space apart: a failure wrapped across lines counts too
+    if "\n" not in lowered and "  " not in lowered and "\t" not in lowered:
+        return False
+    return bool(described.failure.search(" ".join(lowered.split())))
 
 
 def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature | None:

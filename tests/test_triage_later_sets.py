@@ -116,9 +116,10 @@ LATER_SETS = {
     # 45 / 25 each, written in parallel and asked for edge cases rather than textbook wording (h:
     # a month of a support channel; i: Teams era first); sealed until blind_f and blind_g were
     # tuned on, then scored once: h (33, 22, 31, 20, 36) and 3, i (36, 23, 33, 24, 36) and 2 (at
-    # the session's start 17/45 and 19/45 right first causes, 4 and 2 false positives).
-    "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (33, 22, 31, 20, 36), 3),
-    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (36, 23, 33, 24, 36), 2),
+    # the session's start 17/45 and 19/45 right first causes, 4 and 2 false positives); then tuned
+    # on.
+    "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 40, 43, 20, 42), 0),
+    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (44, 40, 42, 24, 41), 0),
 }
 
 

@@ -37,7 +37,8 @@ def test_every_example_is_recognised_as_its_signature(
     found = triage(text, kb)
     assert found.recognized
     assert found.signature is not None and found.signature.id == signature_id
-    assert found.symptom == found.signature.symptom
+    # a signature with no symptom of its own takes the one the text states, if any
+    assert found.symptom == found.signature.symptom or found.signature.symptom is None
     assert found.likely_causes and set(found.likely_causes) <= set(kb.causes)
     # Without the cause hints (words that rule a cause out or point to one), an example gets its
     # signature's causes, ordered by the article's table when it states a scope.
@@ -735,3 +736,14 @@ def test_an_allowed_domain_rules_out_domain_permissions(kb: Knowledge) -> None:
 def test_the_same_role_mailbox_at_two_domains_is_not_a_wrong_address(kb: Knowledge) -> None:
     text = "Teams: we can't set up the conversation with support@fabrikam.com (support@contoso.com)"
     assert triage(text, kb).likely_causes[:1] != ("check_address",)
+
+
+def test_a_failure_wrapped_across_lines_is_described(kb: Knowledge) -> None:
+    """Pasted from a mail client, the failure's words may sit on two lines."""
+    text = (
+        "Alleen bij vergaderingen van onze HR-afdeling komen externe sollicitanten zonder account\n"
+        "er niet\nin; bij alle andere organisatoren lukt het wel."
+    )
+    found = triage(text, kb)
+    assert found.recognized and found.symptom == "meeting_join_denied"
+    assert found.likely_causes[0] == "meeting_policies"
