@@ -9,6 +9,7 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -168,22 +169,22 @@ asyncio.run(main(sys.argv[1]))
 async def test_acknowledged_puts_survive_kill_9(tmp_path: Path) -> None:
     path = str(tmp_path / "killed.db")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WRITER, path, stdout=asyncio.subprocess.PIPE, env=env
-    )
+    # A plain Popen, waited on here: asyncio's child watcher can lose the exit status to a race
+    # and report 255, which would hide whether the kill happened.
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, path], stdout=subprocess.PIPE, env=env)
     assert proc.stdout is not None
     output = b""
     try:
         while output.count(b"\n") < 500:  # acknowledged puts, 16 writers still going
-            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 30)
             assert line, f"the writer ended before it was killed: {output[-500:]!r}"
             output += line
         proc.send_signal(signal.SIGKILL)  # mid-stream: batches in flight
-        output += await asyncio.wait_for(proc.stdout.read(), 30)
+        output += await asyncio.wait_for(asyncio.to_thread(proc.stdout.read), 30)
     finally:
-        if proc.returncode is None:
+        if proc.poll() is None:
             proc.kill()
-        await proc.wait()
+        await asyncio.to_thread(proc.wait)
     assert proc.returncode == -signal.SIGKILL
     # whole lines only: a key cut off by the kill may not have been printed in full
     lines = output.decode().split("\n")[:-1]
