@@ -45,6 +45,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_g",
             "blind_h",
             "blind_i",
+            "blind_j",
+            "blind_k",
         )
     },
 }
