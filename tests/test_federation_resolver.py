@@ -55,8 +55,13 @@ async def test_two_domains_are_checked_concurrently(make_dns_server: MakeServer)
     checker = FederationChecker([server.address], timeout=3.0)
     started = time.perf_counter()
     await checker.check("contoso.example", "gcchigh.example")
-    # One domain takes two rounds (~200 ms); one after the other would take ~400 ms.
-    assert time.perf_counter() - started < 0.35
+    together = time.perf_counter() - started
+    # the same two checks one after the other, in this run (a loaded machine slows both)
+    started = time.perf_counter()
+    await FederationChecker([server.address], timeout=3.0).check("fabrikam.example")
+    await FederationChecker([server.address], timeout=3.0).check("litware.example")
+    one_after_the_other = time.perf_counter() - started
+    assert together < 0.75 * one_after_the_other
 
 
 async def test_deadline_is_respected_when_server_never_answers(make_dns_server: MakeServer) -> None:
