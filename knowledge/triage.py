@@ -817,7 +817,11 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
-        if addresses and (_mistyped(addresses, kb) or _one_person_two_domains(addresses, kb)):
+        if addresses and (
+            _mistyped(addresses, kb)
+            or _one_person_two_domains(addresses, kb)
+            or _misspelt_domain(addresses, (*peers, *own))
+        ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
         recognized=signature is not None,
@@ -958,6 +962,47 @@ def _one_person_two_domains(addresses: tuple[str, ...], kb: Knowledge) -> bool:
         if seen.setdefault(local, site) != site:
             return True
     return False
+
+
+def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bool:
+    """Whether an address's domain is one or two keystrokes from another domain under the same
+    top-level name that the text names (``j.marsh@hollowbrook-advisroy.com`` next to the website
+    ``hollowbrook-advisory.com``, ``hotmial.com`` next to ``hotmail.com``): the address is
+    likely mistyped."""
+    named = {d.lower() for d in domains} | {a.rpartition("@")[2] for a in addresses}
+    for address in addresses:
+        domain = address.rpartition("@")[2]
+        for other in named:
+            if (
+                other != domain
+                and min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
+                and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at: two
+                and _within_two_edits(domain, other)
+            ):
+                return True
+    return False
+
+
+# Shorter names are too alike by chance (ab.com, ac.com) to call one a typo of the other.
+MIN_TYPO_DOMAIN = 8
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """Levenshtein distance of at most 2 (a swap of neighbours counts as 2), bounded work."""
+    if abs(len(a) - len(b)) > 2 or len(a) > MAX_TYPO_DOMAIN or len(b) > MAX_TYPO_DOMAIN:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2
+
+
+MAX_TYPO_DOMAIN = 80
 
 
 def _led_by(
