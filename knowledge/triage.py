@@ -820,7 +820,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if addresses and (
             _mistyped(addresses, kb)
             or _one_person_two_domains(addresses, kb)
-            or _misspelt_domain(addresses, (*peers, *own))
+            or _misspelt_domain(addresses, (*peers, *own, *_well_known(kb)))
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
@@ -966,9 +966,9 @@ def _one_person_two_domains(addresses: tuple[str, ...], kb: Knowledge) -> bool:
 
 def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bool:
     """Whether an address's domain is one or two keystrokes from another domain under the same
-    top-level name that the text names (``j.marsh@hollowbrook-advisroy.com`` next to the website
-    ``hollowbrook-advisory.com``, ``hotmial.com`` next to ``hotmail.com``): the address is
-    likely mistyped."""
+    top-level name, one the text names or a well-known one in ``domains`` (``j.marsh@hollowbrook-
+    advisroy.com`` next to the website ``hollowbrook-advisory.com``, ``hotmial.com`` for the
+    consumer ``hotmail.com``): the address is likely mistyped."""
     named = {d.lower() for d in domains} | {a.rpartition("@")[2] for a in addresses}
     for address in addresses:
         domain = address.rpartition("@")[2]
@@ -985,6 +985,15 @@ def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bo
 
 # Shorter names are too alike by chance (ab.com, ac.com) to call one a typo of the other.
 MIN_TYPO_DOMAIN = 8
+# A well-known consumer domain a text doesn't name is compared only when it is this long: a
+# company at hive.com is not a typo of live.com, nor email.com of gmail.com.
+MIN_WELL_KNOWN_TYPO = 10
+
+
+def _well_known(kb: Knowledge) -> tuple[str, ...]:
+    """The consumer and personal-mail domains long enough to tell a typo of from a company."""
+    known = (*kb.consumer_domains, *kb.personal_mail_domains)
+    return tuple(d for d in known if len(d) >= MIN_WELL_KNOWN_TYPO)
 
 
 def _within_two_edits(a: str, b: str) -> bool:

@@ -1,5 +1,5 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml and
-blind_a to blind_k), each researched without opening the signatures, the diagnostics table, the
+blind_a to blind_n), each researched without opening the signatures, the diagnostics table, the
 triage code beyond its result fields or the earlier sets, its labels fixed before triage ran on
 it.
 
@@ -55,6 +55,7 @@ _BEFORE_F = (
     "blind_e",
 )
 _BEFORE_J = (*_BEFORE_F, "blind_f", "blind_g", "blind_h", "blind_i")
+_BEFORE_L = (*_BEFORE_J, "blind_j", "blind_k")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -127,6 +128,10 @@ LATER_SETS = {
     # then tuned on.
     "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 27, 25, 14, 23), 0),
     "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 28), 0),
+    # 30 / 15 each, written in parallel by three writers (l: everyday wording in six languages;
+    # m: pasted artefacts; n: edge cases, sealed). Scored once before any rule from them: l
+    # (25, 16, 25, 23, 26) and 1; then tuned on l.
+    "blind_l": LaterSet(30, 15, True, _BEFORE_L, (30, 29, 30, 23, 29), 0),
 }
 
 

@@ -47,6 +47,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_i",
             "blind_j",
             "blind_k",
+            "blind_l",
+            "blind_m",
+            "blind_n",
         )
     },
 }
