@@ -17,7 +17,6 @@ from federation.texts import reason_in
 from knowledge.model import Knowledge
 
 # Country variants of a consumer domain: hotmail.co.uk, live.com.au, outlook.fr, ...
-_COUNTRY_SUFFIX = re.compile(r"^(?:com|[a-z]{2}|(?:co|com)\.[a-z]{2})$")
 _SPECIAL_FORM = re.compile(
     r"^\s*(?:sip:)?([^\s@()]{1,64}\([^\s@()]{1,255}\))@([^\s@()]{1,255})\s*$"
 )
@@ -53,19 +52,9 @@ def parse_address(text: str, kb: Knowledge) -> tuple[str, str] | InvalidDomain:
     return InvalidDomain(text[:200], reason)
 
 
-def is_consumer_domain(domain: str, kb: Knowledge) -> bool:
-    """live.com, outlook.com, msn.com, hotmail.com (from knowledge) and their country variants."""
-    domain = domain.lower()
-    if domain in kb.consumer_domains:
-        return True
-    first, _, rest = domain.partition(".")
-    names = {d.partition(".")[0] for d in kb.consumer_domains}
-    return first in names and _COUNTRY_SUFFIX.match(rest) is not None
-
-
 def contact_format(local: str, domain: str, kb: Knowledge) -> ContactFormat:
     address = f"{local}@{domain}"
-    if is_consumer_domain(domain, kb):  # includes an address already in the special form
+    if kb.is_consumer_domain(domain):  # includes an address already in the special form
         return ContactFormat(address, "ok", None)
     special = kb.message("contact_format.special", local=local, domain=domain)
     return ContactFormat(address, "problem", special)

@@ -20,7 +20,6 @@ from dialogs.answers import find_in_words, is_command, match_option, mentions, s
 from dialogs.contact_format import (
     ContactFormat,
     contact_format,
-    is_consumer_domain,
     parse_address,
 )
 from dialogs.events import (
@@ -366,7 +365,7 @@ def _advance(
         and external is not None
         and "external_domain" not in state.skipped
         and state.find_check((external,)) is None
-        and not is_consumer_domain(external, kb)
+        and not kb.is_consumer_domain(external)
     ):  # the contact's domain is a fact worth knowing before the first card
         return _run_check(state, (external,), replies)
     state = _order_by_facts(kb, state)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+# A country's form of a consumer domain: hotmail.fr, live.com.au, outlook.co.uk.
+_COUNTRY_SUFFIX = re.compile(r"^(?:com|[a-z]{2}|(?:co|com)\.[a-z]{2})$")
+
 CheckKind = Literal["none", "own_domain", "external_domain", "contact_format"]
 Severity = Literal["ok", "info", "warning", "error"]
 
@@ -237,6 +240,16 @@ class Knowledge:
     cause_hints: tuple[CauseHint, ...] = ()
     # Failures described in the user's own words (described.yaml), if loaded.
     described: Described | None = None
+
+    def is_consumer_domain(self, domain: str) -> bool:
+        """live.com, outlook.com, msn.com, hotmail.com (``consumer_domains``) and their country
+        variants (hotmail.fr, live.com.au, outlook.it)."""
+        domain = domain.lower()
+        if domain in self.consumer_domains:
+            return True
+        first, _, rest = domain.partition(".")
+        names = {d.partition(".")[0] for d in self.consumer_domains}
+        return first in names and _COUNTRY_SUFFIX.match(rest) is not None
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

@@ -1301,7 +1301,7 @@ def _all_consumer(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     or already in the special ``user(domain)@msn.com`` form."""
     if not kb.consumer_domains:
         return False
-    return all("(" in a or a.rsplit("@", 1)[-1] in kb.consumer_domains for a in addresses)
+    return all("(" in a or kb.is_consumer_domain(a.rsplit("@", 1)[-1]) for a in addresses)
 
 
 def _consumer_contact(
@@ -1311,10 +1311,9 @@ def _consumer_contact(
     consumer or public mail domain among the peers."""
     if addresses and _all_consumer(addresses, kb):
         return _public_im_id(kb)
-    personal = (*kb.consumer_domains, *kb.personal_mail_domains)
-    if any(p in personal for p in peers) or any(
-        a.rsplit("@", 1)[-1] in personal for a in addresses
-    ):
+    personal = kb.personal_mail_domains
+    domains = (*peers, *(a.rsplit("@", 1)[-1] for a in addresses))
+    if any(d in personal or kb.is_consumer_domain(d) for d in domains):
         return _public_im_id(kb)
     return None
 

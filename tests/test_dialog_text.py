@@ -7,7 +7,7 @@ import pytest
 
 from dialogs.answers import is_command, match_option
 from dialogs.cards import check_card, escalation_card, options, question, triage_card
-from dialogs.contact_format import contact_format, is_consumer_domain, parse_address
+from dialogs.contact_format import contact_format, parse_address
 from dialogs.replies import (
     Choice,
     ChoicePayload,
@@ -206,7 +206,7 @@ def test_commands() -> None:
     ],
 )
 def test_consumer_domains_and_country_variants(domain: str, consumer: bool) -> None:
-    assert is_consumer_domain(domain, KB) is consumer
+    assert KB.is_consumer_domain(domain) is consumer
 
 
 def test_special_format_is_filled_in() -> None:
