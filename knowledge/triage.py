@@ -1085,7 +1085,8 @@ def _hinted(
     for hint in kb.cause_hints:
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
-        if hint.effect != "lead" and hint.cause not in causes:
+        # a lead may add a cause the signature doesn't list; a fact that rules it out still wins
+        if hint.effect == "prefer" and hint.cause not in causes:
             continue
         if not _worth_trying(hint.keywords, normalised):
             continue
