@@ -310,6 +310,7 @@ class _Draft:
     follow_up_at: _At = _At("article.yaml", "follow_up_causes")
     consumer_domains: tuple[str, ...] = ()
     personal_mail_domains: tuple[str, ...] = ()
+    tenant_initial_parents: tuple[str, ...] = ()
     reserved_tlds: tuple[str, ...] = ()
     internal_tlds: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
@@ -425,6 +426,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             *("follow_up_causes", "consumer_domains", "personal_mail_domains", "home_domains"),
             "reserved_tlds",
             "internal_tlds",
+            "tenant_initial_parents",
         ),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
@@ -460,6 +462,9 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
         raw.get("personal_mail_domains", []), top.key("personal_mail_domains")
     )
     draft.home_domains = _domains(raw.get("home_domains", []), top.key("home_domains"))
+    draft.tenant_initial_parents = _domains(
+        raw.get("tenant_initial_parents", []), top.key("tenant_initial_parents")
+    )
     draft.reserved_tlds = _labels(raw.get("reserved_tlds", []), top.key("reserved_tlds"))
     draft.internal_tlds = _labels(raw.get("internal_tlds", []), top.key("internal_tlds"))
 
@@ -950,6 +955,7 @@ def _build(draft: _Draft) -> Knowledge:
         follow_up_causes=draft.follow_up_causes,
         consumer_domains=draft.consumer_domains,
         personal_mail_domains=draft.personal_mail_domains,
+        tenant_initial_parents=draft.tenant_initial_parents,
         reserved_tlds=draft.reserved_tlds,
         internal_tlds=draft.internal_tlds,
         ignored_domains=draft.ignored_domains,

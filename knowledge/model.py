@@ -219,6 +219,9 @@ class Knowledge:
     consumer_domains: tuple[str, ...] = ()
     # Public mail providers (gmail.com …): a contact there is a person, not an organisation.
     personal_mail_domains: tuple[str, ...] = ()
+    # Parents of tenants' initial domains (contoso.onmicrosoft.com): an address there is the same
+    # organisation's sign-in name, not another organisation.
+    tenant_initial_parents: tuple[str, ...] = ()
     # Reserved top-level names (examples, tests): a peer under one isn't a mistyped address.
     reserved_tlds: tuple[str, ...] = ()
     # In-network top-level names (.local, .corp): an address there is an internal login, which no

@@ -958,6 +958,8 @@ def _one_person_two_domains(addresses: tuple[str, ...], kb: Knowledge) -> bool:
         local, _, domain = address.rpartition("@")
         if "(" in address or domain in personal or len(local) < 3 or local in _ROLE_MAILBOXES:
             continue
+        if any(domain.endswith(f".{parent}") for parent in kb.tenant_initial_parents):
+            continue  # the organisation's own initial domain: its sign-in name, not a mistake
         site = public_suffixes().privatesuffix(domain) or domain
         if seen.setdefault(local, site) != site:
             return True
@@ -1204,7 +1206,7 @@ def classify_parties(
             if _looks_like_a_name(raw) or raw in methods:
                 continue
             domain = _party_domain(raw)
-            if domain is None:
+            if domain is None or not _known_top(domain, kb):
                 continue
             role = _role(without_links, match.start())
             if role in _PEER_ROLES:
@@ -1237,6 +1239,16 @@ def _looks_like_a_name(raw: str) -> bool:
     if len(labels) >= 3 and labels[0] in _NAMESPACE_FIRST:
         return True
     return labels[-1] in _PERMISSION_LAST
+
+
+def _known_top(domain: str, kb: Knowledge) -> bool:
+    """Whether a bare (lower-case) name ends in a top-level name a domain can have: one on the
+    public suffix list, reserved for examples or used inside networks. ``j.brandt``, ``r.haas``
+    and ``rui.almeida.porto`` are people's names or Skype names, not domains."""
+    top = domain.rpartition(".")[2]
+    if top in kb.reserved_tlds or top in kb.internal_tlds:
+        return True
+    return public_suffixes().publicsuffix(domain, accept_unknown=False) is not None
 
 
 def _split_domains(

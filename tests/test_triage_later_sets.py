@@ -1,5 +1,5 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml and
-blind_a to blind_n), each researched without opening the signatures, the diagnostics table, the
+blind_a to blind_p), each researched without opening the signatures, the diagnostics table, the
 triage code beyond its result fields or the earlier sets, its labels fixed before triage ran on
 it.
 
@@ -56,6 +56,7 @@ _BEFORE_F = (
 )
 _BEFORE_J = (*_BEFORE_F, "blind_f", "blind_g", "blind_h", "blind_i")
 _BEFORE_L = (*_BEFORE_J, "blind_j", "blind_k")
+_BEFORE_O = (*_BEFORE_L, "blind_l", "blind_m", "blind_n")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -138,6 +139,12 @@ LATER_SETS = {
     # n sealed until l's and m's rules were in, scored once: (28, 23, 24, 24, 30) and 2 (at the
     # session's start 27, 20 and 2); then tuned on.
     "blind_n": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 25, 24, 30), 0),
+    # 30 / 15 each, written in parallel (o: everyday wording and pastes in eight languages; p:
+    # admins' reports), sealed until l's, m's and n's rules were in, scored once: o (23, 18, 21,
+    # 17, 25) and 0, p (26, 19, 21, 27, 27) and 1 (at the session's start 16 and 17 right first
+    # causes; o's peer figure then counted "no peer" as a miss); then tuned on.
+    "blind_o": LaterSet(30, 15, True, _BEFORE_O, (30, 30, 28, 26, 27), 0),
+    "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 24, 28, 28), 0),
 }
 
 

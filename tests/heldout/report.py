@@ -50,6 +50,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_l",
             "blind_m",
             "blind_n",
+            "blind_o",
+            "blind_p",
         )
     },
 }
@@ -217,7 +219,7 @@ def _score_positive(result: Score, case: Case, got: Triage) -> None:
         wrong.append(f"symptom {case.symptom}")
     if case.peer is not None:
         result.with_peer += 1
-        if got.peer_domains[:1] == (case.peer,):
+        if got.peer_domains[:1] == ((case.peer,) if case.peer else ()):
             result.right_peer += 1
         else:
             wrong.append(f"peer {case.peer}")
