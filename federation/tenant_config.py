@@ -523,6 +523,9 @@ def _remark(stripped: str, kinds: list[str]) -> bool:
     )
 
 
+_NEXT_ITEM = re.compile(r"(?i)domain\s*=")
+
+
 @dataclass
 class _Value:
     """A property's value while its wrapped lines are read (parts joined once: linear)."""
@@ -543,6 +546,8 @@ class _Value:
         return bool(self.key) and self.depth > 0
 
     def add(self, more: str) -> None:
+        if self.parts and _NEXT_ITEM.match(more) and not self.parts[-1].rstrip().endswith(","):
+            more = ", " + more  # an AllowList printed one "Domain=…" entry a line
         self.parts.append(more)
         self.depth += more.count("{") - more.count("}")
 

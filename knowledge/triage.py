@@ -820,7 +820,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if addresses and (
             _mistyped(addresses, kb)
             or _one_person_two_domains(addresses, kb)
-            or _misspelt_domain(addresses, (*peers, *own, *_well_known(kb)))
+            or _misspelt_domain(addresses, (*peers, *own, *_well_known(kb, addresses)))
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
@@ -992,10 +992,14 @@ MIN_TYPO_DOMAIN = 8
 MIN_WELL_KNOWN_TYPO = 10
 
 
-def _well_known(kb: Knowledge) -> tuple[str, ...]:
-    """The consumer and personal-mail domains long enough to tell a typo of from a company."""
-    known = (*kb.consumer_domains, *kb.personal_mail_domains)
-    return tuple(d for d in known if len(d) >= MIN_WELL_KNOWN_TYPO)
+def _well_known(kb: Knowledge, addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """The consumer and personal-mail domains long enough to tell a typo of from a company, and
+    the consumer ones under each address's own top-level name (``outlok.dk`` for ``outlook.dk``,
+    as :meth:`Knowledge.is_consumer_domain` knows them)."""
+    tops = {a.rpartition(".")[2] for a in addresses}
+    local = (f"{d.rpartition('.')[0]}.{top}" for d in kb.consumer_domains for top in tops)
+    known = (*kb.consumer_domains, *kb.personal_mail_domains, *local)
+    return tuple(d for d in dict.fromkeys(known) if len(d) >= MIN_WELL_KNOWN_TYPO)
 
 
 def _within_two_edits(a: str, b: str) -> bool:
@@ -1209,6 +1213,10 @@ def classify_parties(
             if domain is None or not _known_top(domain, kb):
                 continue
             role = _role(without_links, match.start())
+            if role == "domain" and without_links[match.start() - 1 : match.start()] == "=":
+                role = (
+                    None  # "Domain=x" in a cmdlet's AllowedDomains listing: a value, not the peer
+                )
             if role in _PEER_ROLES:
                 labelled_peer.append(domain)
             elif role is not None or _OWN_HOST.search(raw.split(".", 1)[0]):

@@ -1,5 +1,5 @@
 """Triage on the later held-out sets (tests/heldout/fresh.yaml, final.yaml, untouched.yaml and
-blind_a to blind_p), each researched without opening the signatures, the diagnostics table, the
+blind_a to blind_r), each researched without opening the signatures, the diagnostics table, the
 triage code beyond its result fields or the earlier sets, its labels fixed before triage ran on
 it.
 
@@ -57,6 +57,7 @@ _BEFORE_F = (
 _BEFORE_J = (*_BEFORE_F, "blind_f", "blind_g", "blind_h", "blind_i")
 _BEFORE_L = (*_BEFORE_J, "blind_j", "blind_k")
 _BEFORE_O = (*_BEFORE_L, "blind_l", "blind_m", "blind_n")
+_BEFORE_Q = (*_BEFORE_O, "blind_o", "blind_p")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -145,6 +146,13 @@ LATER_SETS = {
     # causes; o's peer figure then counted "no peer" as a miss); then tuned on.
     "blind_o": LaterSet(30, 15, True, _BEFORE_O, (30, 30, 28, 26, 27), 0),
     "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 24, 28, 28), 0),
+    # 30 / 15 each, written in parallel after o's and p's rules were in (q: messy chat in twelve
+    # languages, Polish, Czech and the Nordic ones among them; r: admins' pasted artefacts).
+    # Scored once: q (19, 14, 16, 24, 27) and 0 (at the session's start 18 and 14); r, after
+    # part of q's rules, (30, 26, 24, 25, 29) and 1 (at the session's start 25 right causes);
+    # then tuned on.
+    "blind_q": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 27, 25, 30), 0),
+    "blind_r": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 25, 25, 29), 0),
 }
 
 

@@ -52,6 +52,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_n",
             "blind_o",
             "blind_p",
+            "blind_q",
+            "blind_r",
         )
     },
 }
