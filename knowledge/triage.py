@@ -807,7 +807,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
     guessed = False
     if (
         contact_type is None
-        and (peers or described)
+        and (peers or described or _says_external(normalised, kb))
         and any(c.id == "external_org" for c in kb.contact_types)
     ):
         contact_type, guessed = "external_org", True  # another organisation's domain, or described
@@ -820,7 +820,10 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if addresses and (
             _mistyped(addresses, kb)
             or _one_person_two_domains(addresses, kb)
-            or _misspelt_domain(addresses, (*peers, *own, *_well_known(kb, addresses)))
+            or _misspelt_domain(
+                addresses, (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses))
+            )
+            or _misnamed_organisation(addresses, normalised, kb)
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
@@ -836,6 +839,16 @@ def triage(text: str, kb: Knowledge) -> Triage:
         diagnostic=header,
         contact_type_guessed=guessed,
         scope=scope,
+    )
+
+
+def _says_external(normalised: str | None, kb: Knowledge) -> bool:
+    """Whether the text calls the other party external in words ("external guests", "ospiti
+    esterni"), as the described lexicon knows them."""
+    return (
+        normalised is not None
+        and kb.described is not None
+        and bool(kb.described.external.search(normalised))
     )
 
 
@@ -893,7 +906,7 @@ def ordered_causes(
        Edge TLS or hybrid routing).
     4. ``cause_hints`` whose words occur: a ``ruled_out`` cause goes; a ``lead`` cause goes
        first (when it fits the symptom and the contact type), a ``prefer`` cause only when the
-       signature lists it. The first hint that applies leads.
+       signature lists it. The first ``lead`` hint that applies leads, then the ``prefer`` ones.
     The signature's own list is kept when the rules would leave nothing."""
     causes = list(signature.likely_causes)
     if signature.scoped and scope is not None:
@@ -983,6 +996,56 @@ def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bo
             ):
                 return True
     return False
+
+
+def _listed_apart(domains: tuple[str, ...], normalised: str) -> tuple[str, ...]:
+    """The domains not written as a configuration list's item (``Domain=x``): an allowed-list entry
+    one letter from the contact's domain is the list's mistake, not the address's."""
+    return tuple(d for d in domains if f"domain={d}" not in normalised)
+
+
+def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Knowledge) -> bool:
+    """Whether an address's organisation name is one changed or swapped letter from the name the
+    text calls it by ("Meridian Health" … ``c.okonkwo@meridain-health.com``): the address is likely
+    mistyped. Names of another length are not compared: a domain often shortens the name
+    ("Lindqvist Marine", ``lindqvist-marin.se``)."""
+    personal = {*kb.consumer_domains, *kb.personal_mail_domains}
+    labels = set()
+    for address in addresses:
+        domain = address.rpartition("@")[2]
+        if domain in personal or kb.is_consumer_domain(domain):
+            continue
+        site = public_suffixes().privatesuffix(domain) or domain
+        label = site.partition(".")[0].replace("-", "")
+        if len(label) >= MIN_TYPO_DOMAIN:
+            labels.add(label)
+    if not labels:
+        return False
+    words = _NAME_WORD.findall(normalised, 0, MAX_NAME_SCAN)
+    for label in labels:
+        for i in range(len(words)):
+            joined = ""
+            for word in words[i : i + 3]:
+                joined += word
+                if len(joined) >= len(label):
+                    if joined != label and len(joined) == len(label) and _one_slip(joined, label):
+                        return True
+                    break
+    return False
+
+
+_NAME_WORD = re.compile(r"[a-z]{2,40}")
+# How much of a text is read for the names it uses (a 40 KB paste names its parties early).
+MAX_NAME_SCAN = 8000
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether two names of one length differ by one letter or one swap of neighbours."""
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    i = diff[0] if len(diff) == 2 else -1
+    return i >= 0 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
 
 
 # Shorter names are too alike by chance (ab.com, ac.com) to call one a typo of the other.
@@ -1087,6 +1150,7 @@ def _hinted(
 ) -> list[str]:
     words: str | None = None
     leads: list[str] = []
+    preferred: list[str] = []
     ruled: set[str] = set()
     for hint in kb.cause_hints:
         if hint.contact_type is not None and hint.contact_type != contact_type:
@@ -1103,8 +1167,10 @@ def _hinted(
         if hint.effect == "ruled_out":
             ruled.add(hint.cause)
         elif _fits(kb, hint.cause, symptom) and _applies(kb, hint.cause, contact_type):
-            leads.append(hint.cause)
-    ordered = [*leads, *(c for c in causes if c not in leads)]
+            (preferred if hint.effect == "prefer" else leads).append(hint.cause)
+    # a fact that names a cause outranks a word that only favours one the signature lists
+    first = [*leads, *preferred]
+    ordered = [*first, *(c for c in causes if c not in first)]
     return [c for c in ordered if c not in ruled] or ordered
 
 

@@ -54,6 +54,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_p",
             "blind_q",
             "blind_r",
+            "blind_s",
+            "blind_t",
         )
     },
 }
