@@ -172,6 +172,8 @@ class CauseHint:
     contact_type: str | None = None
     # A cheap prefilter: tried only when one of these occurs in the normalised text (empty: always).
     keywords: tuple[str, ...] = ()
+    # Patterns that keep the hint from applying: a stronger fact in the same text.
+    unless: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)

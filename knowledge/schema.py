@@ -323,6 +323,8 @@ class CauseHintEntry(_StatedEntry):
     effect: Literal["lead", "prefer", "ruled_out"]
     contact_type: Id | None = None
     keywords: list[Keyword] = []
+    # Patterns that keep the hint from applying (a stronger fact in the same text).
+    unless: list[Regex] = []
 
 
 class SignaturesFile(_Strict):

@@ -384,7 +384,21 @@ _ASCII_SEPARATORS = bytes(
 
 def phrase_view(normalised: str) -> str:
     """The words of already normalised text, one space apart, padded with a space at both ends
-    (see the module docstring)."""
+    (see the module docstring). The last text's view is kept: one triage asks for the view of
+    the same text object several times (signatures, stated facts, cause hints)."""
+    global _last_view
+    last = _last_view
+    if last[0] is normalised:
+        return last[1]
+    view = _phrase_view(normalised)
+    _last_view = (normalised, view)
+    return view
+
+
+_last_view: tuple[str | None, str] = (None, " ")
+
+
+def _phrase_view(normalised: str) -> str:
     if normalised.isascii():
         spaced = normalised.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii")
     else:
@@ -801,6 +815,9 @@ def triage(text: str, kb: Knowledge) -> Triage:
             normalised = normalise(text)
         symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
         stated = stated_contact_type(normalised, kb.stated_contact_types)
+        if described and symptom != signature.symptom:
+            # the user's words chose another symptom than the lexicons: take its causes
+            signature = _described_signature(kb, symptom) or signature
     # What the user states wins, then consumer parties (a Microsoft account or a personal mail
     # address are what the contact is, whatever a signature usually means), then the signature's.
     contact_type = stated or _consumer_contact(addresses, peers, kb) or contact_type
@@ -817,13 +834,18 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
-        if addresses and (
-            _mistyped(addresses, kb)
-            or _one_person_two_domains(addresses, kb)
-            or _misspelt_domain(
-                addresses, (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses))
+        if (
+            addresses
+            and (
+                _mistyped(addresses, kb)
+                or _one_person_two_domains(addresses, kb)
+                or _misspelt_domain(
+                    addresses,
+                    (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses)),
+                )
+                or _misnamed_organisation(addresses, normalised, kb)
             )
-            or _misnamed_organisation(addresses, normalised, kb)
+            and not _ruled_out(kb, MISTYPED_ADDRESS, normalised)
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
@@ -840,6 +862,12 @@ def triage(text: str, kb: Knowledge) -> Triage:
         contact_type_guessed=guessed,
         scope=scope,
     )
+
+
+def _described_signature(kb: Knowledge, symptom: str | None) -> Signature | None:
+    """The signature whose causes a failure described in the user's words takes for ``symptom``."""
+    wanted = kb.described.signatures.get(symptom or "") if kb.described else None
+    return next((s for s in kb.signatures if s.id == wanted), None) if wanted else None
 
 
 def _says_external(normalised: str | None, kb: Knowledge) -> bool:
@@ -1174,10 +1202,23 @@ def _hinted(
     return [c for c in ordered if c not in ruled] or ordered
 
 
+def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
+    """Whether a ``ruled_out`` cause hint for ``cause_id`` matches (its patterns only)."""
+    return any(
+        hint.cause == cause_id
+        and hint.effect == "ruled_out"
+        and _worth_trying(hint.keywords, normalised)
+        and _hint_matches(hint, normalised, None)
+        for hint in kb.cause_hints
+    )
+
+
 def _hint_matches(hint: CauseHint, normalised: str, words: str | None) -> bool:
     if any(p.search(normalised) for p in hint.patterns):
-        return True
-    return words is not None and any(p.search(words) for p in hint.phrases)
+        matched = True
+    else:
+        matched = words is not None and any(p.search(words) for p in hint.phrases)
+    return matched and not any(p.search(normalised) for p in hint.unless)
 
 
 # --- parties: the peer, the reporter's own infrastructure, and names that only look like one ---

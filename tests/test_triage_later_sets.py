@@ -59,6 +59,7 @@ _BEFORE_L = (*_BEFORE_J, "blind_j", "blind_k")
 _BEFORE_O = (*_BEFORE_L, "blind_l", "blind_m", "blind_n")
 _BEFORE_Q = (*_BEFORE_O, "blind_o", "blind_p")
 _BEFORE_S = (*_BEFORE_Q, "blind_q", "blind_r")
+_BEFORE_U = (*_BEFORE_S, "blind_s", "blind_t")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -161,6 +162,15 @@ LATER_SETS = {
     # 19 and 3 FP); then tuned on.
     "blind_s": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 25, 21, 29), 0),
     "blind_t": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 21, 26, 30), 0),
+    # 30 / 15 each, written in parallel after s's and t's rules (u: end users in eleven more
+    # languages, Japanese, Chinese, Korean, Finnish, Hungarian, Greek, Ukrainian, Turkish,
+    # Romanian, Hebrew and Arabic among them; v: admins' traces, logs and cmdlet output; w:
+    # meetings, consumers and hybrid). Scored once: u (23, 19, 20, 30, 29) and 3 FP; v (30, 26,
+    # 26, 26, 29) and 1 FP; w (29, 17, 28, 24, 29) and 4 FP (at the session's start u 23/19 and
+    # 4 FP, v 29/25 and 1, w 26/14 and 4); then tuned on.
+    "blind_u": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 30, 30), 0),
+    "blind_v": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 26, 29), 0),
+    "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 24, 29), 0),
 }
 
 

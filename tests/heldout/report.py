@@ -56,6 +56,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_r",
             "blind_s",
             "blind_t",
+            "blind_u",
+            "blind_v",
+            "blind_w",
         )
     },
 }
