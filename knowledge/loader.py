@@ -326,9 +326,9 @@ class _Draft:
 
 # Languages written without spaces between words (described.yaml's codes).
 UNSPACED = frozenset({"ja", "zh"})
-# Where their words may start: kana, CJK ideographs, Hangul, and "t"/"s" for Teams and Skype
-# written against the next character.
-_UNSPACED_STARTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7afst"
+# Where their words may start: kana, CJK ideographs and Hangul (and the first letters of the
+# Latin words among them, "teams" written against the next character).
+_UNSPACED_STARTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 
 
 def _by_first_letter(words: list[str]) -> str:
@@ -384,7 +384,9 @@ def _read_described(doc: object, draft: _Draft, file: str) -> None:
         unspaced = [w for lang, ws in entry.words.items() if lang in UNSPACED for w in ws]
         pattern = r"(?<!\w)(?:" + _by_first_letter(spaced) + ")"
         if unspaced:  # no spaces between words: a word may start anywhere (one of its scripts)
-            pattern += f"|(?=[{_UNSPACED_STARTS}])(?:" + _by_first_letter(unspaced) + ")"
+            latin = "".join(sorted({w[0] for w in unspaced if w[:1].isascii() and w[:1].isalpha()}))
+            gate = _UNSPACED_STARTS + latin
+            pattern += f"|(?=[{gate}])(?:" + _by_first_letter(unspaced) + ")"
         return re.compile(pattern)
 
     product, external, failure, silence = (

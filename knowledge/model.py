@@ -190,6 +190,11 @@ class Described:
     meeting: re.Pattern[str] | None
     signatures: dict[str, str]
 
+    @property
+    def signature_ids(self) -> frozenset[str]:
+        """The signatures of failures described in words (their own wording included)."""
+        return frozenset(self.signatures.values())
+
 
 @dataclass(frozen=True)
 class Escalation:

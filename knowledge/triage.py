@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -790,6 +791,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
     signature, normalised, header = _recognise(text, lowered, kb.signatures)
+    if signature is not None and header is None and _silenced(signature, text, normalised, kb):
+        signature = None  # a described failure's own wording, in a text the lexicons silence
     described = False
     addresses: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
@@ -862,6 +865,16 @@ def triage(text: str, kb: Knowledge) -> Triage:
         contact_type_guessed=guessed,
         scope=scope,
     )
+
+
+def _silenced(signature: Signature, text: str, normalised: str | None, kb: Knowledge) -> bool:
+    """Whether a signature for failures described in words (a scoped one: its causes are the
+    symptom's guesses, not a quoted client message's) matched a text the described lexicons'
+    silencing words cover (a question, an announcement, another product)."""
+    described = kb.described
+    if described is None or not signature.scoped or signature.id not in described.signature_ids:
+        return False
+    return described.silence.search(normalised or normalise(text)) is not None
 
 
 def _described_signature(kb: Knowledge, symptom: str | None) -> Signature | None:
@@ -979,7 +992,31 @@ def _mistyped(addresses: tuple[str, ...], kb: Knowledge) -> bool:
             continue
         if public_suffixes().publicsuffix(domain, accept_unknown=False) is None:
             return True
+        if _mistyped_second_level(domain):
+            return True
     return False
+
+
+# The second-level names countries register companies under (com.mx, co.uk, org.br …).
+_SECOND_LEVELS = ("com", "org", "net", "gov", "edu")
+
+
+def _mistyped_second_level(domain: str) -> bool:
+    """Whether the label before a country's name is one keystroke from a second-level name the
+    country uses, and not one itself (``grupoalvear.con.mx`` for ``.com.mx``)."""
+    labels = domain.split(".")
+    if len(labels) < 3 or len(labels[-1]) != 2 or len(labels[-2]) != 3:
+        return False
+    second, top = labels[-2], labels[-1]
+    suffixes = public_suffixes()
+    if suffixes.publicsuffix(f"x.{second}.{top}", accept_unknown=False) == f"{second}.{top}":
+        return False  # a second level of its own
+    return any(
+        second != known
+        and sum(a != b for a, b in zip(second, known, strict=True)) == 1
+        and suffixes.publicsuffix(f"x.{known}.{top}", accept_unknown=False) == f"{known}.{top}"
+        for known in _SECOND_LEVELS
+    )
 
 
 # Shared mailboxes every organisation has: the same name at two domains is two mailboxes.
@@ -1049,26 +1086,51 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
             labels.add(label)
     if not labels:
         return False
-    words = _NAME_WORD.findall(normalised, 0, MAX_NAME_SCAN)
+    words = _NAME_WORD.findall(_folded(normalised[:MAX_NAME_SCAN]))
     for label in labels:
         for i in range(len(words)):
             joined = ""
             for word in words[i : i + 3]:
                 joined += word
-                if len(joined) >= len(label):
-                    if joined != label and len(joined) == len(label) and _one_slip(joined, label):
+                if len(joined) >= len(label) - 1:
+                    if (
+                        joined != label
+                        and abs(len(joined) - len(label)) <= 1
+                        and _one_slip(joined, label)
+                    ):
                         return True
-                    break
+                    if len(joined) >= len(label):
+                        break
     return False
 
 
-_NAME_WORD = re.compile(r"[a-z]{2,40}")
+_NAME_WORD = re.compile(r"[^\W\d_]{2,40}")
+
+
+def _folded(text: str) -> str:
+    """``text`` without accents ("Corbière" is written ``corbiere`` in a domain)."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 # How much of a text is read for the names it uses (a 40 KB paste names its parties early).
 MAX_NAME_SCAN = 8000
 
 
 def _one_slip(a: str, b: str) -> bool:
-    """Whether two names of one length differ by one letter or one swap of neighbours."""
+    """Whether two names differ by one letter, one swap of neighbours, or one letter left out
+    inside (not at the end: a domain may shorten a name, "Lindqvist Marine",
+    ``lindqvist-marin``)."""
+    if len(a) != len(b):
+        short, long_ = sorted((a, b), key=len)
+        if len(long_) - len(short) != 1:
+            return False
+        i = next(
+            (k for k, (x, y) in enumerate(zip(short, long_[: len(short)], strict=True)) if x != y),
+            len(short),
+        )
+        return i < len(short) and short[i:] == long_[i + 1 :]
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     if len(diff) == 1:
         return True

@@ -60,6 +60,7 @@ _BEFORE_O = (*_BEFORE_L, "blind_l", "blind_m", "blind_n")
 _BEFORE_Q = (*_BEFORE_O, "blind_o", "blind_p")
 _BEFORE_S = (*_BEFORE_Q, "blind_q", "blind_r")
 _BEFORE_U = (*_BEFORE_S, "blind_s", "blind_t")
+_BEFORE_X = (*_BEFORE_U, "blind_u", "blind_v", "blind_w")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -171,6 +172,16 @@ LATER_SETS = {
     "blind_u": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 30, 30), 0),
     "blind_v": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 26, 29), 0),
     "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 24, 29), 0),
+    # 30 / 15 each, written in parallel after u's, v's and w's rules (x: the clients' own
+    # messages quoted in eight languages; y: long tickets where pasted configuration or facts
+    # that rule causes out decide; z: busy support-channel threads, old-era pastes, one-liners).
+    # Scored once: x (20, 12, 16, 29, 28) and 2 FP; y (27, 19, 22, 24, 29) and 4 FP; z (28, 24,
+    # 25, 30, 30) and 2 FP (at the session's start x 16/11 and 2, y 26/17 and 3, z 27/24 and 2);
+    # then tuned on. y keeps one miss (a Dutch paste whose mail bounce silences it) and z one
+    # false positive (an internal presence glitch that names external people as fine).
+    "blind_x": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 29, 30), 0),
+    "blind_y": LaterSet(30, 15, True, _BEFORE_X, (29, 29, 25, 24, 30), 0),
+    "blind_z": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 30, 30), 1),
 }
 
 

@@ -59,6 +59,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_u",
             "blind_v",
             "blind_w",
+            "blind_x",
+            "blind_y",
+            "blind_z",
         )
     },
 }
