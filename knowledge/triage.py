@@ -1111,7 +1111,14 @@ def _folded(text: str) -> str:
     """``text`` without accents ("Corbière" is written ``corbiere`` in a domain)."""
     if text.isascii():
         return text
+    text = text.translate(_UNDECOMPOSED)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# Letters Unicode doesn't decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"đ": "d", "ð": "d", "ł": "l", "ø": "o", "ı": "i", "ß": "ss", "æ": "ae"}
+)
 
 
 # How much of a text is read for the names it uses (a 40 KB paste names its parties early).

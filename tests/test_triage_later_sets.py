@@ -61,6 +61,7 @@ _BEFORE_Q = (*_BEFORE_O, "blind_o", "blind_p")
 _BEFORE_S = (*_BEFORE_Q, "blind_q", "blind_r")
 _BEFORE_U = (*_BEFORE_S, "blind_s", "blind_t")
 _BEFORE_X = (*_BEFORE_U, "blind_u", "blind_v", "blind_w")
+_BEFORE_AA = (*_BEFORE_X, "blind_x", "blind_y", "blind_z")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -181,7 +182,17 @@ LATER_SETS = {
     # false positive (an internal presence glitch that names external people as fine).
     "blind_x": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 29, 30), 0),
     "blind_y": LaterSet(30, 15, True, _BEFORE_X, (29, 29, 25, 24, 30), 0),
-    "blind_z": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 30, 30), 1),
+    "blind_z": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 30, 30), 0),
+    # 30 / 15 each, written in parallel after x's, y's and z's rules (aa: admins' forum posts
+    # across eras; ab: thirteen more languages, Vietnamese, Indonesian and Malay among them; ac:
+    # near-pairs whose one differing fact changes the cause). Scored once: aa (26, 19, 21, 28, 28)
+    # and 3 FP; ab (25, 16, 21, 27, 29) and 2 FP; ac (28, 24, 25, 25, 29) and 2 FP (at the
+    # session's start aa 25/16 and 3, ab 25/16 and 1, ac 27/24 and 3); then tuned on. aa keeps a
+    # Lync 'his Skype contacts' (an SfB user's list, read as consumer) and a mail bounce's pasted
+    # NDR code (silenced), and one chatty runbook anecdote as a false positive.
+    "blind_aa": LaterSet(30, 15, True, _BEFORE_AA, (29, 28, 24, 28, 29), 1),
+    "blind_ab": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 26, 27, 30), 0),
+    "blind_ac": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 27, 25, 30), 0),
 }
 
 

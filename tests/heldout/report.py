@@ -62,6 +62,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_x",
             "blind_y",
             "blind_z",
+            "blind_aa",
+            "blind_ab",
+            "blind_ac",
         )
     },
 }
