@@ -768,8 +768,29 @@ def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
 
 
 def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
-    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them occurs."""
-    return not keywords or any(map(normalised.__contains__, keywords))
+    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them occurs. On a
+    long text each keyword's answer is kept for the other hints that name it."""
+    if not keywords:
+        return True
+    if len(normalised) < _LONG_TEXT:
+        return any(map(normalised.__contains__, keywords))
+    global _last_keywords
+    text, seen = _last_keywords
+    if text is not normalised:
+        seen = {}
+        _last_keywords = (normalised, seen)
+    for keyword in keywords:
+        found = seen.get(keyword)
+        if found is None:
+            found = seen[keyword] = keyword in normalised
+        if found:
+            return True
+    return False
+
+
+# Texts from this length on keep their keyword answers (shorter ones scan faster than a lookup).
+_LONG_TEXT = 4096
+_last_keywords: tuple[str | None, dict[str, bool]] = (None, {})
 
 
 def _stated(

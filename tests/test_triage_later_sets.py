@@ -62,6 +62,7 @@ _BEFORE_S = (*_BEFORE_Q, "blind_q", "blind_r")
 _BEFORE_U = (*_BEFORE_S, "blind_s", "blind_t")
 _BEFORE_X = (*_BEFORE_U, "blind_u", "blind_v", "blind_w")
 _BEFORE_AA = (*_BEFORE_X, "blind_x", "blind_y", "blind_z")
+_BEFORE_AD = (*_BEFORE_AA, "blind_aa", "blind_ab", "blind_ac")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -193,6 +194,14 @@ LATER_SETS = {
     "blind_aa": LaterSet(30, 15, True, _BEFORE_AA, (29, 28, 24, 28, 29), 1),
     "blind_ab": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 26, 27, 30), 0),
     "blind_ac": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 27, 25, 30), 0),
+    # 30 / 15 each, written in parallel after aa's, ab's and ac's rules (ad: tickets and mail
+    # threads with footers in five languages; ae: terse technical pastes; af: vague casual
+    # messages). Scored once: ad (28, 18, 26, 25, 30) and 1 FP; ae (26, 20, 23, 30, 28) and 0;
+    # af (24, 10, 23, 30, 29) and 1 FP (at the session's start ad 21/14 and 0, ae 26/20 and 0,
+    # af 23/8 and 1); then tuned on. ae keeps one miss (a Skype name after a pasted setting line).
+    "blind_ad": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 28, 25, 30), 0),
+    "blind_ae": LaterSet(30, 15, True, _BEFORE_AD, (30, 29, 27, 30, 28), 0),
+    "blind_af": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 30, 30), 0),
 }
 
 

@@ -65,6 +65,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_aa",
             "blind_ab",
             "blind_ac",
+            "blind_ad",
+            "blind_ae",
+            "blind_af",
         )
     },
 }
