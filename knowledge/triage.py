@@ -1112,6 +1112,8 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
         for i in range(len(words)):
             joined = ""
             for word in words[i : i + 3]:
+                if word in _NOT_A_NAME:
+                    break  # "Meridian as a contact" is not the name "meridianas"
                 joined += word
                 if len(joined) >= len(label) - 1:
                     if (
@@ -1126,6 +1128,11 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{2,40}")
+# Short words that are never part of an organisation's name.
+_NOT_A_NAME = frozenset(
+    {"as", "at", "is", "in", "on", "to", "of", "it", "an", "and", "the", "or", "by", "for", "we"}
+    | {"he", "she", "his", "her", "our", "my", "me", "us", "from", "with", "was", "has", "are"}
+)
 
 
 def _folded(text: str) -> str:

@@ -63,6 +63,7 @@ _BEFORE_U = (*_BEFORE_S, "blind_s", "blind_t")
 _BEFORE_X = (*_BEFORE_U, "blind_u", "blind_v", "blind_w")
 _BEFORE_AA = (*_BEFORE_X, "blind_x", "blind_y", "blind_z")
 _BEFORE_AD = (*_BEFORE_AA, "blind_aa", "blind_ab", "blind_ac")
+_BEFORE_AG = (*_BEFORE_AD, "blind_ad", "blind_ae", "blind_af")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -202,6 +203,14 @@ LATER_SETS = {
     "blind_ad": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 28, 25, 30), 0),
     "blind_ae": LaterSet(30, 15, True, _BEFORE_AD, (30, 29, 27, 30, 28), 0),
     "blind_af": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 30, 30), 0),
+    # 30 / 15 each, written in parallel after ad's, ae's and af's rules (ag: the other side
+    # reports, inbound; ah: mobile, web, sovereign clouds, education, mergers; ai: closely
+    # paraphrased real threads). Scored once: ag (27, 18, 25, 26, 29) and 0 FP; ah (27, 21, 26,
+    # 27, 30) and 2 FP; ai (28, 22, 26, 28, 29) and 0 (at the session's start ag 21/15 and 0, ah
+    # 25/17 and 2, ai 27/21 and 1); then tuned on.
+    "blind_ag": LaterSet(30, 15, True, _BEFORE_AG, (30, 30, 28, 26, 30), 0),
+    "blind_ah": LaterSet(30, 15, True, _BEFORE_AG, (29, 29, 28, 27, 30), 0),
+    "blind_ai": LaterSet(30, 15, True, _BEFORE_AG, (30, 29, 28, 28, 30), 0),
 }
 
 

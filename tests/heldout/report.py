@@ -68,6 +68,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_ad",
             "blind_ae",
             "blind_af",
+            "blind_ag",
+            "blind_ah",
+            "blind_ai",
         )
     },
 }
