@@ -160,7 +160,7 @@ def escalation_card(kb: Knowledge, state: DialogState) -> EscalationCard:
     add("symptom", _label(kb.symptoms, state.symptom))
     add("contact_type", _label(kb.contact_types, state.contact_type))
     add("scope", _label(kb.scopes, state.scope))
-    signature = signature_by_id(kb, state.signature)
+    signature = kb.signature(state.signature)
     add("error", f"{signature.title} ({signature.id})" if signature else None)
     add("addresses", ", ".join(state.addresses))
     domains = [d for d in (state.home_domain, state.external_domain) if d]
@@ -211,10 +211,6 @@ def _escalation_text(kb: Knowledge) -> str:
         return escalation.text
     lead = " / ".join(parts)
     return f"{kb.message('escalation.org.lead', lead=lead)} {escalation.text}"
-
-
-def signature_by_id(kb: Knowledge, signature_id: str | None) -> Signature | None:
-    return next((s for s in kb.signatures if s.id == signature_id), None)
 
 
 def check_card(kb: Knowledge, report: CheckReport) -> CheckCard:

@@ -244,7 +244,7 @@ def _on_choice(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: f
 def _start(kb: Knowledge, state: DialogState, payload: ChoicePayload, now: float) -> Transition:
     """The button under an auto-reply or fedcheck card: a new conversation, pre-filled."""
     fresh = replace(state.fresh(), phase="active")
-    signature = cards.signature_by_id(kb, payload.value)
+    signature = kb.signature(payload.value)
     if signature is not None:
         fresh = replace(
             fresh,
@@ -462,7 +462,7 @@ def _build_queue(kb: Knowledge, state: DialogState) -> DialogState:
         cell = kb.cell(state.contact_type or "", state.scope or "")
     except KeyError:
         return replace(state, queue=())
-    signature = cards.signature_by_id(kb, state.signature)
+    signature = kb.signature(state.signature)
     # A scoped signature's causes are only the symptom's guesses: the cell replaces them.
     guesses = signature is not None and signature.scoped
     candidates = (

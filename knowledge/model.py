@@ -190,11 +190,6 @@ class Described:
     meeting: re.Pattern[str] | None
     signatures: dict[str, str]
 
-    @property
-    def signature_ids(self) -> frozenset[str]:
-        """The signatures of failures described in words (their own wording included)."""
-        return frozenset(self.signatures.values())
-
 
 @dataclass(frozen=True)
 class Escalation:
@@ -260,6 +255,10 @@ class Knowledge:
         first, _, rest = domain.partition(".")
         names = {d.partition(".")[0] for d in self.consumer_domains}
         return first in names and _COUNTRY_SUFFIX.match(rest) is not None
+
+    def signature(self, signature_id: str | None) -> Signature | None:
+        """The signature with this id, if the knowledge has one."""
+        return next((s for s in self.signatures if s.id == signature_id), None)
 
     def cell(self, contact_type: str, scope: str) -> Cell:
         for c in self.table:

@@ -387,16 +387,35 @@ def phrase_view(normalised: str) -> str:
     """The words of already normalised text, one space apart, padded with a space at both ends
     (see the module docstring). The last text's view is kept: one triage asks for the view of
     the same text object several times (signatures, stated facts, cause hints)."""
-    global _last_view
-    last = _last_view
-    if last[0] is normalised:
-        return last[1]
-    view = _phrase_view(normalised)
-    _last_view = (normalised, view)
-    return view
+    about = _about(normalised)
+    if about.view is None:
+        about.view = _phrase_view(normalised)
+    return about.view
 
 
-_last_view: tuple[str | None, str] = (None, " ")
+class _LastText:
+    """What one triage already worked out about its normalised text (the same object is asked
+    about by signatures, stated facts and cause hints): its phrase view and which keywords occur.
+    Only the last text is kept."""
+
+    __slots__ = ("keywords", "text", "view")
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text
+        self.view: str | None = None
+        self.keywords: dict[str, bool] = {}
+
+
+_last_text = _LastText(None)
+
+
+def _about(normalised: str) -> _LastText:
+    """The memo for ``normalised``, a fresh one when it is another text than the last."""
+    global _last_text
+    last = _last_text
+    if last.text is not normalised:
+        last = _last_text = _LastText(normalised)
+    return last
 
 
 def _phrase_view(normalised: str) -> str:
@@ -774,11 +793,7 @@ def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
         return True
     if len(normalised) < _LONG_TEXT:
         return any(map(normalised.__contains__, keywords))
-    global _last_keywords
-    text, seen = _last_keywords
-    if text is not normalised:
-        seen = {}
-        _last_keywords = (normalised, seen)
+    seen = _about(normalised).keywords
     for keyword in keywords:
         found = seen.get(keyword)
         if found is None:
@@ -790,7 +805,6 @@ def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
 
 # Texts from this length on keep their keyword answers (shorter ones scan faster than a lookup).
 _LONG_TEXT = 4096
-_last_keywords: tuple[str | None, dict[str, bool]] = (None, {})
 
 
 def _stated(
@@ -812,8 +826,10 @@ def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
     signature, normalised, header = _recognise(text, lowered, kb.signatures)
-    if signature is not None and header is None and _silenced(signature, text, normalised, kb):
-        signature = None  # a described failure's own wording, in a text the lexicons silence
+    if signature is not None and header is None and _silenceable(signature, kb):
+        normalised = normalised or normalise(text)
+        if kb.described is not None and kb.described.silence.search(normalised):
+            signature = None  # a described failure's own wording, in a text the lexicons silence
     described = False
     addresses: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
@@ -888,20 +904,20 @@ def triage(text: str, kb: Knowledge) -> Triage:
     )
 
 
-def _silenced(signature: Signature, text: str, normalised: str | None, kb: Knowledge) -> bool:
-    """Whether a signature for failures described in words (a scoped one: its causes are the
-    symptom's guesses, not a quoted client message's) matched a text the described lexicons'
-    silencing words cover (a question, an announcement, another product)."""
+def _silenceable(signature: Signature, kb: Knowledge) -> bool:
+    """Whether the described lexicons' silencing words (a question, an announcement, another
+    product) also hold for this signature: one for failures described in words whose causes are
+    the symptom's guesses (``scoped``), not a quoted client message's."""
     described = kb.described
-    if described is None or not signature.scoped or signature.id not in described.signature_ids:
-        return False
-    return described.silence.search(normalised or normalise(text)) is not None
+    return (
+        described is not None and signature.scoped and signature.id in described.signatures.values()
+    )
 
 
 def _described_signature(kb: Knowledge, symptom: str | None) -> Signature | None:
     """The signature whose causes a failure described in the user's words takes for ``symptom``."""
     wanted = kb.described.signatures.get(symptom or "") if kb.described else None
-    return next((s for s in kb.signatures if s.id == wanted), None) if wanted else None
+    return kb.signature(wanted) if wanted else None
 
 
 def _says_external(normalised: str | None, kb: Knowledge) -> bool:
@@ -945,8 +961,7 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         symptom = "meeting_join_denied"
     elif described.presence is not None and described.presence.search(normalised):
         symptom = "presence_unknown"
-    wanted = described.signatures.get(symptom) or described.signatures.get("im_not_delivered")
-    return next((s for s in kb.signatures if s.id == wanted), None)
+    return _described_signature(kb, symptom) or _described_signature(kb, "im_not_delivered")
 
 
 def ordered_causes(
