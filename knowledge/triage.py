@@ -42,12 +42,13 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from knowledge.keywords import KeywordFinder
 from knowledge.model import (
     CauseHint,
     Knowledge,
@@ -398,12 +399,12 @@ class _LastText:
     about by signatures, stated facts and cause hints): its phrase view and which keywords occur.
     Only the last text is kept."""
 
-    __slots__ = ("keywords", "text", "view")
+    __slots__ = ("found", "text", "view")
 
     def __init__(self, text: str | None) -> None:
         self.text = text
         self.view: str | None = None
-        self.keywords: dict[str, bool] = {}
+        self.found: dict[KeywordFinder, frozenset[str]] = {}
 
 
 _last_text = _LastText(None)
@@ -581,7 +582,7 @@ def reason_key(reason: str) -> str:
 class _Index:
     """Per-knowledge lookup tables built from the signatures (in priority order)."""
 
-    keywords: tuple[str, ...]
+    finder: KeywordFinder
     complete: bool
     # For the regular pass: each keyword's signatures (positions in priority order), and the
     # signatures without keywords; signatures without patterns or phrases are in neither.
@@ -592,48 +593,58 @@ class _Index:
     unknown_codes: tuple[Signature, ...]
 
 
-class _IndexCache:
-    """One :class:`_Index` per signatures tuple (Knowledge is immutable)."""
+_Key = TypeVar("_Key")
+_Built = TypeVar("_Built")
 
-    def __init__(self) -> None:
-        self._cache: dict[int, tuple[Sequence[Signature], _Index]] = {}
 
-    def of(self, signatures: Sequence[Signature]) -> _Index:
-        entry = self._cache.get(id(signatures))
-        if entry is not None and entry[0] is signatures:
+class _PerObject(Generic[_Key, _Built]):
+    """What ``build`` makes of an immutable object (a signatures tuple, cause hints), kept per
+    object; a few dozen at most (tests build many knowledge variants)."""
+
+    def __init__(self, build: Callable[[_Key], _Built]) -> None:
+        self._build = build
+        self._cache: dict[int, tuple[_Key, _Built]] = {}
+
+    def of(self, key: _Key) -> _Built:
+        entry = self._cache.get(id(key))
+        if entry is not None and entry[0] is key:
             return entry[1]
-        codes: dict[int, Signature] = {}
-        reasons: dict[str, Signature] = {}
-        for sig in signatures:
-            for code in sig.diagnostic_codes:
-                codes.setdefault(code, sig)
-            for reason in sig.diagnostic_reasons:
-                reasons.setdefault(reason, sig)
-        by_keyword: dict[str, set[int]] = {}
-        always: set[int] = set()
-        for position, sig in enumerate(signatures):
-            if not (sig.patterns or sig.phrases):
-                continue
-            for keyword in sig.keywords:
-                by_keyword.setdefault(keyword, set()).add(position)
-            if not sig.keywords:
-                always.add(position)
-        index = _Index(
-            keywords=tuple(dict.fromkeys(k for s in signatures for k in s.keywords)),
-            complete=all(s.keywords for s in signatures),
-            by_keyword={k: frozenset(v) for k, v in by_keyword.items()},
-            always=frozenset(always),
-            codes=codes,
-            reasons=reasons,
-            unknown_codes=tuple(s for s in signatures if s.unknown_codes),
-        )
+        built = self._build(key)
         if len(self._cache) > 32:
             self._cache.clear()
-        self._cache[id(signatures)] = (signatures, index)
-        return index
+        self._cache[id(key)] = (key, built)
+        return built
 
 
-_INDEX = _IndexCache()
+def _index(signatures: Sequence[Signature]) -> _Index:
+    codes: dict[int, Signature] = {}
+    reasons: dict[str, Signature] = {}
+    for sig in signatures:
+        for code in sig.diagnostic_codes:
+            codes.setdefault(code, sig)
+        for reason in sig.diagnostic_reasons:
+            reasons.setdefault(reason, sig)
+    by_keyword: dict[str, set[int]] = {}
+    always: set[int] = set()
+    for position, sig in enumerate(signatures):
+        if not (sig.patterns or sig.phrases):
+            continue
+        for keyword in sig.keywords:
+            by_keyword.setdefault(keyword, set()).add(position)
+        if not sig.keywords:
+            always.add(position)
+    return _Index(
+        finder=KeywordFinder(k for s in signatures for k in s.keywords),
+        complete=all(s.keywords for s in signatures),
+        by_keyword={k: frozenset(v) for k, v in by_keyword.items()},
+        always=frozenset(always),
+        codes=codes,
+        reasons=reasons,
+        unknown_codes=tuple(s for s in signatures if s.unknown_codes),
+    )
+
+
+_INDEX: _PerObject[Sequence[Signature], _Index] = _PerObject(_index)
 
 
 def _excluded(signature: Signature, normalised: str) -> bool:
@@ -687,9 +698,8 @@ def _match(
     if by_header is not None:
         return by_header
     candidates = set(index.always)
-    for keyword in index.keywords:
-        if keyword in normalised:
-            candidates |= index.by_keyword.get(keyword, frozenset())
+    for keyword in index.finder.found_in(normalised):
+        candidates |= index.by_keyword.get(keyword, frozenset())
     words: str | None = None
     for position in sorted(candidates):
         signature = signatures[position]
@@ -760,7 +770,7 @@ def _recognise(
 ) -> tuple[Signature | None, str | None, Diagnostic | None]:
     """Prefilter on the cheap lower-cased text, then match the normalised text."""
     index = _INDEX.of(signatures)
-    if index.complete and not any(map(lowered.__contains__, index.keywords)):
+    if index.complete and not index.finder.any_in(lowered):
         return None, None, None
     normalised = normalise(text)
     signature, header = _match(normalised, signatures)
@@ -782,29 +792,37 @@ def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
     """How many contacts the user says are affected (the first in knowledge order), if they say."""
     return _stated(
         normalised,
-        [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, normalised)],
+        [
+            (e.scope, e.phrases, e.patterns)
+            for e in stated
+            if _worth_trying(e.keywords, _keywords_in(normalised, _FINDERS.of(stated)))
+        ],
     )
 
 
-def _worth_trying(keywords: tuple[str, ...], normalised: str) -> bool:
-    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them occurs. On a
-    long text each keyword's answer is kept for the other hints that name it."""
-    if not keywords:
-        return True
-    if len(normalised) < _LONG_TEXT:
-        return any(map(normalised.__contains__, keywords))
-    seen = _about(normalised).keywords
-    for keyword in keywords:
-        found = seen.get(keyword)
-        if found is None:
-            found = seen[keyword] = keyword in normalised
-        if found:
-            return True
-    return False
+def _worth_trying(keywords: tuple[str, ...], found: frozenset[str]) -> bool:
+    """The cheap prefilter of a stated entry or a hint: no keywords, or one of them is among
+    ``found`` (the keywords that occur in the text, see :func:`_keywords_in`)."""
+    return not keywords or not found.isdisjoint(keywords)
 
 
-# Texts from this length on keep their keyword answers (shorter ones scan faster than a lookup).
-_LONG_TEXT = 4096
+def _keywords_in(normalised: str, finder: KeywordFinder) -> frozenset[str]:
+    """The keywords of ``finder`` that occur in ``normalised``, found once per text and finder
+    (one triage asks about the same text for every cause hint)."""
+    about = _about(normalised)
+    found = about.found.get(finder)
+    if found is None:
+        found = about.found[finder] = finder.found_in(normalised)
+    return found
+
+
+def _finder_of(entries: Sequence[StatedScope] | Sequence[CauseHint]) -> KeywordFinder:
+    return KeywordFinder(k for e in entries for k in e.keywords)
+
+
+_FINDERS: _PerObject[Sequence[StatedScope] | Sequence[CauseHint], KeywordFinder] = _PerObject(
+    _finder_of
+)
 
 
 def _stated(
@@ -1292,13 +1310,14 @@ def _hinted(
     leads: list[str] = []
     preferred: list[str] = []
     ruled: set[str] = set()
+    found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
     for hint in kb.cause_hints:
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
         # a lead may add a cause the signature doesn't list; a fact that rules it out still wins
         if hint.effect == "prefer" and hint.cause not in causes:
             continue
-        if not _worth_trying(hint.keywords, normalised):
+        if not _worth_trying(hint.keywords, found):
             continue
         if hint.phrases and words is None:
             words = phrase_view(normalised)
@@ -1319,7 +1338,7 @@ def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
     return any(
         hint.cause == cause_id
         and hint.effect == "ruled_out"
-        and _worth_trying(hint.keywords, normalised)
+        and _worth_trying(hint.keywords, _keywords_in(normalised, _FINDERS.of(kb.cause_hints)))
         and _hint_matches(hint, normalised, None)
         for hint in kb.cause_hints
     )
