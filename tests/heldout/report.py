@@ -71,6 +71,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_ag",
             "blind_ah",
             "blind_ai",
+            "blind_aj",
+            "blind_ak",
+            "blind_al",
         )
     },
 }
