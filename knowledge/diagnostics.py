@@ -17,9 +17,10 @@ from knowledge.schema import DiagnosticsRow
 PRIORITY = 40
 
 
-def code_signatures(rows: list[DiagnosticsRow]) -> list[dict[str, Any]]:
-    """One signature mapping per row of the ``codes`` table (same order, so paths line up)."""
-    return [_row(row) for row in rows]
+def code_signatures(rows: list[DiagnosticsRow], exclude: list[str]) -> list[dict[str, Any]]:
+    """One signature mapping per row of the ``codes`` table (same order, so paths line up), each
+    excluded where the table's ``exclude`` patterns match."""
+    return [{**_row(row), "exclude": exclude} for row in rows]
 
 
 def _row(row: DiagnosticsRow) -> dict[str, Any]:

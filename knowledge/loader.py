@@ -617,7 +617,7 @@ def _read_code_table(doc: object, draft: _Draft, file: str) -> None:
     top = _At(file)
     table = _validated(_DIAGNOSTICS_FILE, doc, top)
     at = top.key("codes")
-    entries = _validated(_SIGNATURES, code_signatures(table.codes), at)
+    entries = _validated(_SIGNATURES, code_signatures(table.codes, table.exclude), at)
     _add_signatures(entries, at, draft, replace_ok=False)
 
 

@@ -396,6 +396,8 @@ class DiagnosticsRow(_Strict):
 
 
 class DiagnosticsFile(_Strict):
-    """``diagnostics.yaml``: the ms-diagnostics code table."""
+    """``diagnostics.yaml``: the ms-diagnostics code table, and the contexts (``exclude``) in which
+    no row's header is a federation failure (voice routing, Exchange UM)."""
 
     codes: list[DiagnosticsRow]
+    exclude: list[Regex] = []

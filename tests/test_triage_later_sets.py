@@ -64,6 +64,7 @@ _BEFORE_X = (*_BEFORE_U, "blind_u", "blind_v", "blind_w")
 _BEFORE_AA = (*_BEFORE_X, "blind_x", "blind_y", "blind_z")
 _BEFORE_AD = (*_BEFORE_AA, "blind_aa", "blind_ab", "blind_ac")
 _BEFORE_AG = (*_BEFORE_AD, "blind_ad", "blind_ae", "blind_af")
+_BEFORE_AJ = (*_BEFORE_AG, "blind_ag", "blind_ah", "blind_ai")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -211,6 +212,14 @@ LATER_SETS = {
     "blind_ag": LaterSet(30, 15, True, _BEFORE_AG, (30, 30, 28, 26, 30), 0),
     "blind_ah": LaterSet(30, 15, True, _BEFORE_AG, (29, 29, 28, 27, 30), 0),
     "blind_ai": LaterSet(30, 15, True, _BEFORE_AG, (30, 29, 28, 28, 30), 0),
+    # 30 / 15 each, written in parallel after ag's, ah's and ai's rules (aj: help-desk tickets with
+    # OCR'd screenshots and footers in five languages; ak: Lync / SfB Server admins' traces, event
+    # logs and cmdlet output; al: one- to three-line channel messages in six languages). Scored
+    # once: aj (30, 24, 26, 21, 27) and 2 FP; ak (29, 22, 25, 22, 30) and 5 FP; al (24, 18, 22,
+    # 28, 23) and 1 FP (the same with the session's starting code); then tuned on.
+    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 21, 29), 0),
+    "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 22, 30), 0),
+    "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
 }
 
 
