@@ -211,7 +211,16 @@ def _regex(source: str) -> str:
         re.compile(source, pattern_flags(source))
     except re.error as exc:
         raise ValueError(f"regex does not compile: {exc}") from None
+    if _SLOW_START.search(source):
+        raise ValueError(
+            "write \\b before the lookbehinds: both are zero-width at the same place, and a"
+            " lookbehind tried first runs at every position of a long paste"
+        )
     return source
+
+
+# An alternative that opens with lookbehinds and then \b (the same test, twice as slow).
+_SLOW_START = re.compile(r"(?:^|\|)(?:\(\?<![^()]*\))+\\b")
 
 
 def _phrase(text: str) -> str:

@@ -101,6 +101,11 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: signatures\[0\]\.context\[0\]: regex does not compile",
     ),
     (
+        "lookbehinds before a word boundary",
+        {"signatures": [signature(patterns=["cgw-417|(?<!no )\\bgateway refused"])]},
+        r"org\.yaml: signatures\[0\]\.patterns\[0\]: write \\b before the lookbehinds",
+    ),
+    (
         "neither patterns nor phrases",
         {"signatures": [{k: v for k, v in ORG_SIGNATURE.items() if k != "patterns"}]},
         r"org\.yaml: signatures\[0\]\.patterns: missing required key \(or give phrases\)",
