@@ -74,6 +74,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_aj",
             "blind_ak",
             "blind_al",
+            "blind_am",
+            "blind_an",
+            "blind_ao",
         )
     },
 }
