@@ -1140,14 +1140,22 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
             labels.add(label)
     if not labels:
         return False
-    words = _NAME_WORD.findall(_folded(normalised[:MAX_NAME_SCAN]))
+    scanned = normalised[:MAX_NAME_SCAN]
+    words = _NAME_WORD.findall(_folded(scanned))
+    # German umlauts are written ae, oe, ue in a domain ("Krämer", kraemer-logistik.de).
+    spelt = _NAME_WORD.findall(_folded(scanned.translate(_UMLAUTS)))
+    if len(spelt) != len(words):
+        spelt = words
     for label in labels:
         for i in range(len(words)):
-            joined = ""
-            for word in words[i : i + 3]:
+            joined = spelt_out = ""
+            for word, other in zip(words[i : i + 3], spelt[i : i + 3], strict=True):
                 if word in _NOT_A_NAME:
                     break  # "Meridian as a contact" is not the name "meridianas"
                 joined += word
+                spelt_out += other
+                if spelt_out == label:
+                    break  # the name, its umlauts written out
                 if len(joined) >= len(label) - 1:
                     if (
                         joined != label
@@ -1176,6 +1184,7 @@ def _folded(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 # Letters Unicode doesn't decompose into a base letter and an accent.
 _UNDECOMPOSED = str.maketrans(
     {"đ": "d", "ð": "d", "ł": "l", "ø": "o", "ı": "i", "ß": "ss", "æ": "ae"}

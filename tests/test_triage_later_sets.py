@@ -65,6 +65,7 @@ _BEFORE_AA = (*_BEFORE_X, "blind_x", "blind_y", "blind_z")
 _BEFORE_AD = (*_BEFORE_AA, "blind_aa", "blind_ab", "blind_ac")
 _BEFORE_AG = (*_BEFORE_AD, "blind_ad", "blind_ae", "blind_af")
 _BEFORE_AJ = (*_BEFORE_AG, "blind_ag", "blind_ah", "blind_ai")
+_BEFORE_AM = (*_BEFORE_AJ, "blind_aj", "blind_ak", "blind_al")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -220,6 +221,15 @@ LATER_SETS = {
     "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 21, 29), 0),
     "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 22, 30), 0),
     "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
+    # 30 / 15 each, written in parallel after aj's, ak's and al's rules (am: enterprise admins,
+    # mergers, trial tenants, per-group policies; an: the consumer side, Teams free and message
+    # requests, five languages; ao: whole threads where a later message corrects an early guess).
+    # Scored once: am (29, 23, 23, 24, 27) and 3 FP; an (28, 20, 26, 27, 26) and 2 FP; ao (29, 21,
+    # 27, 25, 29) and 2 FP (at the session's start am and ao the same, an 26/18 and 2); then tuned
+    # on. an keeps a consumer contact under Islands: consumer contacts never get hybrid routing.
+    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 24, 24, 29), 0),
+    "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 27, 27, 28), 0),
+    "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 28, 25, 29), 0),
 }
 
 
