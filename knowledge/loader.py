@@ -311,6 +311,7 @@ class _Draft:
     consumer_domains: tuple[str, ...] = ()
     personal_mail_domains: tuple[str, ...] = ()
     tenant_initial_parents: tuple[str, ...] = ()
+    domain_words: tuple[str, ...] = ()
     reserved_tlds: tuple[str, ...] = ()
     internal_tlds: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
@@ -480,6 +481,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             "reserved_tlds",
             "internal_tlds",
             "tenant_initial_parents",
+            "domain_words",
         ),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
@@ -518,6 +520,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
     draft.tenant_initial_parents = _domains(
         raw.get("tenant_initial_parents", []), top.key("tenant_initial_parents")
     )
+    draft.domain_words = _labels(raw.get("domain_words", []), top.key("domain_words"))
     draft.reserved_tlds = _labels(raw.get("reserved_tlds", []), top.key("reserved_tlds"))
     draft.internal_tlds = _labels(raw.get("internal_tlds", []), top.key("internal_tlds"))
 
@@ -1010,6 +1013,7 @@ def _build(draft: _Draft) -> Knowledge:
         consumer_domains=draft.consumer_domains,
         personal_mail_domains=draft.personal_mail_domains,
         tenant_initial_parents=draft.tenant_initial_parents,
+        domain_words=draft.domain_words,
         reserved_tlds=draft.reserved_tlds,
         internal_tlds=draft.internal_tlds,
         ignored_domains=draft.ignored_domains,

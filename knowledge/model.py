@@ -224,6 +224,9 @@ class Knowledge:
     # Parents of tenants' initial domains (contoso.onmicrosoft.com): an address there is the same
     # organisation's sign-in name, not another organisation.
     tenant_initial_parents: tuple[str, ...] = ()
+    # Words companies put in their domain names ("logistics", "consulting"): a part of a domain
+    # one letter left out, added or swapped from one of them is likely mistyped.
+    domain_words: tuple[str, ...] = ()
     # Reserved top-level names (examples, tests): a peer under one isn't a mistyped address.
     reserved_tlds: tuple[str, ...] = ()
     # In-network top-level names (.local, .corp): an address there is an internal login, which no

@@ -902,6 +902,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
                     (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses)),
                 )
                 or _misnamed_organisation(addresses, normalised, kb)
+                or _slipped_domain_word(addresses, kb)
             )
             and not _ruled_out(kb, MISTYPED_ADDRESS, normalised)
         ):
@@ -1193,6 +1194,44 @@ _UNDECOMPOSED = str.maketrans(
 
 # How much of a text is read for the names it uses (a 40 KB paste names its parties early).
 MAX_NAME_SCAN = 8000
+
+
+def _slipped_domain_word(addresses: tuple[str, ...], kb: Knowledge) -> bool:
+    """Whether a part of an address's domain (between hyphens) is a common company word
+    (``kb.domain_words``) with one letter left out, added or swapped inside
+    (``harborline-logistcs.com``): a typing slip, so the domain likely doesn't exist."""
+    if not kb.domain_words:
+        return False
+    words = frozenset(kb.domain_words)
+    for address in addresses:
+        domain = address.rpartition("@")[2]
+        if domain in kb.personal_mail_domains or kb.is_consumer_domain(domain):
+            continue
+        site = public_suffixes().privatesuffix(domain) or domain
+        for part in site.partition(".")[0].split("-"):
+            if len(part) < 6 or part in words:
+                continue
+            for word in words:
+                if (
+                    abs(len(word) - len(part)) <= 1
+                    and word[:1] == part[:1]
+                    and _typing_slip(part, word)
+                ):
+                    return True
+    return False
+
+
+def _typing_slip(a: str, b: str) -> bool:
+    """One letter left out or added inside, or two neighbours swapped (not a changed letter)."""
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    return _one_slip(a, b)
 
 
 def _one_slip(a: str, b: str) -> bool:
