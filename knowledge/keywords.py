@@ -16,11 +16,11 @@ from ahocorasick_rs import AhoCorasick
 class KeywordFinder:
     """The keywords ``words`` (duplicates and empty words dropped) and a finder for them."""
 
-    __slots__ = ("_automaton", "words")
+    __slots__ = ("_automaton",)
 
     def __init__(self, words: Iterable[str]) -> None:
-        self.words: tuple[str, ...] = tuple(dict.fromkeys(w for w in words if w))
-        self._automaton = AhoCorasick(self.words) if self.words else None
+        unique = list(dict.fromkeys(w for w in words if w))
+        self._automaton = AhoCorasick(unique) if unique else None
 
     def found_in(self, text: str) -> frozenset[str]:
         """Every keyword that occurs in ``text``."""

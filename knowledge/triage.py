@@ -790,13 +790,10 @@ def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) ->
 
 def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
     """How many contacts the user says are affected (the first in knowledge order), if they say."""
+    found = _keywords_in(normalised, _FINDERS.of(stated))
     return _stated(
         normalised,
-        [
-            (e.scope, e.phrases, e.patterns)
-            for e in stated
-            if _worth_trying(e.keywords, _keywords_in(normalised, _FINDERS.of(stated)))
-        ],
+        [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, found)],
     )
 
 
@@ -1129,14 +1126,10 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
     text calls it by ("Meridian Health" … ``c.okonkwo@meridain-health.com``): the address is likely
     mistyped. Names of another length are not compared: a domain often shortens the name
     ("Lindqvist Marine", ``lindqvist-marin.se``)."""
-    personal = {*kb.consumer_domains, *kb.personal_mail_domains}
     labels = set()
     for address in addresses:
-        domain = address.rpartition("@")[2]
-        if domain in personal or kb.is_consumer_domain(domain):
-            continue
-        site = public_suffixes().privatesuffix(domain) or domain
-        label = site.partition(".")[0].replace("-", "")
+        name = _organisation_name(address, kb)
+        label = name.replace("-", "") if name else ""
         if len(label) >= MIN_TYPO_DOMAIN:
             labels.add(label)
     if not labels:
@@ -1196,42 +1189,36 @@ _UNDECOMPOSED = str.maketrans(
 MAX_NAME_SCAN = 8000
 
 
+def _organisation_name(address: str, kb: Knowledge) -> str | None:
+    """The name part of an address's registered domain (``harborline-logistics`` for
+    ``d.volkov@harborline-logistics.com``); None for consumer and personal-mail addresses,
+    which name no organisation."""
+    domain = address.rpartition("@")[2]
+    if domain in kb.personal_mail_domains or kb.is_consumer_domain(domain):
+        return None
+    return (public_suffixes().privatesuffix(domain) or domain).partition(".")[0]
+
+
 def _slipped_domain_word(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     """Whether a part of an address's domain (between hyphens) is a common company word
     (``kb.domain_words``) with one letter left out, added or swapped inside
     (``harborline-logistcs.com``): a typing slip, so the domain likely doesn't exist."""
-    if not kb.domain_words:
-        return False
-    words = frozenset(kb.domain_words)
     for address in addresses:
-        domain = address.rpartition("@")[2]
-        if domain in kb.personal_mail_domains or kb.is_consumer_domain(domain):
-            continue
-        site = public_suffixes().privatesuffix(domain) or domain
-        for part in site.partition(".")[0].split("-"):
-            if len(part) < 6 or part in words:
+        name = _organisation_name(address, kb) or ""
+        for part in name.split("-"):
+            if len(part) < 6 or part in kb.domain_words:
                 continue
-            for word in words:
-                if (
-                    abs(len(word) - len(part)) <= 1
-                    and word[:1] == part[:1]
-                    and _typing_slip(part, word)
-                ):
-                    return True
+            # the first letter is kept: a name is rarely mistyped at its start
+            if any(w[0] == part[0] and _typing_slip(part, w) for w in kb.domain_words):
+                return True
     return False
 
 
 def _typing_slip(a: str, b: str) -> bool:
-    """One letter left out or added inside, or two neighbours swapped (not a changed letter)."""
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    return _one_slip(a, b)
+    """One letter left out or added inside, or two neighbours swapped: :func:`_one_slip`
+    without its changed letter (another language's spelling, not a slip of the fingers)."""
+    changed_letter = len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    return not changed_letter and _one_slip(a, b)
 
 
 def _one_slip(a: str, b: str) -> bool:
@@ -1383,10 +1370,11 @@ def _hinted(
 
 def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
     """Whether a ``ruled_out`` cause hint for ``cause_id`` matches (its patterns only)."""
+    found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
     return any(
         hint.cause == cause_id
         and hint.effect == "ruled_out"
-        and _worth_trying(hint.keywords, _keywords_in(normalised, _FINDERS.of(kb.cause_hints)))
+        and _worth_trying(hint.keywords, found)
         and _hint_matches(hint, normalised, None)
         for hint in kb.cause_hints
     )
