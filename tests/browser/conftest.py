@@ -156,6 +156,9 @@ class Client:
         self.base = base
         self.events: list[tuple[float, dict[str, Any]]] = []
         self.blocked: list[str] = []
+        self.sockets: list[str] = []  # conversation sockets the page opened
+        self.repeats = 0  # frames received again, byte for byte, on another socket
+        self._frames: set[str | bytes] = set()
         page.route("**/*", self._route)
         page.on("websocket", self._websocket)
 
@@ -169,9 +172,17 @@ class Client:
 
     def _websocket(self, ws: Any) -> None:
         if "_ws_conversation" in ws.url:
+            self.sockets.append(ws.url)
             ws.on("framereceived", self._frame)
 
     def _frame(self, payload: str | bytes) -> None:
+        """Record an activity once. A page with two conversation sockets open receives each
+        frame on both; a message the bot really sent twice still counts twice, since every
+        message the client creates has its own id and timestamp."""
+        if payload in self._frames:
+            self.repeats += 1
+            return
+        self._frames.add(payload)
         try:
             data = json.loads(payload)
         except ValueError:

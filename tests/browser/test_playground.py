@@ -160,7 +160,11 @@ def test_first_feedback_within_a_second_while_a_check_runs(client: Client) -> No
 def test_at_most_one_bot_message_per_user_step(client: Client) -> None:
     steps = walk_to_escalation(client, "nosrv.example")
     counts = [created(step) for step in steps[1:]]
-    assert all(c <= 1 for c in counts), counts
+    ids = [
+        [a["message"].get("messageId") for a in s if a.get("action") == "createMessage"]
+        for s in steps
+    ]
+    assert all(c <= 1 for c in counts), (counts, ids, client.sockets, client.repeats)
 
 
 def test_button_labels_are_not_clipped(client: Client) -> None:
