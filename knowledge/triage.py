@@ -57,6 +57,7 @@ from knowledge.model import (
     StatedScope,
     StatedSymptom,
 )
+from knowledge.prefilter import PatternIndex
 from knowledge.public_suffixes import public_suffixes
 
 MAX_TRIAGE_CHARS = 64 * 1024
@@ -399,12 +400,13 @@ class _LastText:
     about by signatures, stated facts and cause hints): its phrase view and which keywords occur.
     Only the last text is kept."""
 
-    __slots__ = ("found", "text", "view")
+    __slots__ = ("found", "possible", "text", "view")
 
     def __init__(self, text: str | None) -> None:
         self.text = text
         self.view: str | None = None
         self.found: dict[KeywordFinder, frozenset[str]] = {}
+        self.possible: dict[tuple[PatternIndex, bool], frozenset[re.Pattern[str]]] = {}
 
 
 _last_text = _LastText(None)
@@ -780,12 +782,12 @@ def _recognise(
 def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | None:
     """The symptom the user states in their own words, or the paste shows (the first in knowledge
     order), if any."""
-    return _stated(normalised, [(e.symptom, e.phrases, e.patterns) for e in stated])
+    return _stated(normalised, stated, [(e.symptom, e.phrases, e.patterns) for e in stated])
 
 
 def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) -> str | None:
     """The contact type the user states in their own words (the first in knowledge order)."""
-    return _stated(normalised, [(e.contact_type, e.phrases, e.patterns) for e in stated])
+    return _stated(normalised, stated, [(e.contact_type, e.phrases, e.patterns) for e in stated])
 
 
 def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
@@ -793,6 +795,7 @@ def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
     found = _keywords_in(normalised, _FINDERS.of(stated))
     return _stated(
         normalised,
+        stated,
         [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, found)],
     )
 
@@ -821,18 +824,53 @@ _FINDERS: _PerObject[Sequence[StatedScope] | Sequence[CauseHint], KeywordFinder]
     _finder_of
 )
 
+_Entries = (
+    Sequence[StatedSymptom]
+    | Sequence[StatedContactType]
+    | Sequence[StatedScope]
+    | Sequence[CauseHint]
+)
+
+
+def _pattern_index(entries: _Entries) -> PatternIndex:
+    return PatternIndex(
+        p
+        for e in entries
+        for group in (e.patterns, e.phrases, getattr(e, "unless", ()))
+        for p in group
+    )
+
+
+_PATTERNS: _PerObject[_Entries, PatternIndex] = _PerObject(_pattern_index)
+
+
+def _may_match(normalised: str, text: str, entries: _Entries) -> frozenset[re.Pattern[str]]:
+    """The patterns of ``entries`` that may match ``text`` (``normalised`` or its phrase view):
+    their required literals occur in it (see :mod:`knowledge.prefilter`). Found once per text."""
+    about = _about(normalised)
+    index = _PATTERNS.of(entries)
+    key = (index, text is normalised)
+    possible = about.possible.get(key)
+    if possible is None:
+        possible = about.possible[key] = index.possible(text)
+    return possible
+
 
 def _stated(
     normalised: str,
-    entries: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
+    entries: _Entries,
+    rows: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
 ) -> str | None:
+    possible = _may_match(normalised, normalised, entries)
     words: str | None = None
-    for value, phrases, patterns in entries:
-        if any(p.search(normalised) for p in patterns):
+    in_words: frozenset[re.Pattern[str]] = frozenset()
+    for value, phrases, patterns in rows:
+        if any(p in possible and p.search(normalised) for p in patterns):
             return value
         if phrases and words is None:
             words = phrase_view(normalised)
-        if words is not None and any(p.search(words) for p in phrases):
+            in_words = _may_match(normalised, words, entries)
+        if words is not None and any(p in in_words and p.search(words) for p in phrases):
             return value
     return None
 
@@ -1346,6 +1384,8 @@ def _hinted(
     preferred: list[str] = []
     ruled: set[str] = set()
     found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
+    possible = _may_match(normalised, normalised, kb.cause_hints)
+    in_words: frozenset[re.Pattern[str]] = frozenset()
     for hint in kb.cause_hints:
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
@@ -1356,7 +1396,8 @@ def _hinted(
             continue
         if hint.phrases and words is None:
             words = phrase_view(normalised)
-        if not _hint_matches(hint, normalised, words):
+            in_words = _may_match(normalised, words, kb.cause_hints)
+        if not _hint_matches(hint, normalised, possible, words, in_words):
             continue
         if hint.effect == "ruled_out":
             ruled.add(hint.cause)
@@ -1371,21 +1412,31 @@ def _hinted(
 def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
     """Whether a ``ruled_out`` cause hint for ``cause_id`` matches (its patterns only)."""
     found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
+    possible = _may_match(normalised, normalised, kb.cause_hints)
     return any(
         hint.cause == cause_id
         and hint.effect == "ruled_out"
         and _worth_trying(hint.keywords, found)
-        and _hint_matches(hint, normalised, None)
+        and _hint_matches(hint, normalised, possible, None, frozenset())
         for hint in kb.cause_hints
     )
 
 
-def _hint_matches(hint: CauseHint, normalised: str, words: str | None) -> bool:
-    if any(p.search(normalised) for p in hint.patterns):
+def _hint_matches(
+    hint: CauseHint,
+    normalised: str,
+    possible: frozenset[re.Pattern[str]],
+    words: str | None,
+    in_words: frozenset[re.Pattern[str]],
+) -> bool:
+    """Whether ``hint`` matches: one of its patterns in ``normalised`` or phrases in ``words``
+    (run only when :func:`_may_match` lets them: ``possible``, ``in_words``), none of its
+    ``unless`` patterns."""
+    if any(p in possible and p.search(normalised) for p in hint.patterns):
         matched = True
     else:
-        matched = words is not None and any(p.search(words) for p in hint.phrases)
-    return matched and not any(p.search(normalised) for p in hint.unless)
+        matched = words is not None and any(p in in_words and p.search(words) for p in hint.phrases)
+    return matched and not any(p in possible and p.search(normalised) for p in hint.unless)
 
 
 # --- parties: the peer, the reporter's own infrastructure, and names that only look like one ---
