@@ -77,6 +77,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_am",
             "blind_an",
             "blind_ao",
+            "blind_ap",
+            "blind_aq",
+            "blind_ar",
         )
     },
 }
