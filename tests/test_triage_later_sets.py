@@ -66,6 +66,7 @@ _BEFORE_AD = (*_BEFORE_AA, "blind_aa", "blind_ab", "blind_ac")
 _BEFORE_AG = (*_BEFORE_AD, "blind_ad", "blind_ae", "blind_af")
 _BEFORE_AJ = (*_BEFORE_AG, "blind_ag", "blind_ah", "blind_ai")
 _BEFORE_AM = (*_BEFORE_AJ, "blind_aj", "blind_ak", "blind_al")
+_BEFORE_AP = (*_BEFORE_AM, "blind_am", "blind_an", "blind_ao")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -202,7 +203,7 @@ LATER_SETS = {
     # messages). Scored once: ad (28, 18, 26, 25, 30) and 1 FP; ae (26, 20, 23, 30, 28) and 0;
     # af (24, 10, 23, 30, 29) and 1 FP (at the session's start ad 21/14 and 0, ae 26/20 and 0,
     # af 23/8 and 1); then tuned on. ae keeps one miss (a Skype name after a pasted setting line).
-    "blind_ad": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 28, 25, 30), 0),
+    "blind_ad": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 25, 30), 0),
     "blind_ae": LaterSet(30, 15, True, _BEFORE_AD, (30, 29, 27, 30, 28), 0),
     "blind_af": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 30, 30), 0),
     # 30 / 15 each, written in parallel after ad's, ae's and af's rules (ag: the other side
@@ -218,7 +219,7 @@ LATER_SETS = {
     # logs and cmdlet output; al: one- to three-line channel messages in six languages). Scored
     # once: aj (30, 24, 26, 21, 27) and 2 FP; ak (29, 22, 25, 22, 30) and 5 FP; al (24, 18, 22,
     # 28, 23) and 1 FP (the same with the session's starting code); then tuned on.
-    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 21, 29), 0),
+    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 21, 29), 0),
     "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 22, 30), 0),
     "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
     # 30 / 15 each, written in parallel after aj's, ak's and al's rules (am: enterprise admins,
@@ -230,6 +231,12 @@ LATER_SETS = {
     "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 24, 24, 29), 0),
     "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 27, 27, 28), 0),
     "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 28, 25, 29), 0),
+    # Scored first (recognised, right cause, and false positives) at ap 28, 20 and 2; aq 27, 22
+    # and 1; ar 25, 21 and 1 (the required-literal prefilter had changed no figure), then tuned
+    # on with general rules.
+    "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 27), 0),
+    "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 24), 0),
+    "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 27, 19, 28), 0),
 }
 
 
