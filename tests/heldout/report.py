@@ -80,6 +80,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_ap",
             "blind_aq",
             "blind_ar",
+            "blind_as",
+            "blind_at",
+            "blind_au",
         )
     },
 }
