@@ -283,6 +283,13 @@ _NOTHING = Triage(
 )
 
 
+# A line that writes down someone's guess: "1st line guess: …", "L1's guess - …", "My guess: …".
+_GUESS_LINE = re.compile(
+    r"(?im)^[ \t>*•-]*(?:(?:1st|first|l1|tier[ -]?1|first-line|initial|my|our)[ -]?(?:line)?"
+    r"(?:'s|’s)?[ \t]+)?(?:guess|hypothesis|theory|assumption)(?:es|s)?[ \t]*[:=–-][^\n]{0,2000}$"
+)
+
+
 def _cheap_lower(text: str) -> str:
     """The prefilter's view: bounded, zero-width characters and emphasis removed, lower case."""
     text = text[:MAX_TRIAGE_CHARS]
@@ -878,6 +885,10 @@ def _stated(
 def triage(text: str, kb: Knowledge) -> Triage:
     """Recognise ``text`` (any string; never raises, bounded work)."""
     lowered = _cheap_lower(text)
+    if "guess" in lowered:
+        # a guess written down as one ("1st line guess: …") is no fact: the rest decides
+        text = _GUESS_LINE.sub("", text[:MAX_TRIAGE_CHARS])
+        lowered = _cheap_lower(text)
     signature, normalised, header = _recognise(text, lowered, kb.signatures)
     if signature is not None and header is None and _silenceable(signature, kb):
         normalised = normalised or normalise(text)
