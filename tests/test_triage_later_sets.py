@@ -67,6 +67,7 @@ _BEFORE_AG = (*_BEFORE_AD, "blind_ad", "blind_ae", "blind_af")
 _BEFORE_AJ = (*_BEFORE_AG, "blind_ag", "blind_ah", "blind_ai")
 _BEFORE_AM = (*_BEFORE_AJ, "blind_aj", "blind_ak", "blind_al")
 _BEFORE_AP = (*_BEFORE_AM, "blind_am", "blind_an", "blind_ao")
+_BEFORE_AS = (*_BEFORE_AP, "blind_ap", "blind_aq", "blind_ar")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -138,7 +139,7 @@ LATER_SETS = {
     # (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes);
     # then tuned on.
     "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 27, 25, 14, 23), 0),
-    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 28), 0),
+    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 31), 0),
     # 30 / 15 each, written in parallel by three writers (l: everyday wording in six languages;
     # m: pasted artefacts; n: edge cases, sealed). Scored once before any rule from them: l
     # (25, 16, 25, 23, 26) and 1; then tuned on l.
@@ -186,7 +187,7 @@ LATER_SETS = {
     # then tuned on. y keeps one miss (a Dutch paste whose mail bounce silences it) and z one
     # false positive (an internal presence glitch that names external people as fine).
     "blind_x": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 29, 30), 0),
-    "blind_y": LaterSet(30, 15, True, _BEFORE_X, (29, 29, 25, 24, 30), 0),
+    "blind_y": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 26, 24, 30), 0),
     "blind_z": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 30, 30), 0),
     # 30 / 15 each, written in parallel after x's, y's and z's rules (aa: admins' forum posts
     # across eras; ab: thirteen more languages, Vietnamese, Indonesian and Malay among them; ac:
@@ -237,6 +238,13 @@ LATER_SETS = {
     "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 27), 0),
     "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 24), 0),
     "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 27, 19, 28), 0),
+    # Written after ap's, aq's and ar's rules (as: MSP engineers' notes; at: non-IT staff in six
+    # languages; au: first-line escalations whose evidence contradicts first-line's guess).
+    # Scored first at as 27, 24 and 0 FP; at 25, 13 and 0; au 30, 22 and 1 (the same at the
+    # session's start: the first round's rules carried to none of them), then tuned on.
+    "blind_as": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 28, 17, 30), 0),
+    "blind_at": LaterSet(30, 15, True, _BEFORE_AS, (30, 29, 28, 30, 29), 0),
+    "blind_au": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 28, 12, 28), 0),
 }
 
 
