@@ -83,6 +83,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_as",
             "blind_at",
             "blind_au",
+            "blind_av",
+            "blind_aw",
+            "blind_ax",
         )
     },
 }
