@@ -8,9 +8,10 @@ Two views of a paste are matched:
   in one canonical form (:func:`canonical_words`): contractions expanded ("isn't" → "is not",
   "can't"/"cannot"/"can not" → "cannot", "won't" → "will not", also without the apostrophe:
   "dont", "isnt" …), British spellings unified ("organis…" → "organiz…", "authoris…",
-  "recognis…"), "setup"/"set-up" → "set up", "signin"/"sign-in" → "sign in" — never inside an
-  address or domain name. Punctuation stays, so structured ``patterns`` (ms-diagnostics headers,
-  SIP status lines, DNS tool output) keep their ``;``, ``=``, ``"`` and ``:``. Addresses and
+  "recognis…"), "setup"/"set-up" → "set up", "signin"/"sign-in" → "sign in", chat shorthand
+  written out ("ext", "mtg", "addr" …) — never inside an address or domain name. Punctuation
+  stays, so structured ``patterns`` (ms-diagnostics headers, SIP status lines, DNS tool output)
+  keep their ``;``, ``=``, ``"`` and ``:``. Addresses and
   domains are extracted from this view.
 - The *phrase view* (:func:`phrase_view`) of the normalised text: words only, one space apart,
   the text padded with a space at both ends. Punctuation that separates or hugs words (quotes,
@@ -118,6 +119,17 @@ _CAN_NOT = re.compile(r"\bcan not\b")
 _BRITISH = re.compile(r"s(?<=organis|uthoris|ecognis)(?=[aei])")
 _BRITISH_STEMS = ("organis", "authoris", "recognis")
 _COMPOUND_FORMS = {"setup": "set up", "set-up": "set up", "signin": "sign in", "sign-in": "sign in"}
+# Chat shorthand typed on phones ("my mtgs block ext ppl"), written out. Single letters ("u",
+# "w", "r") stay: they are words in Dutch and Polish; "ppl" and "msg" stay too: the described
+# lexicons know them, and as "people" a count ("~200 ppl") would read like a meeting's size.
+_SHORTHAND_FORMS = {
+    **{"ext": "external", "mtg": "meeting", "mtgs": "meetings", "addr": "address"},
+    **{"acct": "account"},
+    **{"accts": "accounts", "grp": "group", "yday": "yesterday", "diff": "different"},
+    **{"pls": "please", "plz": "please", "thx": "thanks", "convo": "conversation"},
+}
+_SHORTHAND = re.compile(r"\b(?:" + "|".join(_SHORTHAND_FORMS) + r")\b")
+_COMPOUND_FORMS |= _SHORTHAND_FORMS
 _COMPOUND = re.compile(r"\b(?:" + "|".join(_COMPOUND_FORMS) + r")\b")
 # Characters that make a word part of an address or a domain name: never rewritten.
 _NAME_BEFORE = frozenset(".@-_/\\:")
@@ -949,6 +961,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
                 )
                 or _misnamed_organisation(addresses, normalised, kb)
                 or _slipped_domain_word(addresses, kb)
+                or _swapped_consumer_domain(addresses, kb)
             )
             and not _ruled_out(kb, MISTYPED_ADDRESS, normalised)
         ):
@@ -1001,6 +1014,8 @@ def _may_describe(lowered: str, kb: Knowledge) -> bool:
         return False
     if "n't" in lowered or "n\u2019t" in lowered or described.failure.search(lowered):
         return True
+    if _SHORTHAND.search(lowered):
+        return True  # shorthand may hide a failure ("block ext ppl") until written out
     # the lexicons' words are one space apart: a failure wrapped across lines counts too
     if "\n" not in lowered and "  " not in lowered and "\t" not in lowered:
         return False
@@ -1305,6 +1320,22 @@ def _well_known(kb: Knowledge, addresses: tuple[str, ...]) -> tuple[str, ...]:
     local = (f"{d.rpartition('.')[0]}.{top}" for d in kb.consumer_domains for top in tops)
     known = (*kb.consumer_domains, *kb.personal_mail_domains, *local)
     return tuple(d for d in dict.fromkeys(known) if len(d) >= MIN_WELL_KNOWN_TYPO)
+
+
+def _swapped_consumer_domain(addresses: tuple[str, ...], kb: Knowledge) -> bool:
+    """Whether an address's domain is a consumer or personal-mail domain with two neighbouring
+    letters swapped (``gmial.com``): shorter than :data:`MIN_WELL_KNOWN_TYPO`, such a domain is
+    compared only for a swap, which a company's real name rarely is."""
+    known = {*kb.consumer_domains, *kb.personal_mail_domains}
+    for address in addresses:
+        domain = address.rpartition("@")[2]
+        if domain in known or len(domain) < MIN_TYPO_DOMAIN:
+            continue
+        for i in range(len(domain) - 1):
+            swapped = domain[:i] + domain[i + 1] + domain[i] + domain[i + 2 :]
+            if swapped != domain and swapped in known:
+                return True
+    return False
 
 
 def _within_two_edits(a: str, b: str) -> bool:
