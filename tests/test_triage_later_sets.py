@@ -68,6 +68,7 @@ _BEFORE_AJ = (*_BEFORE_AG, "blind_ag", "blind_ah", "blind_ai")
 _BEFORE_AM = (*_BEFORE_AJ, "blind_aj", "blind_ak", "blind_al")
 _BEFORE_AP = (*_BEFORE_AM, "blind_am", "blind_an", "blind_ao")
 _BEFORE_AS = (*_BEFORE_AP, "blind_ap", "blind_aq", "blind_ar")
+_BEFORE_AV = (*_BEFORE_AS, "blind_as", "blind_at", "blind_au")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
@@ -245,6 +246,12 @@ LATER_SETS = {
     "blind_as": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 28, 17, 30), 0),
     "blind_at": LaterSet(30, 15, True, _BEFORE_AS, (30, 29, 28, 30, 29), 0),
     "blind_au": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 28, 12, 28), 0),
+    # Written after as's, at's and au's rules (av: support-channel transcripts; aw: on-prem Lync
+    # and SfB Server admins; ax: phone-typed one-liners). Scored first at av 29, 25 and 2 FP; aw
+    # 30, 26 and 4; ax 25, 17 and 1 (at the session's start: av 28/24, aw 30/26, ax 25/16).
+    "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 24, 26), 0),
+    "blind_aw": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 30, 30), 0),
+    "blind_ax": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 30, 24, 28), 0),
 }
 
 
