@@ -63,10 +63,7 @@ def fold(text: str) -> str:
 def required_literals(pattern: re.Pattern[str]) -> _Strings | None:
     """Strings one of which every match of ``pattern`` contains, or None when no useful set
     is known (the pattern must always run)."""
-    try:
-        tree = sre_parse.parse(pattern.pattern, pattern.flags)
-    except re.error:
-        return None
+    tree = sre_parse.parse(pattern.pattern, pattern.flags)  # it compiled: it parses
     ignore_case = bool(pattern.flags & re.IGNORECASE)
     exact, required = _sequence(list(tree), ignore_case)
     best = _better(required, _as_required(exact))

@@ -123,10 +123,19 @@ _COMPOUND_FORMS = {"setup": "set up", "set-up": "set up", "signin": "sign in", "
 # "w", "r") stay: they are words in Dutch and Polish; "ppl" and "msg" stay too: the described
 # lexicons know them, and as "people" a count ("~200 ppl") would read like a meeting's size.
 _SHORTHAND_FORMS = {
-    **{"ext": "external", "mtg": "meeting", "mtgs": "meetings", "addr": "address"},
-    **{"acct": "account"},
-    **{"accts": "accounts", "grp": "group", "yday": "yesterday", "diff": "different"},
-    **{"pls": "please", "plz": "please", "thx": "thanks", "convo": "conversation"},
+    "ext": "external",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "addr": "address",
+    "acct": "account",
+    "accts": "accounts",
+    "grp": "group",
+    "yday": "yesterday",
+    "diff": "different",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "convo": "conversation",
 }
 _SHORTHAND = re.compile(r"\b(?:" + "|".join(_SHORTHAND_FORMS) + r")\b")
 _COMPOUND_FORMS |= _SHORTHAND_FORMS
@@ -1281,7 +1290,7 @@ def _slipped_domain_word(addresses: tuple[str, ...], kb: Knowledge) -> bool:
 def _typing_slip(a: str, b: str) -> bool:
     """One letter left out or added inside, or two neighbours swapped: :func:`_one_slip`
     without its changed letter (another language's spelling, not a slip of the fingers)."""
-    changed_letter = len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    changed_letter = len(a) == len(b) and len(_differences(a, b)) == 1
     return not changed_letter and _one_slip(a, b)
 
 
@@ -1298,11 +1307,23 @@ def _one_slip(a: str, b: str) -> bool:
             len(short),
         )
         return i < len(short) and short[i:] == long_[i + 1 :]
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    if len(diff) == 1:
-        return True
-    i = diff[0] if len(diff) == 2 else -1
-    return i >= 0 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    return len(_differences(a, b)) == 1 or _neighbours_swapped(a, b)
+
+
+def _neighbours_swapped(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with two neighbouring letters swapped."""
+    if len(a) != len(b):
+        return False
+    diff = _differences(a, b)
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    i, j = diff
+    return a[i] == b[j] and a[j] == b[i]
+
+
+def _differences(a: str, b: str) -> list[int]:
+    """The positions where two names of the same length differ."""
+    return [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
 
 
 # Shorter names are too alike by chance (ab.com, ac.com) to call one a typo of the other.
@@ -1327,15 +1348,12 @@ def _swapped_consumer_domain(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     letters swapped (``gmial.com``): shorter than :data:`MIN_WELL_KNOWN_TYPO`, such a domain is
     compared only for a swap, which a company's real name rarely is."""
     known = {*kb.consumer_domains, *kb.personal_mail_domains}
-    for address in addresses:
-        domain = address.rpartition("@")[2]
-        if domain in known or len(domain) < MIN_TYPO_DOMAIN:
-            continue
-        for i in range(len(domain) - 1):
-            swapped = domain[:i] + domain[i + 1] + domain[i] + domain[i + 2 :]
-            if swapped != domain and swapped in known:
-                return True
-    return False
+    domains = {a.rpartition("@")[2] for a in addresses}
+    return any(
+        len(domain) >= MIN_TYPO_DOMAIN and _neighbours_swapped(domain, other)
+        for domain in domains - known
+        for other in known
+    )
 
 
 def _within_two_edits(a: str, b: str) -> bool:
