@@ -86,6 +86,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_av",
             "blind_aw",
             "blind_ax",
+            "blind_ay",
+            "blind_az",
+            "blind_ba",
         )
     },
 }
