@@ -69,17 +69,18 @@ _BEFORE_AM = (*_BEFORE_AJ, "blind_aj", "blind_ak", "blind_al")
 _BEFORE_AP = (*_BEFORE_AM, "blind_am", "blind_an", "blind_ao")
 _BEFORE_AS = (*_BEFORE_AP, "blind_ap", "blind_aq", "blind_ar")
 _BEFORE_AV = (*_BEFORE_AS, "blind_as", "blind_at", "blind_au")
+_BEFORE_AY = (*_BEFORE_AV, "blind_av", "blind_aw", "blind_ax")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
-    "fresh": LaterSet(45, 30, False, ("independent",), (45, 43, 43, 27, 39), 0),
+    "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 43, 27, 39), 0),
     # 40 / 26; scored first at (24, 18, 23, 26, 34) and 2.
-    "final": LaterSet(40, 25, True, ("independent", "fresh"), (38, 34, 36, 26, 37), 0),
+    "final": LaterSet(40, 25, True, ("independent", "fresh"), (39, 37, 37, 26, 37), 0),
     # 36 / 25; scored first at (26, 18, 23, 24, 25) and 0, then (35, 26, 31, 24, 27) and 0 after
     # the cause-ordering rules; floors two below (work landed in parallel), ceiling one above.
     "untouched": LaterSet(35, 25, True, ("independent", "fresh", "final"), (33, 24, 29, 22, 25), 1),
     # 45 / 25; scored first at (35, 23, ...) and 2, then tuned on with general rules.
     "blind_a": LaterSet(
-        45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 44, 24, 40), 0
+        45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 44, 25, 41), 0
     ),
     # 45 / 25; scored first, untuned, at (41, 24, 38, 31, 42) and 4; then tuned on.
     "blind_b": LaterSet(
@@ -87,7 +88,7 @@ LATER_SETS = {
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a"),
-        (43, 42, 41, 31, 43),
+        (45, 45, 43, 31, 44),
         0,
     ),
     # 45 / 25; scored first, untuned (after blind_b's rules), at (37, 26, 34, 21, 35) and 1;
@@ -97,7 +98,7 @@ LATER_SETS = {
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a", "blind_b"),
-        (45, 42, 40, 21, 38),
+        (45, 43, 40, 21, 39),
         1,
     ),
     # 45 / 25 (mostly people's own words in support chat); scored first, untuned (after blind_c's
@@ -108,7 +109,7 @@ LATER_SETS = {
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a", "blind_b", "blind_c"),
-        (44, 41, 40, 21, 41),
+        (45, 45, 41, 21, 44),
         0,
     ),
     # 45 / 25 (written in parallel with blind_d, mostly pasted artefacts); scored first, untuned
@@ -118,7 +119,7 @@ LATER_SETS = {
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a", "blind_b", "blind_c", "blind_d"),
-        (43, 40, 41, 26, 42),
+        (45, 44, 42, 27, 44),
         1,
     ),
     # 45 / 25 each, written in parallel (f: helpdesk tickets and hurried chat, a quarter in six
@@ -126,37 +127,37 @@ LATER_SETS = {
     # tuned on, then scored once: f (37, 32, 35, 18, 37) and 0, g (42, 33, 39, 25, 39) and 0
     # (at the session's start: f 25/45 and g 25/45 right first causes, 1 false positive each);
     # then tuned on.
-    "blind_f": LaterSet(45, 25, True, _BEFORE_F, (43, 43, 40, 18, 38), 0),
-    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (43, 42, 40, 25, 41), 0),
+    "blind_f": LaterSet(45, 25, True, _BEFORE_F, (45, 45, 42, 18, 39), 0),
+    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (44, 44, 41, 26, 45), 0),
     # 45 / 25 each, written in parallel and asked for edge cases rather than textbook wording (h:
     # a month of a support channel; i: Teams era first); sealed until blind_f and blind_g were
     # tuned on, then scored once: h (33, 22, 31, 20, 36) and 3, i (36, 23, 33, 24, 36) and 2 (at
     # the session's start 17/45 and 19/45 right first causes, 4 and 2 false positives); then tuned
     # on.
-    "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 40, 43, 20, 42), 0),
-    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (44, 40, 42, 24, 41), 0),
+    "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 42, 43, 20, 43), 0),
+    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 41, 43, 24, 43), 0),
     # 30 / 15 and 33 / 15, written in parallel (j: everyday wording; k: edge cases), sealed until
     # the rules from blind_h and blind_i were in, scored once: j (28, 21, 24, 14, 23) and 1, k
     # (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes);
     # then tuned on.
-    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 27, 25, 14, 23), 0),
+    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 29, 25, 14, 25), 0),
     "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 31), 0),
     # 30 / 15 each, written in parallel by three writers (l: everyday wording in six languages;
     # m: pasted artefacts; n: edge cases, sealed). Scored once before any rule from them: l
     # (25, 16, 25, 23, 26) and 1; then tuned on l.
-    "blind_l": LaterSet(30, 15, True, _BEFORE_L, (30, 29, 30, 23, 29), 0),
+    "blind_l": LaterSet(30, 15, True, _BEFORE_L, (30, 29, 30, 29, 29), 0),
     # m scored once after l's rules: (25, 19, 21, 23, 25) and 0 (18 right causes before them);
     # then tuned on.
-    "blind_m": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 25, 23, 27), 0),
+    "blind_m": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 25, 27, 27), 0),
     # n sealed until l's and m's rules were in, scored once: (28, 23, 24, 24, 30) and 2 (at the
     # session's start 27, 20 and 2); then tuned on.
-    "blind_n": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 25, 24, 30), 0),
+    "blind_n": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 26, 25, 30), 0),
     # 30 / 15 each, written in parallel (o: everyday wording and pastes in eight languages; p:
     # admins' reports), sealed until l's, m's and n's rules were in, scored once: o (23, 18, 21,
     # 17, 25) and 0, p (26, 19, 21, 27, 27) and 1 (at the session's start 16 and 17 right first
     # causes; o's peer figure then counted "no peer" as a miss); then tuned on.
-    "blind_o": LaterSet(30, 15, True, _BEFORE_O, (30, 30, 28, 26, 27), 0),
-    "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 24, 28, 28), 0),
+    "blind_o": LaterSet(30, 15, True, _BEFORE_O, (30, 30, 28, 27, 27), 0),
+    "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 25, 28, 29), 0),
     # 30 / 15 each, written in parallel after o's and p's rules were in (q: messy chat in twelve
     # languages, Polish, Czech and the Nordic ones among them; r: admins' pasted artefacts).
     # Scored once: q (19, 14, 16, 24, 27) and 0 (at the session's start 18 and 14); r, after
@@ -179,7 +180,7 @@ LATER_SETS = {
     # 4 FP, v 29/25 and 1, w 26/14 and 4); then tuned on.
     "blind_u": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 30, 30), 0),
     "blind_v": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 26, 29), 0),
-    "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 24, 29), 0),
+    "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 24, 30), 0),
     # 30 / 15 each, written in parallel after u's, v's and w's rules (x: the clients' own
     # messages quoted in eight languages; y: long tickets where pasted configuration or facts
     # that rule causes out decide; z: busy support-channel threads, old-era pastes, one-liners).
@@ -221,7 +222,7 @@ LATER_SETS = {
     # logs and cmdlet output; al: one- to three-line channel messages in six languages). Scored
     # once: aj (30, 24, 26, 21, 27) and 2 FP; ak (29, 22, 25, 22, 30) and 5 FP; al (24, 18, 22,
     # 28, 23) and 1 FP (the same with the session's starting code); then tuned on.
-    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 21, 29), 0),
+    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 21, 30), 0),
     "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 22, 30), 0),
     "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
     # 30 / 15 each, written in parallel after aj's, ak's and al's rules (am: enterprise admins,
@@ -230,13 +231,13 @@ LATER_SETS = {
     # Scored once: am (29, 23, 23, 24, 27) and 3 FP; an (28, 20, 26, 27, 26) and 2 FP; ao (29, 21,
     # 27, 25, 29) and 2 FP (at the session's start am and ao the same, an 26/18 and 2); then tuned
     # on. an keeps a consumer contact under Islands: consumer contacts never get hybrid routing.
-    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 24, 24, 29), 0),
+    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 24, 24, 29), 0),
     "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 27, 27, 28), 0),
     "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 28, 25, 29), 0),
     # Scored first (recognised, right cause, and false positives) at ap 28, 20 and 2; aq 27, 22
     # and 1; ar 25, 21 and 1 (the required-literal prefilter had changed no figure), then tuned
     # on with general rules.
-    "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 27), 0),
+    "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 28), 0),
     "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 24), 0),
     "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 27, 19, 28), 0),
     # Written after ap's, aq's and ar's rules (as: MSP engineers' notes; at: non-IT staff in six
@@ -249,9 +250,19 @@ LATER_SETS = {
     # Written after as's, at's and au's rules (av: support-channel transcripts; aw: on-prem Lync
     # and SfB Server admins; ax: phone-typed one-liners). Scored first at av 29, 25 and 2 FP; aw
     # 30, 26 and 4; ax 25, 17 and 1 (at the session's start: av 28/24, aw 30/26, ax 25/16).
-    "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 24, 26), 0),
+    "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 24, 27), 0),
     "blind_aw": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 30, 30), 0),
     "blind_ax": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 30, 24, 28), 0),
+    # Written after av's, aw's and ax's rules (ay: sysadmins' forum posts on migrations, mergers
+    # and GCC; az: client logs and diagnostic output; ba: non-IT staff in helpdesk chat, in
+    # Japanese, Chinese, Arabic, romanised Hindi, Turkish, Polish and Swedish among others).
+    # Scored first at ay (28, 25, 26, 22, 27) and 0 FP; az (29, 27, 25, 18, 25) and 1; ba (22,
+    # 18, 19, 28, 22) and 3 (the same at the session's start); then tuned on. az keeps one miss
+    # (a new Teams client log whose 'subCode' reads as a Graph error) and one wrong cause (an
+    # on-prem allowed list naming the partner's retired domain).
+    "blind_ay": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 22, 30), 0),
+    "blind_az": LaterSet(30, 15, True, _BEFORE_AY, (29, 28, 25, 18, 26), 0),
+    "blind_ba": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 28, 26), 0),
 }
 
 
