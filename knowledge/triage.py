@@ -938,7 +938,11 @@ def triage(text: str, kb: Knowledge) -> Triage:
     if signature is not None:
         if normalised is None:
             normalised = normalise(text)
-        symptom = stated_symptom(normalised, kb.stated_symptoms) or symptom
+        symptom = (
+            stated_symptom(normalised, kb.stated_symptoms)
+            or symptom
+            or _described_symptom(normalised, kb)
+        )
         stated = stated_contact_type(normalised, kb.stated_contact_types)
         if described and symptom != signature.symptom:
             # the user's words chose another symptom than the lexicons: take its causes
@@ -1051,6 +1055,31 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
     elif described.presence is not None and described.presence.search(normalised):
         symptom = "presence_unknown"
     return _described_signature(kb, symptom) or _described_signature(kb, "im_not_delivered")
+
+
+# Words DNS tools print, not the user: nslookup's unnamed server and its failed look-up.
+_TOOL_WORDS = re.compile(
+    r"\bserver: ?unknown\b|\b(?:unknown )?(?:cannot|can not) find _[\w.-]{1,300}|"
+    r"\bunknown (?:cannot|can not) find [\w.-]{1,300}|"
+    r"\bnon-existent domain\b|\bserver failed\b"
+)
+
+
+def _described_symptom(normalised: str, kb: Knowledge) -> str | None:
+    """What the text describes when neither the signature nor a stated symptom says (a pasted
+    DNS answer or cmdlet output beside the user's words): a meeting's, presence's, or instant
+    messages' when the text speaks of a failure at all."""
+    described = kb.described
+    if described is None:
+        return None
+    normalised = _TOOL_WORDS.sub(" ", normalised)  # nslookup's own "UnKnown can't find"
+    if described.meeting is not None and described.meeting.search(normalised):
+        return "meeting_join_denied"
+    if described.presence is not None and described.presence.search(normalised):
+        return "presence_unknown"
+    if described.failure.search(normalised):
+        return "im_not_delivered"
+    return None
 
 
 def ordered_causes(
