@@ -968,6 +968,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
             and (
                 _mistyped(addresses, kb)
                 or _one_person_two_domains(addresses, kb)
+                or _one_person_two_spellings(addresses)
                 or _misspelt_domain(
                     addresses,
                     (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses)),
@@ -1196,6 +1197,29 @@ def _one_person_two_domains(addresses: tuple[str, ...], kb: Knowledge) -> bool:
         if seen.setdefault(local, site) != site:
             return True
     return False
+
+
+def _one_person_two_spellings(addresses: tuple[str, ...]) -> bool:
+    """Whether one person appears twice at one domain, the names a keystroke or two apart
+    (``jonathon.reeve@`` typed, ``jonathan.reeve@`` on his mail; ``jmrash@`` in the directory,
+    ``jmarsh@`` typed): one of the two is mistyped. Short names and role mailboxes don't count;
+    names of different lengths are a naming scheme (``jm.ross@`` on mail, ``jross@`` as SIP
+    address), not a slip."""
+    by_domain: dict[str, list[str]] = {}
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if "(" in address or len(local) < MIN_TYPO_LOCAL or local in _ROLE_MAILBOXES:
+            continue
+        by_domain.setdefault(domain, []).append(local)
+    return any(
+        a != b and len(a) == len(b) and _within_two_edits(a, b)
+        for locals_ in by_domain.values()
+        for i, a in enumerate(locals_)
+        for b in locals_[i + 1 : i + 4]
+    )
+
+
+MIN_TYPO_LOCAL = 5
 
 
 def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bool:

@@ -70,6 +70,7 @@ _BEFORE_AP = (*_BEFORE_AM, "blind_am", "blind_an", "blind_ao")
 _BEFORE_AS = (*_BEFORE_AP, "blind_ap", "blind_aq", "blind_ar")
 _BEFORE_AV = (*_BEFORE_AS, "blind_as", "blind_at", "blind_au")
 _BEFORE_AY = (*_BEFORE_AV, "blind_av", "blind_aw", "blind_ax")
+_BEFORE_BB = (*_BEFORE_AY, "blind_ay", "blind_az", "blind_ba")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -263,6 +264,12 @@ LATER_SETS = {
     "blind_ay": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 22, 30), 0),
     "blind_az": LaterSet(30, 15, True, _BEFORE_AY, (29, 28, 26, 18, 26), 0),
     "blind_ba": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 28, 26), 0),
+    # Written after ay's, az's and ba's rules (bb: a general mix, four languages, client logs and
+    # casual chat; bc: MSP and consultant tickets across tenants and clouds, forwarded mail
+    # chains). Scored first at bb (27, 21, 25, 22, 27) and 0 FP; bc (28, 18, 27, 16, 30) and 0 FP;
+    # then tuned on.
+    "blind_bb": LaterSet(30, 15, True, _BEFORE_BB, (30, 29, 28, 22, 27), 0),
+    "blind_bc": LaterSet(30, 15, True, _BEFORE_BB, (30, 26, 29, 16, 30), 0),
 }
 
 

@@ -89,6 +89,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_ay",
             "blind_az",
             "blind_ba",
+            "blind_bb",
+            "blind_bc",
         )
     },
 }
