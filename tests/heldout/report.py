@@ -91,6 +91,7 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_ba",
             "blind_bb",
             "blind_bc",
+            "blind_bd",
         )
     },
 }
