@@ -42,6 +42,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from knowledge.diagnostics import code_signatures
+from knowledge.lexicon import Lexicon
 from knowledge.model import (
     Cause,
     CauseHint,
@@ -325,70 +326,14 @@ class _Draft:
     described_at: _At = _At(DESCRIBED_FILE)
 
 
-# Languages written without spaces between words (described.yaml's codes).
-UNSPACED = frozenset({"ja", "zh"})
-# Where their words may start: kana, CJK ideographs and Hangul (and the first letters of the
-# Latin words among them, "teams" written against the next character).
-_UNSPACED_STARTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
-
-
-def _by_first_letter(words: list[str]) -> str:
-    """The words as one alternation, those that start with a plain letter grouped under it
-    (``c(?:annot|ould not)``): at a word start the engine then tries a few dozen letters, not
-    every word of every language. Order within a letter is kept; a word with a top-level ``|``
-    or a quantified first letter is left whole."""
-    groups: dict[str, list[str]] = {}
-    whole: list[str] = []
-    for word in words:
-        first, rest = word[:1], word[1:]
-        if first.isalnum() and rest[:1] not in ("?", "*", "+", "{") and not _top_level_bar(word):
-            groups.setdefault(first, []).append(rest)
-        else:
-            whole.append(word)
-    parts = [
-        f"{re.escape(c)}(?:{'|'.join(f'(?:{r})' for r in rests)})" for c, rests in groups.items()
-    ]
-    return "|".join([*parts, *(f"(?:{w})" for w in whole)])
-
-
-def _top_level_bar(regex: str) -> bool:
-    """Whether ``regex`` has an alternation outside any group or class."""
-    depth, in_class, escaped = 0, False, False
-    for char in regex:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-    return False
-
-
 def _read_described(doc: object, draft: _Draft, file: str) -> None:
     """``described.yaml``: each lexicon's words (all languages) as one regex from a word start."""
     top = _At(file)
     parsed = _validated(_DESCRIBED_FILE, doc, top)
 
-    def lexicon(name: str) -> re.Pattern[str] | None:
+    def lexicon(name: str) -> Lexicon | None:
         entry = parsed.lexicons.get(name)  # type: ignore[call-overload]
-        if entry is None:
-            return None
-        spaced = [w for lang, ws in entry.words.items() if lang not in UNSPACED for w in ws]
-        unspaced = [w for lang, ws in entry.words.items() if lang in UNSPACED for w in ws]
-        pattern = r"(?<!\w)(?:" + _by_first_letter(spaced) + ")"
-        if unspaced:  # no spaces between words: a word may start anywhere (one of its scripts)
-            latin = "".join(sorted({w[0] for w in unspaced if w[:1].isascii() and w[:1].isalpha()}))
-            gate = _UNSPACED_STARTS + latin
-            pattern += f"|(?=[{gate}])(?:" + _by_first_letter(unspaced) + ")"
-        return re.compile(pattern)
+        return None if entry is None else Lexicon(entry.words)
 
     product, external, failure, silence = (
         lexicon(n) for n in ("product", "external", "failure", "silence")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from knowledge.lexicon import Lexicon
+
 # A country's form of a consumer domain: hotmail.fr, live.com.au, outlook.co.uk.
 _COUNTRY_SUFFIX = re.compile(r"^(?:com|[a-z]{2}|(?:co|com)\.[a-z]{2})$")
 
@@ -178,16 +180,16 @@ class CauseHint:
 
 @dataclass(frozen=True)
 class Described:
-    """A failure described in the user's own words (``described.yaml``): each lexicon one regex
+    """A failure described in the user's own words (``described.yaml``): each lexicon's words
     (any language) matched from a word start; ``signatures`` maps a symptom to the signature
     whose causes it takes."""
 
-    product: re.Pattern[str]
-    external: re.Pattern[str]
-    failure: re.Pattern[str]
-    silence: re.Pattern[str]
-    presence: re.Pattern[str] | None
-    meeting: re.Pattern[str] | None
+    product: Lexicon
+    external: Lexicon
+    failure: Lexicon
+    silence: Lexicon
+    presence: Lexicon | None
+    meeting: Lexicon | None
     signatures: dict[str, str]
 
 

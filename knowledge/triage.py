@@ -95,7 +95,6 @@ _HTML_TAG = re.compile(
     r"</?(?:p|br|div|span|at|b|i|u|em|strong|code|pre|blockquote|a|li|ul|ol)\b[^<>]{0,300}>"
 )
 _QUOTE_PREFIX = re.compile(r"(?m)^[^\S\n]*(?:>[^\S\n]?)+")
-_WHITESPACE = re.compile(r"\s+")
 
 # --- canonical word forms (see canonical_words) ---
 # Words that end in "n't" / "nt" when negated ("ca" for "cant"; "won't" and "shan't" below).
@@ -140,6 +139,11 @@ _SHORTHAND_FORMS = {
 _SHORTHAND = re.compile(r"\b(?:" + "|".join(_SHORTHAND_FORMS) + r")\b")
 _COMPOUND_FORMS |= _SHORTHAND_FORMS
 _COMPOUND = re.compile(r"\b(?:" + "|".join(_COMPOUND_FORMS) + r")\b")
+# What each rewrite needs in the text: the apostrophe or a negated "…nt" for contractions.
+_CONTRACTION_CUES = frozenset({"'", *(f"{w}nt" for w in _NEGATED)})
+_REWRITES = KeywordFinder(
+    [*_IRREGULAR, *_CONTRACTION_CUES, "can not", *_BRITISH_STEMS, *_COMPOUND_FORMS]
+)
 # Characters that make a word part of an address or a domain name: never rewritten.
 _NAME_BEFORE = frozenset(".@-_/\\:")
 _NAME_AFTER = frozenset("@-_/\\(")
@@ -243,6 +247,42 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class Parties:
+    """Who a text names, and what kind of contact that makes (see :class:`Triage`)."""
+
+    addresses: tuple[str, ...] = ()
+    peer_domains: tuple[str, ...] = ()
+    own_domains: tuple[str, ...] = ()
+    contact_type: str | None = None
+    contact_type_guessed: bool = False
+
+
+class _Deferred:
+    """The parties of a text nothing was recognised in, classified when first asked: a channel's
+    chatter is only asked whether it was recognised, a conversation's answer for its address."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], Parties]) -> None:
+        self._make: Callable[[], Parties] | None = make
+        self._value = Parties()
+
+    def get(self) -> Parties:
+        if self._make is not None:
+            self._value, self._make = self._make(), None
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Deferred) and self.get() == other.get()
+
+    def __hash__(self) -> int:
+        return hash(self.get())
+
+    def __repr__(self) -> str:
+        return repr(self.get())
+
+
+@dataclass(frozen=True)
 class Triage:
     """What a pasted text was recognised as.
 
@@ -259,20 +299,45 @@ class Triage:
     from the kind of peer domain (another organisation's), ``contact_type_guessed`` says so, and
     the dialog still asks. ``scope`` is how many contacts the user says are affected (``one``,
     ``multiple``, ``all``), if they say it. ``likely_causes`` start from the signature's and
-    follow what the text states (see :func:`ordered_causes`)."""
+    follow what the text states (see :func:`ordered_causes`). The parties of an unrecognised
+    text are classified when first asked for."""
 
     recognized: bool
     signature: Signature | None
     symptom: str | None
     likely_causes: tuple[str, ...]
-    contact_type: str | None
-    addresses: tuple[str, ...]
-    domains: tuple[str, ...]
-    peer_domains: tuple[str, ...] = ()
-    own_domains: tuple[str, ...] = ()
+    parties: Parties | _Deferred = Parties()
     diagnostic: Diagnostic | None = None
-    contact_type_guessed: bool = False
     scope: str | None = None
+
+    def _found(self) -> Parties:
+        parties = self.parties
+        return parties.get() if isinstance(parties, _Deferred) else parties
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return self._found().addresses
+
+    @property
+    def peer_domains(self) -> tuple[str, ...]:
+        return self._found().peer_domains
+
+    @property
+    def own_domains(self) -> tuple[str, ...]:
+        return self._found().own_domains
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        found = self._found()
+        return (*found.peer_domains, *found.own_domains)[:MAX_DOMAINS]
+
+    @property
+    def contact_type(self) -> str | None:
+        return self._found().contact_type
+
+    @property
+    def contact_type_guessed(self) -> bool:
+        return self._found().contact_type_guessed
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's ``--json`` shape (ids, not wording)."""
@@ -293,15 +358,7 @@ class Triage:
 
 
 # What ordinary chat is recognised as (shared: Triage is immutable).
-_NOTHING = Triage(
-    recognized=False,
-    signature=None,
-    symptom=None,
-    likely_causes=(),
-    contact_type=None,
-    addresses=(),
-    domains=(),
-)
+_NOTHING = Triage(recognized=False, signature=None, symptom=None, likely_causes=())
 
 
 # A line that writes down someone's guess: "1st line guess: …", "L1's guess - …", "My guess: …".
@@ -334,24 +391,28 @@ def normalise(text: str) -> str:
     text = text.replace("`", "").replace("*", "")
     if ">" in text:
         text = _QUOTE_PREFIX.sub("", text)
-    return canonical_words(_WHITESPACE.sub(" ", text).strip().lower())
+    return canonical_words(" ".join(text.split()).lower())  # split() is re's \s, faster
 
 
 def canonical_words(text: str) -> str:
     """One form per word in lower-cased text: contractions expanded, British spellings and
     compounds unified (see the module docstring); words inside addresses and domain names kept.
 
-    Each rewrite runs only when a cheap substring test says it may apply."""
+    Each rewrite runs only when the substrings it needs occur (one scan finds them all; no
+    rewrite makes another's substrings)."""
+    found = _REWRITES.found_in(text)
+    if not found:
+        return text
     for form, (pattern, replacement) in _IRREGULAR.items():
-        if form in text:
+        if form in found:
             text = pattern.sub(partial(_unless_in_name, replacement), text)
-    if "'" in text or "nt" in text:
+    if not found.isdisjoint(_CONTRACTION_CUES):
         text = _CONTRACTION.sub(_expanded, text)
-    if "can not" in text:
+    if "can not" in found:
         text = _CAN_NOT.sub(partial(_unless_in_name, "cannot"), text)
-    if any(stem in text for stem in _BRITISH_STEMS):
+    if not found.isdisjoint(_BRITISH_STEMS):
         text = _BRITISH.sub(_american, text)
-    if any(form in text for form in _COMPOUND_FORMS):
+    if not found.isdisjoint(_COMPOUND_FORMS):
         text = _COMPOUND.sub(_compound, text)
     return text
 
@@ -621,6 +682,12 @@ class _Index:
     codes: dict[int, Signature]
     reasons: dict[str, Signature]
     unknown_codes: tuple[Signature, ...]
+    # Which patterns (on the normalised text) and phrases (on its phrase view) may match, and
+    # each signature's patterns and phrases as sets (by position) to intersect with them.
+    patterns: PatternIndex
+    phrases: PatternIndex
+    pattern_sets: tuple[frozenset[re.Pattern[str]], ...]
+    phrase_sets: tuple[frozenset[re.Pattern[str]], ...]
 
 
 _Key = TypeVar("_Key")
@@ -671,6 +738,10 @@ def _index(signatures: Sequence[Signature]) -> _Index:
         codes=codes,
         reasons=reasons,
         unknown_codes=tuple(s for s in signatures if s.unknown_codes),
+        patterns=PatternIndex(p for s in signatures for p in s.patterns),
+        phrases=PatternIndex(p for s in signatures for p in s.phrases),
+        pattern_sets=tuple(frozenset(s.patterns) for s in signatures),
+        phrase_sets=tuple(frozenset(s.phrases) for s in signatures),
     )
 
 
@@ -730,12 +801,23 @@ def _match(
     candidates = set(index.always)
     for keyword in index.finder.found_in(normalised):
         candidates |= index.by_keyword.get(keyword, frozenset())
+    # each pattern and phrase runs only when its required literals occur (one scan each)
+    possible: frozenset[re.Pattern[str]] | None = None
     words: str | None = None
+    in_words: frozenset[re.Pattern[str]] = frozenset()
     for position in sorted(candidates):
         signature = signatures[position]
-        if signature.phrases and words is None:
-            words = phrase_view(normalised)
-        if _plain_match(signature, normalised, words) and not _excluded(signature, normalised):
+        hit = False
+        if signature.patterns:
+            if possible is None:
+                possible = index.patterns.possible(normalised)
+            hit = _patterns_match(signature, normalised, index.pattern_sets[position] & possible)
+        if not hit and signature.phrases:
+            if words is None:
+                words = phrase_view(normalised)
+                in_words = index.phrases.possible(words)
+            hit = any(p.search(words) for p in index.phrase_sets[position] & in_words)
+        if hit and not _excluded(signature, normalised):
             return signature, headers[0] if headers else None
     if headers:
         fallback = _unknown_code(index, headers, normalised)
@@ -766,12 +848,16 @@ def _plain_match(signature: Signature, normalised: str, words: str | None) -> bo
     return any(p.search(view) for p in signature.phrases)
 
 
-def _patterns_match(signature: Signature, normalised: str) -> bool:
+def _patterns_match(
+    signature: Signature, normalised: str, patterns: Iterable[re.Pattern[str]] | None = None
+) -> bool:
+    """Whether one of ``patterns`` (by default the signature's) matches, near a context match
+    if the signature has any."""
+    if patterns is None:
+        patterns = signature.patterns
     if not signature.context:
-        return any(p.search(normalised) for p in signature.patterns)
-    anchors = [
-        m.span() for p in signature.patterns for m in islice(p.finditer(normalised), MAX_HITS)
-    ]
+        return any(p.search(normalised) for p in patterns)
+    anchors = [m.span() for p in patterns for m in islice(p.finditer(normalised), MAX_HITS)]
     if not anchors:
         return False
     near = sorted(
@@ -915,17 +1001,23 @@ def triage(text: str, kb: Knowledge) -> Triage:
         normalised = normalised or normalise(text)
         if kb.described is not None and kb.described.silence.search(normalised):
             signature = None  # a described failure's own wording, in a text the lexicons silence
+    named = _PARTY_HINT.search(lowered) is not None
+    # A failure described in the user's own words: the product and failure lexicons on the cheap
+    # lower-cased text are the prefilter (a contraction may become a failure word once expanded).
+    may_describe = signature is None and _may_describe(lowered, kb)
+    if signature is None and not may_describe:
+        if not named:
+            return _NOTHING
+        return Triage(False, None, None, (), _Deferred(partial(_unrecognised, text, kb)))
     described = False
     addresses: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
     own: tuple[str, ...] = ()
-    if _PARTY_HINT.search(lowered):
+    if named:
         if normalised is None:
             normalised = normalise(text)
         addresses, peers, own = classify_parties(normalised, kb, method_names(text))
-    # A failure described in the user's own words: the product and failure lexicons on the cheap
-    # lower-cased text are the prefilter (a contraction may become a failure word once expanded).
-    if signature is None and _may_describe(lowered, kb):
+    if may_describe:
         if normalised is None:
             normalised = normalise(text)
         signature = described_failure(normalised, bool(addresses or peers), kb)
@@ -985,15 +1077,26 @@ def triage(text: str, kb: Knowledge) -> Triage:
         signature=signature,
         symptom=symptom,
         likely_causes=causes,
-        contact_type=contact_type,
-        addresses=addresses,
-        domains=(*peers, *own)[:MAX_DOMAINS],
-        peer_domains=peers,
-        own_domains=own,
+        parties=Parties(addresses, peers, own, contact_type, guessed),
         diagnostic=header,
-        contact_type_guessed=guessed,
         scope=scope,
     )
+
+
+def _unrecognised(text: str, kb: Knowledge) -> Parties:
+    """The parties of a text that names some but was not recognised, and the kind of contact
+    they make (consumer addresses, else another organisation's domain, guessed)."""
+    normalised = normalise(text)
+    addresses, peers, own = classify_parties(normalised, kb, method_names(text))
+    contact_type = _consumer_contact(addresses, peers, kb)
+    if (
+        contact_type is None
+        and (addresses or peers or own)
+        and (peers or _says_external(normalised, kb))
+        and any(c.id == "external_org" for c in kb.contact_types)
+    ):
+        return Parties(addresses, peers, own, "external_org", True)
+    return Parties(addresses, peers, own, contact_type)
 
 
 def _silenceable(signature: Signature, kb: Knowledge) -> bool:
@@ -1751,8 +1854,20 @@ def _party_domain(raw: str) -> str | None:
     return _clean_domain(".".join(labels)) if len(labels) >= 2 else None
 
 
-def _is_under(domain: str, suffixes: Iterable[str]) -> bool:
-    return any(domain == s or domain.endswith("." + s) for s in suffixes)
+def _is_under(domain: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether ``domain`` is one of ``suffixes`` or under one: a set look-up per label (the
+    ignored list has dozens of entries, a name a handful of labels)."""
+    names = _SUFFIX_SETS.of(suffixes)
+    while True:
+        if domain in names:
+            return True
+        dot = domain.find(".")
+        if dot < 0:
+            return False
+        domain = domain[dot + 1 :]
+
+
+_SUFFIX_SETS: _PerObject[tuple[str, ...], frozenset[str]] = _PerObject(frozenset)
 
 
 def _all_consumer(addresses: tuple[str, ...], kb: Knowledge) -> bool:
