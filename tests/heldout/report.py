@@ -92,6 +92,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bb",
             "blind_bc",
             "blind_bd",
+            "blind_bf",
+            "blind_bg",
+            "blind_bh",
         )
     },
 }
