@@ -49,6 +49,8 @@ from functools import partial
 from itertools import islice
 from typing import Any, Generic, TypeVar
 
+from rapidfuzz.distance import Levenshtein
+
 from knowledge.keywords import KeywordFinder
 from knowledge.model import (
     CauseHint,
@@ -1516,15 +1518,7 @@ def _within_two_edits(a: str, b: str) -> bool:
     """Levenshtein distance of at most 2 (a swap of neighbours counts as 2), bounded work."""
     if abs(len(a) - len(b)) > 2 or len(a) > MAX_TYPO_DOMAIN or len(b) > MAX_TYPO_DOMAIN:
         return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > 2:
-            return False
-        previous = current
-    return previous[-1] <= 2
+    return Levenshtein.distance(a, b, score_cutoff=2) <= 2
 
 
 MAX_TYPO_DOMAIN = 80
