@@ -92,6 +92,7 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bb",
             "blind_bc",
             "blind_bd",
+            "blind_be",
             "blind_bf",
             "blind_bg",
             "blind_bh",
