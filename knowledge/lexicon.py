@@ -17,10 +17,10 @@ from knowledge.keywords import KeywordFinder
 from knowledge.prefilter import fold, required_literals
 
 # Languages written without spaces between words (described.yaml's codes).
-UNSPACED = frozenset({"ja", "zh"})
-# Where their words may start: kana, CJK ideographs and Hangul (and the first letters of the
+UNSPACED = frozenset({"ja", "zh", "th"})
+# Where their words may start: kana, CJK ideographs, Hangul and Thai (and the first letters of the
 # Latin words among them, "teams" written against the next character).
-_UNSPACED_STARTS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_UNSPACED_STARTS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 
 
 class Lexicon:
