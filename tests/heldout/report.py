@@ -96,6 +96,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bf",
             "blind_bg",
             "blind_bh",
+            "blind_bi",
+            "blind_bj",
+            "blind_bk",
         )
     },
 }
