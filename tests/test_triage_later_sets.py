@@ -72,6 +72,7 @@ _BEFORE_AV = (*_BEFORE_AS, "blind_as", "blind_at", "blind_au")
 _BEFORE_AY = (*_BEFORE_AV, "blind_av", "blind_aw", "blind_ax")
 _BEFORE_BB = (*_BEFORE_AY, "blind_ay", "blind_az", "blind_ba")
 _BEFORE_BE = (*_BEFORE_BB, "blind_bb", "blind_bc", "blind_bd")
+_BEFORE_BI = (*_BEFORE_BE, "blind_be", "blind_bf", "blind_bg", "blind_bh")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -130,7 +131,7 @@ LATER_SETS = {
     # (at the session's start: f 25/45 and g 25/45 right first causes, 1 false positive each);
     # then tuned on.
     "blind_f": LaterSet(45, 25, True, _BEFORE_F, (45, 45, 42, 18, 39), 0),
-    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (44, 44, 41, 26, 45), 0),
+    "blind_g": LaterSet(45, 25, True, _BEFORE_F, (45, 45, 43, 26, 45), 0),
     # 45 / 25 each, written in parallel and asked for edge cases rather than textbook wording (h:
     # a month of a support channel; i: Teams era first); sealed until blind_f and blind_g were
     # tuned on, then scored once: h (33, 22, 31, 20, 36) and 3, i (36, 23, 33, 24, 36) and 2 (at
@@ -165,7 +166,7 @@ LATER_SETS = {
     # Scored once: q (19, 14, 16, 24, 27) and 0 (at the session's start 18 and 14); r, after
     # part of q's rules, (30, 26, 24, 25, 29) and 1 (at the session's start 25 right causes);
     # then tuned on.
-    "blind_q": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 28, 25, 30), 0),
+    "blind_q": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 29, 25, 30), 0),
     "blind_r": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 26, 25, 29), 0),
     # 30 / 15 each, written in parallel after q's and r's rules (s: forwarded tickets and admins'
     # notes in six languages; t: one-person blocks, allow lists, meetings and consumer accounts).
@@ -200,8 +201,8 @@ LATER_SETS = {
     # session's start aa 25/16 and 3, ab 25/16 and 1, ac 27/24 and 3); then tuned on. aa keeps a
     # Lync 'his Skype contacts' (an SfB user's list, read as consumer) and a mail bounce's pasted
     # NDR code (silenced), and one chatty runbook anecdote as a false positive.
-    "blind_aa": LaterSet(30, 15, True, _BEFORE_AA, (29, 28, 25, 28, 29), 1),
-    "blind_ab": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 27, 27, 30), 0),
+    "blind_aa": LaterSet(30, 15, True, _BEFORE_AA, (29, 28, 26, 28, 29), 1),
+    "blind_ab": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 28, 27, 30), 0),
     "blind_ac": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 27, 25, 30), 0),
     # 30 / 15 each, written in parallel after aa's, ab's and ac's rules (ad: tickets and mail
     # threads with footers in five languages; ae: terse technical pastes; af: vague casual
@@ -209,7 +210,7 @@ LATER_SETS = {
     # af (24, 10, 23, 30, 29) and 1 FP (at the session's start ad 21/14 and 0, ae 26/20 and 0,
     # af 23/8 and 1); then tuned on. ae keeps one miss (a Skype name after a pasted setting line).
     "blind_ad": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 25, 30), 0),
-    "blind_ae": LaterSet(30, 15, True, _BEFORE_AD, (30, 29, 27, 30, 28), 0),
+    "blind_ae": LaterSet(30, 15, True, _BEFORE_AD, (30, 29, 28, 30, 28), 0),
     "blind_af": LaterSet(30, 15, True, _BEFORE_AD, (30, 30, 29, 30, 30), 0),
     # 30 / 15 each, written in parallel after ad's, ae's and af's rules (ag: the other side
     # reports, inbound; ah: mobile, web, sovereign clouds, education, mergers; ai: closely
@@ -225,7 +226,7 @@ LATER_SETS = {
     # once: aj (30, 24, 26, 21, 27) and 2 FP; ak (29, 22, 25, 22, 30) and 5 FP; al (24, 18, 22,
     # 28, 23) and 1 FP (the same with the session's starting code); then tuned on.
     "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 21, 30), 0),
-    "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 26, 22, 30), 0),
+    "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 22, 30), 0),
     "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
     # 30 / 15 each, written in parallel after aj's, ak's and al's rules (am: enterprise admins,
     # mergers, trial tenants, per-group policies; an: the consumer side, Teams free and message
@@ -233,7 +234,7 @@ LATER_SETS = {
     # Scored once: am (29, 23, 23, 24, 27) and 3 FP; an (28, 20, 26, 27, 26) and 2 FP; ao (29, 21,
     # 27, 25, 29) and 2 FP (at the session's start am and ao the same, an 26/18 and 2); then tuned
     # on. an keeps a consumer contact under Islands: consumer contacts never get hybrid routing.
-    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 25, 24, 29), 0),
+    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 26, 24, 29), 0),
     "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 27, 27, 28), 0),
     "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 28, 25, 29), 0),
     # Scored first (recognised, right cause, and false positives) at ap 28, 20 and 2; aq 27, 22
@@ -241,20 +242,20 @@ LATER_SETS = {
     # on with general rules.
     "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 28), 0),
     "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 24), 0),
-    "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 19, 28), 0),
+    "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 19, 28), 0),
     # Written after ap's, aq's and ar's rules (as: MSP engineers' notes; at: non-IT staff in six
     # languages; au: first-line escalations whose evidence contradicts first-line's guess).
     # Scored first at as 27, 24 and 0 FP; at 25, 13 and 0; au 30, 22 and 1 (the same at the
     # session's start: the first round's rules carried to none of them), then tuned on.
-    "blind_as": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 29, 17, 30), 0),
+    "blind_as": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 30, 17, 30), 0),
     "blind_at": LaterSet(30, 15, True, _BEFORE_AS, (30, 29, 28, 30, 29), 0),
     "blind_au": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 29, 12, 28), 0),
     # Written after as's, at's and au's rules (av: support-channel transcripts; aw: on-prem Lync
     # and SfB Server admins; ax: phone-typed one-liners). Scored first at av 29, 25 and 2 FP; aw
     # 30, 26 and 4; ax 25, 17 and 1 (at the session's start: av 28/24, aw 30/26, ax 25/16).
     "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 28, 24, 27), 0),
-    "blind_aw": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 27, 30, 30), 0),
-    "blind_ax": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 30, 24, 28), 0),
+    "blind_aw": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 28, 30, 30), 0),
+    "blind_ax": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 30, 24, 29), 0),
     # Written after av's, aw's and ax's rules (ay: sysadmins' forum posts on migrations, mergers
     # and GCC; az: client logs and diagnostic output; ba: non-IT staff in helpdesk chat, in
     # Japanese, Chinese, Arabic, romanised Hindi, Turkish, Polish and Swedish among others).
@@ -285,7 +286,15 @@ LATER_SETS = {
     "blind_be": LaterSet(30, 15, True, _BEFORE_BE, (28, 28, 27, 23, 30), 0),
     "blind_bf": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 28, 18, 29), 0),
     "blind_bg": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 29, 21, 29), 0),
-    "blind_bh": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 25, 22, 28), 0),
+    "blind_bh": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 26, 22, 28), 0),
+    # Written after be's … bh's rules (bi: regulated industries, hospitals, law firms, banks and
+    # pharma, with information-barrier, DLP and retention look-alikes; bj: one- to three-line
+    # pastes; bk: admins and MSP engineers in LatAm Spanish, Québec French, Swiss and Austrian
+    # German, Brazilian Portuguese and Belgian Dutch). Scored first at bi (29, 25, 29, 24, 28)
+    # and 3 FP; bj (27, 24, 27, 23, 26) and 1; bk (28, 25, 23, 21, 28) and 1; then tuned on.
+    "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 24, 29), 0),
+    "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 23, 28), 0),
+    "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 28, 25, 21, 29), 0),
 }
 
 
