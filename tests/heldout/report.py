@@ -99,6 +99,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bi",
             "blind_bj",
             "blind_bk",
+            "blind_bl",
+            "blind_bm",
+            "blind_bn",
         )
     },
 }
