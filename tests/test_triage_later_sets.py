@@ -73,6 +73,7 @@ _BEFORE_AY = (*_BEFORE_AV, "blind_av", "blind_aw", "blind_ax")
 _BEFORE_BB = (*_BEFORE_AY, "blind_ay", "blind_az", "blind_ba")
 _BEFORE_BE = (*_BEFORE_BB, "blind_bb", "blind_bc", "blind_bd")
 _BEFORE_BI = (*_BEFORE_BE, "blind_be", "blind_bf", "blind_bg", "blind_bh")
+_BEFORE_BL = (*_BEFORE_BI, "blind_bi", "blind_bj", "blind_bk")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -295,6 +296,14 @@ LATER_SETS = {
     "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 24, 29), 0),
     "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 23, 28), 0),
     "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 28, 25, 21, 29), 0),
+    # Written after bi's, bj's and bk's rules (bl: sales and contact-centre staff with customers;
+    # bm: code-switched chat, Hinglish, Taglish, Spanglish, Singlish, Arabizi, Pidgin and more;
+    # bn: long escalation write-ups whose early hypotheses are ruled out). Scored first at bl
+    # (28, 22, 28, 22, 30) and 0 FP; bm (28, 26, 27, 19, 30) and 1; bn (29, 24, 28, 18, 30) and
+    # 3; then tuned on.
+    "blind_bl": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 30, 22, 30), 0),
+    "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 28, 19, 30), 0),
+    "blind_bn": LaterSet(30, 15, True, _BEFORE_BL, (30, 26, 29, 18, 30), 0),
 }
 
 
