@@ -1043,14 +1043,12 @@ def triage(text: str, kb: Knowledge) -> Triage:
             signature = _described_signature(kb, symptom) or signature
     # What the user states wins, then consumer parties (a Microsoft account or a personal mail
     # address are what the contact is, whatever a signature usually means), then the signature's.
-    contact_type = stated or _consumer_contact(addresses, peers, kb) or contact_type
-    guessed = False
-    if (
-        contact_type is None
-        and (peers or described or _says_external(normalised, kb))
-        and any(c.id == "external_org" for c in kb.contact_types)
-    ):
-        contact_type, guessed = "external_org", True  # another organisation's domain, or described
+    contact_type, guessed = _contact_of(
+        stated or _consumer_contact(addresses, peers, kb) or contact_type,
+        bool(peers or described),
+        normalised,
+        kb,
+    )
     scope: str | None = None
     causes: tuple[str, ...] = ()
     if signature is not None and normalised is not None:
@@ -1090,15 +1088,27 @@ def _unrecognised(text: str, kb: Knowledge) -> Parties:
     they make (consumer addresses, else another organisation's domain, guessed)."""
     normalised = normalise(text)
     addresses, peers, own = classify_parties(normalised, kb, method_names(text))
-    contact_type = _consumer_contact(addresses, peers, kb)
+    if not (addresses or peers or own):
+        return Parties()  # what ordinary chat is
+    contact_type, guessed = _contact_of(
+        _consumer_contact(addresses, peers, kb), bool(peers), normalised, kb
+    )
+    return Parties(addresses, peers, own, contact_type, guessed)
+
+
+def _contact_of(
+    known: str | None, other_side: bool, normalised: str | None, kb: Knowledge
+) -> tuple[str | None, bool]:
+    """The contact type and whether it is only guessed: ``known`` when there is one, else
+    another organisation when the text names the other side (a peer's domain, a described
+    failure) or says the contact is external."""
     if (
-        contact_type is None
-        and (addresses or peers or own)
-        and (peers or _says_external(normalised, kb))
+        known is None
+        and (other_side or _says_external(normalised, kb))
         and any(c.id == "external_org" for c in kb.contact_types)
     ):
-        return Parties(addresses, peers, own, "external_org", True)
-    return Parties(addresses, peers, own, contact_type)
+        return "external_org", True
+    return known, False
 
 
 def _silenceable(signature: Signature, kb: Knowledge) -> bool:
