@@ -20,7 +20,7 @@ from knowledge.prefilter import fold, required_literals
 UNSPACED = frozenset({"ja", "zh", "th"})
 # Where their words may start: kana, CJK ideographs, Hangul and Thai (and the first letters of the
 # Latin words among them, "teams" written against the next character).
-_UNSPACED_STARTS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+UNSPACED_STARTS = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 
 
 class Lexicon:
@@ -72,7 +72,7 @@ def _compiled(spaced: list[str], unspaced: list[str]) -> re.Pattern[str] | None:
         parts.append(r"(?<!\w)(?:" + _by_first_letter(spaced) + ")")
     if unspaced:  # no spaces between words: a word may start anywhere (one of its scripts)
         latin = "".join(sorted({w[0] for w in unspaced if w[:1].isascii() and w[:1].isalpha()}))
-        parts.append(f"(?=[{_UNSPACED_STARTS + latin}])(?:" + _by_first_letter(unspaced) + ")")
+        parts.append(f"(?=[{UNSPACED_STARTS + latin}])(?:" + _by_first_letter(unspaced) + ")")
     return re.compile("|".join(parts)) if parts else None
 
 
