@@ -361,7 +361,7 @@ def looks_like_tenant_config(text: str) -> bool:
     ``Name : Value`` lines or JSON keys, or a table with one of them as a column (``Select-Object``
     of a few properties prints a table) — cheap enough to run on every message."""
     text = text[:MAX_CONFIG_CHARS]
-    if "---" in text and any(_table_starts(text.split("\n"))):
+    if "---" in text and any(ours for _, ours in _table_starts(text.split("\n"))):
         return True
     if ":" not in text:
         return False
@@ -401,37 +401,36 @@ def _shown(line: str) -> str:
     return line if len(line) <= MAX_LINE_SHOWN else line[: MAX_LINE_SHOWN - 1] + "…"
 
 
-# A line this long, without ":" or "=", after a blank line is prose even when it starts with a
-# property's name.
+# A line this long is prose even when it starts with a property's name (unless ":" or "=" follows
+# the name).
 MIN_REMARK_WORDS = 5
+MAX_INLINE_VALUE = 40  # a value followed by another "Name : Value" on its line is this short
+_ASSIGNED = re.compile(r"\S+\s*[:=]")  # "Name : value", "Name = value": not a remark
 _UNDERLINE = re.compile(r"^[ \t]*-{2,}(?:[ \t]+-{2,})*[ \t]*$")
 _HEADER_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,80}")
 
 
-def _table_starts(lines: list[str]) -> Iterator[int]:
-    """Indexes of table headers: property names over a line of dashes, one group per column,
-    at least one of them a setting fedbot knows."""
+def _table_starts(lines: list[str]) -> Iterator[tuple[int, bool]]:
+    """Table headers: property names over a line of dashes, one group per column; with whether
+    one of them is a setting fedbot knows (else the table is another cmdlet's, such as
+    ``Get-CsAllowedDomain | ft Identity,ProxyFqdn``)."""
     known = load_config_data().all_names
     for index in range(1, len(lines)):
         if not _UNDERLINE.match(lines[index]):
             continue
         words = lines[index - 1].split()
         groups = lines[index].split()
-        if (
-            words
-            and len(words) == len(groups)
-            and all(_HEADER_WORD.fullmatch(w) for w in words)
-            and any(w.lower() in known and w.lower() != "identity" for w in words)
-        ):
-            yield index - 1
+        if words and len(words) == len(groups) and all(_HEADER_WORD.fullmatch(w) for w in words):
+            ours = any(w.lower() in known and w.lower() != "identity" for w in words)
+            yield index - 1, ours
 
 
 def _table_records(lines: list[str]) -> list[_Raw]:
     """Format-Table output (what ``Select-Object`` of up to four properties prints): a header,
     a line of dashes marking each column's span, a row per object. The table's lines are blanked
-    in ``lines`` so the Format-List reader skips them."""
+    in ``lines`` so the Format-List reader skips them; another cmdlet's table is only blanked."""
     records: list[_Raw] = []
-    for header in list(_table_starts(lines)):
+    for header, ours in list(_table_starts(lines)):
         dashes = lines[header + 1]
         spans = [m.span() for m in re.finditer(r"-+", dashes)]
         names = lines[header].split()
@@ -442,7 +441,8 @@ def _table_records(lines: list[str]) -> list[_Raw]:
             for column, (name, (start, _)) in enumerate(zip(names, spans, strict=True)):
                 end = spans[column + 1][0] if column + 1 < len(spans) else len(text)
                 raw.values[name.lower()] = (name, text[start:end].strip(), row + 1, text)
-            records.append(raw)
+            if ours:
+                records.append(raw)
             lines[row] = ""
             row += 1
     return records
@@ -478,10 +478,17 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
             if current.values and (key in current.values or key == "identity"):
                 records.append(current)
                 current = _Raw()
-            value = _Value(key, name, number, line, [(match.group(3) or "").strip()])
+            rest, pairs = _inline_pairs((match.group(3) or "").strip())
+            for other, other_value in [(name, rest), *pairs][:-1]:
+                current.values[other.lower()] = (other, other_value, number, line)
+            name, rest = [(name, rest), *pairs][-1]
+            key = name.lower()
+            value = _Value(key, name, number, line, [rest])
             value.indent = len(match.group(1))
             current.values[key] = (name, "", number, line)
-            kinds.append("prop")
+            # "Fix: removed …" in the prose around a listing: a label, not a property line
+            label = key not in known and not line[match.end(2) : match.end(2) + 1].isspace()
+            kinds.append("label" if label else "prop")
             continue
         indent = len(line) - len(line.lstrip())
         if value.key and indent > value.indent and kinds[-1] in ("prop", "cont"):
@@ -489,7 +496,7 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
             kinds.append("cont")
             continue
         first = re.split(r"[\s:=]", stripped, maxsplit=1)[0].lower()
-        if first in known and not _PROMPT.match(line) and not _remark(stripped, kinds):
+        if first in known and not _PROMPT.match(line) and not _remark(stripped):
             raise _Unreadable("garbled_line", number, _shown(line))
         if value.key and value.key not in known and kinds[-1] in ("prop", "cont"):
             # free text (a Description, a new property) wrapped with its indentation lost
@@ -512,15 +519,29 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
     return records
 
 
-def _remark(stripped: str, kinds: list[str]) -> bool:
-    """A sentence after a blank line that starts with a property's name ("AllowedDomains is just
-    empty. Every …"): the admin's remark on the listing, not a garbled property line."""
-    return (
-        ":" not in stripped
-        and "=" not in stripped
-        and len(stripped.split()) >= MIN_REMARK_WORDS
-        and (not kinds or kinds[-1] == "blank")
-    )
+@cache
+def _inline_pattern() -> re.Pattern[str]:
+    names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
+    return re.compile(r"(?i)[,;]?[ \t]+(" + "|".join(names) + r")[ \t]*:[ \t]*")
+
+
+def _inline_pairs(rest: str) -> tuple[str, list[tuple[str, str]]]:
+    """A value and the further ``(name, value)`` pairs written on its line ("AllowTeamsConsumer :
+    False, AllowTeamsConsumerInbound : False."). Only a short value splits (a Description's prose
+    stays whole)."""
+    found = list(_inline_pattern().finditer(rest)) if ":" in rest else []
+    if not found or not 0 < found[0].start() <= MAX_INLINE_VALUE:
+        return rest, []
+    ends = [m.start() for m in found[1:]] + [len(rest)]
+    pairs = [(m.group(1), rest[m.end() : end].strip()) for m, end in zip(found, ends, strict=True)]
+    return rest[: found[0].start()], pairs
+
+
+def _remark(stripped: str) -> bool:
+    """A sentence that starts with a property's name ("AllowedDomains is just empty. Every …"):
+    the admin's remark on the listing, not a garbled property line (one between two property
+    lines is still garbled, see :func:`_format_list_records`)."""
+    return _ASSIGNED.match(stripped) is None and len(stripped.split()) >= MIN_REMARK_WORDS
 
 
 _NEXT_ITEM = re.compile(r"(?i)domain\s*=")
@@ -633,7 +654,7 @@ def _as_bool(value: object, data: ConfigData) -> bool | None:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        word = value.strip().lower()
+        word = value.strip().rstrip(".,;").lower()  # "False." at the end of a sentence
         if not word:
             return None
         if word in data.true:
@@ -777,7 +798,7 @@ def _as_choice(value: object, meanings: dict[str, frozenset[str]]) -> str | None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
-        word = value.strip().lower()
+        word = value.strip().rstrip(".,;").lower()  # "False." at the end of a sentence
         if not word:
             return None
         for meaning, spellings in meanings.items():

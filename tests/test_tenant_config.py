@@ -248,10 +248,56 @@ def test_a_remark_after_the_listing_is_prose_not_a_garbled_line() -> None:
     assert fed.allow_federated_users is True
     findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
     assert findings[0].code == "tenant_allow_list_empty"
-    # without the blank line it stays a garbled line inside the listing
-    garbled = text.replace("\n\nAllowedDomains is", "\nAllowedDomains is")
+    # right after the listing, without the blank line, it is still the admin's remark …
+    remark = text.replace("\n\nAllowedDomains is", "\nAllowedDomains is")
+    (fed,) = parsed(remark).federation
+    assert fed.allow_federated_users is True
+    # … but between two property lines of the listing it is a garbled line
+    garbled = remark + "AllowTeamsConsumer  : True\n"
     result = parse_tenant_config(garbled)
-    assert isinstance(result, ConfigUnreadable) and result.reason == "garbled_line"
+    assert isinstance(result, ConfigUnreadable) and (result.reason, result.line) == (
+        "garbled_line",
+        5,
+    )
+
+
+def test_a_listing_inside_a_write_up_is_read() -> None:
+    """An escalation note quotes the listing between prose lines: "Options:" or "Fix:" labels
+    after it and a sentence on the next line are the write-up, not garbled properties."""
+    text = (
+        "What's left\nTheir tenant is four weeks old, every licence a trial. Our config:\n"
+        "  ExternalAccessWithTrialTenants : Blocked\n"
+        "which is the default. That fits the Unknown user in the old chats.\n"
+        "Options: they buy a paid licence or we allow trial tenants.\n"
+        "Fix: waiting on them.\n"
+    )
+    (fed,) = parsed(text).federation
+    assert fed.trial_tenants == "blocked"
+    findings = judge_tenant_config(parsed(text), partner="fabrikam.com", contact="external_org")
+    assert "tenant_trial_tenants_blocked" in {f.code for f in findings}
+
+
+def test_another_cmdlets_table_is_skipped_not_garbled() -> None:
+    """``Get-CsAllowedDomain | ft Identity,ProxyFqdn`` beside the listing: not ours, not garbled."""
+    text = (
+        "AllowFederatedUsers    : True\nEnablePartnerDiscovery : False\n\n"
+        "PS C:\\> Get-CsAllowedDomain | ft Identity,ProxyFqdn\n"
+        "Identity             ProxyFqdn\n--------             ---------\n"
+        "zuerich-logistik.ch\nbernmedtech.ch       sipfed.online.lync.com\n"
+    )
+    (fed,) = parsed(text).federation
+    assert fed.allow_federated_users is True
+    assert not looks_like_tenant_config(text.split("\n\n", 1)[1])
+
+
+def test_several_settings_on_one_line_of_prose() -> None:
+    """Prose: "… config shows AllowTeamsConsumer : False, AllowTeamsConsumerInbound : False."."""
+    text = (
+        "Our tenant federation config shows\n"
+        "AllowTeamsConsumer : False, AllowTeamsConsumerInbound : False.\n"
+    )
+    (fed,) = parsed(text).federation
+    assert (fed.allow_teams_consumer, fed.allow_teams_consumer_inbound) == (False, False)
 
 
 def test_unreadable_quotes_the_offending_line() -> None:
