@@ -981,12 +981,19 @@ def _stated(
     words: str | None = None
     in_words: frozenset[re.Pattern[str]] = frozenset()
     for value, phrases, patterns in rows:
-        if any(p in possible and p.search(normalised) for p in patterns):
+        # isdisjoint first: most rows have no pattern that may match (one C-level test)
+        if not possible.isdisjoint(patterns) and any(
+            p in possible and p.search(normalised) for p in patterns
+        ):
             return value
         if phrases and words is None:
             words = phrase_view(normalised)
             in_words = _may_match(normalised, words, entries)
-        if words is not None and any(p in in_words and p.search(words) for p in phrases):
+        if (
+            words is not None
+            and not in_words.isdisjoint(phrases)
+            and any(p in in_words and p.search(words) for p in phrases)
+        ):
             return value
     return None
 
@@ -1606,7 +1613,7 @@ def _hinted(
     found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
     possible = _may_match(normalised, normalised, kb.cause_hints)
     in_words: frozenset[re.Pattern[str]] = frozenset()
-    for hint in kb.cause_hints:
+    for hint in _HINT_INDEX.of(kb.cause_hints).candidates(possible):
         if hint.contact_type is not None and hint.contact_type != contact_type:
             continue
         # a lead may add a cause the signature doesn't list; a fact that rules it out still wins
@@ -1627,6 +1634,34 @@ def _hinted(
     first = [*leads, *preferred]
     ordered = [*first, *(c for c in causes if c not in first)]
     return [c for c in ordered if c not in ruled] or ordered
+
+
+class _HintIndex:
+    """Cause hints by pattern: only a hint with a pattern that may match (or with phrases, which
+    are matched on another view of the text) can match, so only those are tried, in order."""
+
+    def __init__(self, hints: Sequence[CauseHint]) -> None:
+        self._hints = tuple(hints)
+        by_pattern: dict[re.Pattern[str], list[int]] = {}
+        always: list[int] = []
+        for number, hint in enumerate(self._hints):
+            if hint.phrases:
+                always.append(number)
+            for pattern in hint.patterns:
+                by_pattern.setdefault(pattern, []).append(number)
+        self._by_pattern = {p: tuple(n) for p, n in by_pattern.items()}
+        self._always = frozenset(always)
+
+    def candidates(self, possible: frozenset[re.Pattern[str]]) -> list[CauseHint]:
+        """The hints that may match a text whose possible patterns are ``possible``."""
+        by_pattern = self._by_pattern
+        numbers = set(self._always)
+        for pattern in possible:
+            numbers.update(by_pattern.get(pattern, ()))
+        return [self._hints[n] for n in sorted(numbers)]
+
+
+_HINT_INDEX: _PerObject[Sequence[CauseHint], _HintIndex] = _PerObject(_HintIndex)
 
 
 def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
