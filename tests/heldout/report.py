@@ -102,6 +102,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bl",
             "blind_bm",
             "blind_bn",
+            "blind_bo",
+            "blind_bp",
+            "blind_bq",
         )
     },
 }
