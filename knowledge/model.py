@@ -191,6 +191,9 @@ class Described:
     presence: Lexicon | None
     meeting: Lexicon | None
     signatures: dict[str, str]
+    # A note that the case is over ("RESOLVED", "no further action"): silent even on a quoted
+    # client message, which ``silence`` leaves alone.
+    settled: Lexicon | None = None
 
 
 @dataclass(frozen=True)

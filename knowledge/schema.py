@@ -360,7 +360,8 @@ class DescribedFile(_Strict):
     source: SignatureSource
     signatures: dict[Id, Id]
     lexicons: dict[
-        Literal["product", "external", "failure", "silence", "presence", "meeting"], LexiconEntry
+        Literal["product", "external", "failure", "silence", "settled", "presence", "meeting"],
+        LexiconEntry,
     ]
 
     @model_validator(mode="after")

@@ -1010,6 +1010,10 @@ def triage(text: str, kb: Knowledge) -> Triage:
         normalised = normalised or normalise(text)
         if kb.described is not None and kb.described.silence.search(normalised):
             signature = None  # a described failure's own wording, in a text the lexicons silence
+    if signature is not None:
+        normalised = normalised or normalise(text)
+        if _settled(normalised, kb):
+            signature = None  # quoted in a note that the case is over
     named = _PARTY_HINT.search(lowered) is not None
     # A failure described in the user's own words: the product and failure lexicons on the cheap
     # lower-cased text are the prefilter (a contraction may become a failure word once expanded).
@@ -1118,6 +1122,12 @@ def _contact_of(
     return known, False
 
 
+def _settled(normalised: str, kb: Knowledge) -> bool:
+    """Whether the text says the case is over (the ``settled`` lexicon)."""
+    settled = kb.described.settled if kb.described else None
+    return settled is not None and bool(settled.search(normalised))
+
+
 def _silenceable(signature: Signature, kb: Knowledge) -> bool:
     """Whether the described lexicons' silencing words (a question, an announcement, another
     product) also hold for this signature: one for failures described in words whose causes are
@@ -1170,7 +1180,7 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None
     if not party and not described.external.search(normalised):
         return None
-    if described.silence.search(normalised):
+    if described.silence.search(normalised) or _settled(normalised, kb):
         return None
     symptom = "im_not_delivered"
     if described.meeting is not None and described.meeting.search(normalised):
@@ -1382,7 +1392,8 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
             labels.add(label)
     if not labels:
         return False
-    scanned = normalised[:MAX_NAME_SCAN]
+    # a possessive is part of the name: "Margie's Travel" for margiestravel.com
+    scanned = _POSSESSIVE.sub("s", normalised[:MAX_NAME_SCAN])
     words = _NAME_WORD.findall(_folded(scanned))
     # German umlauts are written ae, oe, ue in a domain ("Krämer", kraemer-logistik.de).
     spelt = _NAME_WORD.findall(_folded(scanned.translate(_UMLAUTS)))
@@ -1411,6 +1422,7 @@ def _misnamed_organisation(addresses: tuple[str, ...], normalised: str, kb: Know
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]{2,40}")
+_POSSESSIVE = re.compile(r"(?<=[^\W\d_])'s\b")
 # Short words that are never part of an organisation's name.
 _NOT_A_NAME = frozenset(
     {"as", "at", "is", "in", "on", "to", "of", "it", "an", "and", "the", "or", "by", "for", "we"}

@@ -74,6 +74,7 @@ _BEFORE_BB = (*_BEFORE_AY, "blind_ay", "blind_az", "blind_ba")
 _BEFORE_BE = (*_BEFORE_BB, "blind_bb", "blind_bc", "blind_bd")
 _BEFORE_BI = (*_BEFORE_BE, "blind_be", "blind_bf", "blind_bg", "blind_bh")
 _BEFORE_BL = (*_BEFORE_BI, "blind_bi", "blind_bj", "blind_bk")
+_BEFORE_BO = (*_BEFORE_BL, "blind_bl", "blind_bm", "blind_bn")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -303,7 +304,17 @@ LATER_SETS = {
     # 3; then tuned on.
     "blind_bl": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 30, 22, 30), 0),
     "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 28, 19, 30), 0),
-    "blind_bn": LaterSet(30, 15, True, _BEFORE_BL, (30, 26, 29, 18, 30), 0),
+    "blind_bn": LaterSet(30, 15, True, _BEFORE_BL, (30, 27, 29, 18, 30), 0),
+    # Written after bl's, bm's and bn's rules (bo: public sector, education and multi-tenant
+    # organisations, with guest/B2B and shared-channel look-alikes; bp: machine text, alerts, SIEM
+    # tables, PowerShell transcripts and ticket exports; bq: migrations, islands/TeamsOnly, the
+    # Skype retirement and tenant moves). Scored first at bo (29, 23, 25, 26, 28) and 1 FP; bp
+    # (29, 26, 25, 19, 27) and 2; bq (29, 20, 25, 21, 27) and 0; then tuned on. The cause left
+    # in bp and bq is a labelling difference: an empty AllowedDomains list, which most sets call
+    # external access disabled (it blocks every organisation), is domain permissions there.
+    "blind_bo": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 27, 26, 27), 0),
+    "blind_bp": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 19, 27), 0),
+    "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 21, 28), 0),
 }
 
 
