@@ -1714,12 +1714,14 @@ _ROLE = re.compile(
     r"(to|from|source|computer|domain|peerserver|peer server|targetfqdn|target fqdn|via|"
     r"contact|record-route|p-asserted-identity|server|fqdn|machine|host) ?[:=] ?"
     # "Label name" in words or as a cmdlet parameter ("-Domain fabrikam.com").
+    # "-Identity user@domain" in a Cs cmdlet names one of our own users (cmdlets can't look up
+    # another organisation's).
     r"|(to|domain|targetfqdn|remote domain|partner domain|federated domain|external domain|"
-    r"peer server|edge server|pool) "
+    r"identity|peer server|edge server|pool) "
     r")(?:\"[^\"<>]{0,60}\" ?)?(?:[\"'<]|sip:|sips:| )*$"
 )
 # The labels that count without ":" or "=" (a cheap test before the regex).
-_LOOSE = ("to ", "domain ", "fqdn ", "server ", "pool ")
+_LOOSE = ("to ", "domain ", "fqdn ", "server ", "pool ", "identity ")
 _PEER_ROLES = frozenset(
     {"to", "domain", "peerserver", "peer server", "remote domain", "partner domain"}
     | {"federated domain", "external domain"}

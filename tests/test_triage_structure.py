@@ -118,6 +118,18 @@ def test_event_log_computer_and_edge_hosts_are_own_infrastructure() -> None:
     assert found.own_domains == ("corp.contoso.com",)
 
 
+def test_a_cmdlets_identity_is_one_of_our_own_users() -> None:
+    """``-Identity user@domain`` looks up our own user: cmdlets can't see another tenant's."""
+    found = triage(
+        "rk2291 can't chat with our collaborators at lakeshore.edu, the rest of the lab can.\n"
+        "PS> Get-CsUserPolicyAssignment -Identity rk2291@midstate.edu -PolicyType "
+        "ExternalAccessPolicy",
+        KB,
+    )
+    assert found.peer_domains == ("lakeshore.edu",)
+    assert found.own_domains == ("midstate.edu",)
+
+
 def test_cli_suggests_the_peer_and_the_pair_never_the_own_domain_alone(tmp_path: Path) -> None:
     text = 'ms-diagnostics: 1014;reason="Unable to resolve DNS A record";source="edge.contoso.com"'
     assert check_command(triage(text, KB), KB) is None  # only our own side is named
