@@ -105,6 +105,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bo",
             "blind_bp",
             "blind_bq",
+            "blind_br",
+            "blind_bs",
+            "blind_bt",
         )
     },
 }
