@@ -17,13 +17,11 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal, cast
-
-import yaml
 
 from federation.model import TENANT_CONFIG_CODES, Finding
 from federation.texts import Texts, load_texts
+from knowledge.loader import shipped_document
 
 MAX_CONFIG_CHARS = 512 * 1024
 MAX_LINE_SHOWN = 100
@@ -333,8 +331,7 @@ def _causes(value: object) -> dict[str, str]:
 @cache
 def load_config_data() -> ConfigData:
     """The shipped ``tenant_config.yaml`` (validated once per process)."""
-    resource = resources.files("knowledge") / "data" / "tenant_config.yaml"
-    return parse_config_data(yaml.safe_load(resource.read_text(encoding="utf-8")))
+    return parse_config_data(shipped_document("tenant_config.yaml"))
 
 
 def config_commands() -> tuple[str, str]:

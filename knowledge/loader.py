@@ -32,7 +32,7 @@ import functools
 import os
 import re
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
@@ -720,7 +720,13 @@ def parse_cloud_facts(doc: object, file: str = "clouds.yaml") -> CloudFacts:
 @functools.cache
 def load_cloud_facts() -> CloudFacts:
     """The shipped ``clouds.yaml`` alone (for the federation check's module constants)."""
-    return parse_cloud_facts(_read_yaml(DATA_DIR / "clouds.yaml", "clouds.yaml"))
+    return parse_cloud_facts(shipped_document("clouds.yaml"))
+
+
+def shipped_document(name: str) -> object:
+    """One shipped data file (``knowledge/data/<name>``) read the one way every knowledge file is
+    read: size-capped, UTF-8, safe YAML with no key written twice."""
+    return _read_yaml(DATA_DIR / name, name)
 
 
 def _reworded(
@@ -976,6 +982,27 @@ def _build(draft: _Draft) -> Knowledge:
 # --- files ----------------------------------------------------------------------------------
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key written twice in one mapping: YAML would keep the
+    last silently, and the first one's words or patterns would be lost without a word."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[object] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, Hashable):
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def _read_yaml(path: Path, name: str) -> object:
     try:
         with path.open("rb") as handle:
@@ -985,7 +1012,7 @@ def _read_yaml(path: Path, name: str) -> object:
     if len(data) > MAX_FILE_BYTES:
         raise KnowledgeError(f"{name}: (file): larger than {MAX_FILE_BYTES} bytes")
     try:
-        return yaml.safe_load(data.decode("utf-8"))
+        return yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader
     except UnicodeDecodeError as exc:
         raise KnowledgeError(f"{name}: (file): not UTF-8: {exc}") from None
     except yaml.YAMLError as exc:

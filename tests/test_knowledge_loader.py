@@ -384,6 +384,11 @@ CASES: list[tuple[str, object, str]] = [
         r"org\.yaml: escalation\.links\[0\]\.url: missing required key",
     ),
     ("invalid YAML", "signatures: [\n  - id: x\n  title: [", r"org\.yaml: line \d+, column \d+: "),
+    (
+        "a key written twice (YAML would keep the last silently)",
+        "escalation:\n  contact: Desk\n  contact: Other desk\n",
+        r"org\.yaml: line 3, column 3: invalid YAML: key 'contact' appears twice",
+    ),
 ]
 
 
