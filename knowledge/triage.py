@@ -400,17 +400,19 @@ def canonical_words(text: str) -> str:
     """One form per word in lower-cased text: contractions expanded, British spellings and
     compounds unified (see the module docstring); words inside addresses and domain names kept.
 
-    Each rewrite runs only when the substrings it needs occur (one scan finds them all; no
-    rewrite makes another's substrings)."""
+    Each rewrite runs only when the substrings it needs occur (one scan finds them all; only
+    a contraction's expansion can make another's, "can not")."""
     found = _REWRITES.found_in(text)
     if not found:
         return text
     for form, (pattern, replacement) in _IRREGULAR.items():
         if form in found:
             text = pattern.sub(partial(_unless_in_name, replacement), text)
-    if not found.isdisjoint(_CONTRACTION_CUES):
+    expanded = not found.isdisjoint(_CONTRACTION_CUES)
+    if expanded:
         text = _CONTRACTION.sub(_expanded, text)
-    if "can not" in found:
+    # an expansion can make "can not" ("can n't"): the one rewrite that feeds another
+    if "can not" in found or (expanded and "can not" in text):
         text = _CAN_NOT.sub(partial(_unless_in_name, "cannot"), text)
     if not found.isdisjoint(_BRITISH_STEMS):
         text = _BRITISH.sub(_american, text)

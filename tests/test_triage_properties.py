@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import load_knowledge
@@ -135,6 +135,7 @@ WORDY = st.lists(WORDS, min_size=1, max_size=20).map(" ".join) | st.text(max_siz
 
 @settings(max_examples=400, deadline=None)
 @given(WORDY)
+@example("can n't")  # an expanded contraction makes "can not", which is rewritten once more
 def test_normalise_is_idempotent(text: str) -> None:
     once = normalise(text)
     assert normalise(once) == once
