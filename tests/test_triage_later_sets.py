@@ -75,6 +75,7 @@ _BEFORE_BE = (*_BEFORE_BB, "blind_bb", "blind_bc", "blind_bd")
 _BEFORE_BI = (*_BEFORE_BE, "blind_be", "blind_bf", "blind_bg", "blind_bh")
 _BEFORE_BL = (*_BEFORE_BI, "blind_bi", "blind_bj", "blind_bk")
 _BEFORE_BO = (*_BEFORE_BL, "blind_bl", "blind_bm", "blind_bn")
+_BEFORE_BR = (*_BEFORE_BO, "blind_bo", "blind_bp", "blind_bq")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -315,6 +316,14 @@ LATER_SETS = {
     "blind_bo": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 27, 26, 27), 0),
     "blind_bp": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 19, 27), 0),
     "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 21, 28), 0),
+    # Written after bo's, bp's and bq's rules (br: workplaces in East/Southeast Asia and the
+    # Middle East in eight languages; bs: frontline and mobile users; bt: the other side's point
+    # of view, two help desks in one e-mail thread). Scored first at br (25, 20, 21, 28, 25) and
+    # 0 FP; bs (30, 25, 27, 28, 27) and 0; bt (30, 26, 26, 24, 27) and 2; then tuned on. bt's
+    # cause left is the empty-AllowedDomains labelling difference noted for bp and bq.
+    "blind_br": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 25, 28, 25), 0),
+    "blind_bs": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 27, 28, 27), 0),
+    "blind_bt": LaterSet(30, 15, True, _BEFORE_BR, (30, 29, 26, 24, 27), 0),
 }
 
 
@@ -371,7 +380,8 @@ def test_texts_are_not_signature_examples(name: str, kb: Knowledge) -> None:
 def test_texts_are_not_in_the_earlier_sets(name: str) -> None:
     earlier = {_norm(case.text) for other in LATER_SETS[name].earlier for case in _cases(other)}
     old_texts = {_norm(s) for s in _strings(yaml.safe_load(OLD_SET.read_text(encoding="utf-8")))}
-    assert len(earlier) > 50 * len(LATER_SETS[name].earlier) and len(old_texts) > 20, (
+    # the smallest sets hold 45 texts (30 positives, 15 negatives)
+    assert len(earlier) > 40 * len(LATER_SETS[name].earlier) and len(old_texts) > 20, (
         "the earlier sets were not read"
     )
     shared = [case.text[:80] for case in _cases(name) if _norm(case.text) in earlier | old_texts]
