@@ -108,6 +108,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_br",
             "blind_bs",
             "blind_bt",
+            "blind_bu",
+            "blind_bv",
+            "blind_bw",
         )
     },
 }
