@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, cast
 
-from federation.model import TENANT_CONFIG_CODES, Finding
+from federation.model import Finding
 from federation.texts import Texts, load_texts
 from knowledge.loader import shipped_document
 
@@ -186,7 +186,6 @@ class ConfigData:
     allow_list_types: frozenset[str]
     unreadable: dict[str, str]
     built_in_policies: frozenset[str] = frozenset()  # lower-case Identity
-    causes: dict[str, str] = field(default_factory=dict)  # finding code -> article cause id
 
     @property
     def all_names(self) -> dict[str, str]:
@@ -252,7 +251,6 @@ def parse_config_data(data: object) -> ConfigData:
         "policy",
         "values",
         "unreadable",
-        "causes",
     }
     if unknown:
         raise _fail("(top)", f"unknown key(s) {sorted(unknown)}")
@@ -311,21 +309,10 @@ def parse_config_data(data: object) -> ConfigData:
         all_known=_words(values.get("all_known_domains"), "values.all_known_domains"),
         allow_list_types=_words(values.get("allow_list_types"), "values.allow_list_types"),
         unreadable={k: " ".join(v.split()) for k, v in unreadable.items()},
-        causes=_causes(root.get("causes")),
         built_in_policies=_words(
             _mapping(root.get("policy"), "policy").get("built_in"), "policy.built_in"
         ),
     )
-
-
-def _causes(value: object) -> dict[str, str]:
-    causes = _mapping(value, "causes")
-    for code, cause in causes.items():
-        if code not in TENANT_CONFIG_CODES:
-            raise _fail(f"causes.{code}", "unknown finding code")
-        if not isinstance(cause, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", cause):
-            raise _fail(f"causes.{code}", f"not a cause id: {cause!r}")
-    return cast(dict[str, str], causes)
 
 
 @cache
@@ -1222,32 +1209,6 @@ def judge_tenant_config(
     return tuple(sorted(judge.findings, key=lambda f: _ORDER.get(f.severity, 9)))
 
 
-CauseEvidence = Literal["confirmed", "cleared", "own_side_ok"]
-
-
-def cause_evidence(
-    config: TenantConfig, findings: tuple[Finding, ...], *, partner: str | None
-) -> dict[str, CauseEvidence]:
-    """What the configuration says about the article's causes (ids from ``article.yaml``):
-    ``confirmed`` by a problem finding; ``cleared`` when the tenant switch and the Global policy
-    both allow it (a user with another policy may still be blocked); ``own_side_ok`` when this
-    tenant lets ``partner`` in (the partner's side is not in the paste)."""
-    causes = load_config_data().causes
-    evidence: dict[str, CauseEvidence] = {}
-    for finding in findings:
-        if finding.severity in ("error", "warning") and finding.code in causes:
-            evidence[causes[finding.code]] = "confirmed"
-    policy = next((p for p in config.policies if p.is_global), None)
-    for fed in config.federation:
-        if policy is not None and fed.allow_federated_users and policy.enable_federation_access:
-            evidence.setdefault("external_access_disabled", "cleared")
-        if policy is not None and fed.allow_teams_consumer and policy.enable_teams_consumer_access:
-            evidence.setdefault("public_im_disabled", "cleared")
-    if partner and any(f.code == "tenant_config_ok" for f in findings):
-        evidence.setdefault("domain_permissions", "own_side_ok")
-    return evidence
-
-
 def judge_tenant_config_text(
     text: str, *, partner: str | None, contact: str | None
 ) -> tuple[Finding, ...] | ConfigUnreadable:
@@ -1266,7 +1227,6 @@ __all__ = [
     "FederationSettings",
     "TenantConfig",
     "UserList",
-    "cause_evidence",
     "config_commands",
     "judge_tenant_config",
     "judge_tenant_config_text",

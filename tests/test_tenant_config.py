@@ -24,13 +24,13 @@ from federation.tenant_config import (
     DomainList,
     TenantConfig,
     TenantConfigDataError,
-    cause_evidence,
     config_commands,
     judge_tenant_config,
     looks_like_tenant_config,
     parse_config_data,
     parse_tenant_config,
 )
+from knowledge.loader import load_knowledge
 
 HERE = Path(__file__).parent / "tenant_config"
 
@@ -820,35 +820,31 @@ def test_property_names_in_any_case() -> None:
     assert (fed.allow_federated_users, fed.allow_teams_consumer) == (False, True)
 
 
-# --- evidence for the dialog: which of the article's causes the configuration speaks to ----------
+# --- which of the article's causes each problem finding confirms (article.yaml owns it) ---------
 
 
-def test_cause_evidence() -> None:
-    text = paste("federation_wrapped.txt") + "\n" + paste("policies.txt")
-    config = parsed(text)
-    blocked = judge_tenant_config(config, partner="fabrikam.com", contact="external_org")
-    assert cause_evidence(config, blocked, partner="fabrikam.com") == {
-        "domain_permissions": "confirmed",
-        "external_access_disabled": "cleared",
-        "public_im_disabled": "cleared",
-    }
-    allowed = judge_tenant_config(config, partner="contoso.com", contact="external_org")
-    evidence = cause_evidence(config, allowed, partner="contoso.com")
-    assert evidence["domain_permissions"] == "own_side_ok"
-    off = parsed(paste("federation_short.txt"))
-    findings = judge_tenant_config(off, partner=None, contact=None)
-    assert cause_evidence(off, findings, partner=None) == {
-        "external_access_disabled": "confirmed",
-        "public_im_disabled": "confirmed",
-    }
+# Every finding that says something is blocked tenant-wide, and the one cause it confirms (a
+# clean configuration rules that cause out; tenant_user_blocked confirms a contact's block but a
+# clean list can't rule out a block in the contact's own client, so it confirms no cause here).
+PROBLEM_FINDINGS = {
+    "tenant_federation_off": "external_access_disabled",
+    "policy_federation_off": "external_access_disabled",
+    "tenant_allow_list_empty": "external_access_disabled",
+    "tenant_partner_not_allowed": "domain_permissions",
+    "tenant_partner_blocked": "domain_permissions",
+    "policy_partner_blocked": "domain_permissions",
+    "tenant_consumer_off": "public_im_disabled",
+    "tenant_consumer_inbound_off": "public_im_disabled",
+    "policy_consumer_off": "public_im_disabled",
+}
 
 
-def test_cause_ids_exist_in_the_article() -> None:
-    from federation.tenant_config import load_config_data
-    from knowledge.loader import load_knowledge
+@pytest.mark.parametrize(("code", "cause"), PROBLEM_FINDINGS.items())
+def test_each_problem_finding_confirms_one_article_cause(code: str, cause: str) -> None:
 
     causes = load_knowledge("").causes
-    assert set(load_config_data().causes.values()) <= set(causes)
+    chat_causes = [c for c in causes.values() if code in c.config_findings and not c.symptoms]
+    assert [c.id for c in chat_causes] == [cause]
 
 
 def test_indented_code_block() -> None:
@@ -891,8 +887,7 @@ def test_blocked_users_are_read_and_judged_against_the_contact(name: str) -> Non
     assert [(f.code, f.severity) for f in blocked] == [("tenant_user_blocked", "error")]
     assert "eve@tailspintoys.com" in blocked[0].message
     assert "-BlockedUsers" in blocked[0].message
-    evidence = cause_evidence(config, blocked, partner="eve@tailspintoys.com")
-    assert evidence == {"contacts_permissions": "confirmed"}
+    assert blocked[0].severity == "error"
     # Someone else at the same organisation is not blocked by it.
     assert codes("bob@tailspintoys.com") == []
     # Only the domain known: the people blocked there are mentioned, as information.
