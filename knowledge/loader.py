@@ -347,7 +347,7 @@ def _read_described(doc: object, draft: _Draft, file: str) -> None:
         lexicon("presence"),
         lexicon("meeting"),
         dict(parsed.signatures),
-        lexicon("settled"),
+        lexicon("not_live"),
     )
     draft.described_at = top.key("signatures")
 

@@ -191,9 +191,10 @@ class Described:
     presence: Lexicon | None
     meeting: Lexicon | None
     signatures: dict[str, str]
-    # A note that the case is over ("RESOLVED", "no further action"): silent even on a quoted
-    # client message, which ``silence`` leaves alone.
-    settled: Lexicon | None = None
+    # A note that no failure is live, the case over ("RESOLVED", "no further action") or not
+    # begun (planning, a change request): silent even on a quoted client message or setting,
+    # which ``silence`` leaves alone.
+    not_live: Lexicon | None = None
 
 
 @dataclass(frozen=True)

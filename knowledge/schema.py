@@ -360,7 +360,7 @@ class DescribedFile(_Strict):
     source: SignatureSource
     signatures: dict[Id, Id]
     lexicons: dict[
-        Literal["product", "external", "failure", "silence", "settled", "presence", "meeting"],
+        Literal["product", "external", "failure", "silence", "not_live", "presence", "meeting"],
         LexiconEntry,
     ]
 

@@ -1014,8 +1014,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
             signature = None  # a described failure's own wording, in a text the lexicons silence
     if signature is not None:
         normalised = normalised or normalise(text)
-        if _settled(normalised, kb):
-            signature = None  # quoted in a note that the case is over
+        if _not_live(normalised, kb):
+            signature = None  # quoted in a note that no failure is live
     named = _PARTY_HINT.search(lowered) is not None
     # A failure described in the user's own words: the product and failure lexicons on the cheap
     # lower-cased text are the prefilter (a contraction may become a failure word once expanded).
@@ -1124,10 +1124,10 @@ def _contact_of(
     return known, False
 
 
-def _settled(normalised: str, kb: Knowledge) -> bool:
-    """Whether the text says the case is over (the ``settled`` lexicon)."""
-    settled = kb.described.settled if kb.described else None
-    return settled is not None and bool(settled.search(normalised))
+def _not_live(normalised: str, kb: Knowledge) -> bool:
+    """Whether the text says no failure is live: over or not begun (the ``not_live`` lexicon)."""
+    not_live = kb.described.not_live if kb.described else None
+    return not_live is not None and bool(not_live.search(normalised))
 
 
 def _silenceable(signature: Signature, kb: Knowledge) -> bool:
@@ -1182,7 +1182,7 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None
     if not party and not described.external.search(normalised):
         return None
-    if described.silence.search(normalised) or _settled(normalised, kb):
+    if described.silence.search(normalised) or _not_live(normalised, kb):
         return None
     symptom = "im_not_delivered"
     if described.meeting is not None and described.meeting.search(normalised):
@@ -1525,8 +1525,13 @@ MIN_WELL_KNOWN_TYPO = 10
 def _well_known(kb: Knowledge, addresses: tuple[str, ...]) -> tuple[str, ...]:
     """The consumer and personal-mail domains long enough to tell a typo of from a company, and
     the consumer ones under each address's own top-level name (``outlok.dk`` for ``outlook.dk``,
-    as :meth:`Knowledge.is_consumer_domain` knows them)."""
-    tops = {a.rpartition(".")[2] for a in addresses}
+    as :meth:`Knowledge.is_consumer_domain` knows them; ``hotmial.co.uk`` for ``hotmail.co.uk``:
+    the public suffix, not only the last label)."""
+    suffixes = public_suffixes()
+    tops = {
+        suffixes.publicsuffix(domain) or domain.rpartition(".")[2]
+        for domain in (a.rpartition("@")[2] for a in addresses)
+    }
     local = (f"{d.rpartition('.')[0]}.{top}" for d in kb.consumer_domains for top in tops)
     known = (*kb.consumer_domains, *kb.personal_mail_domains, *local)
     return tuple(d for d in dict.fromkeys(known) if len(d) >= MIN_WELL_KNOWN_TYPO)

@@ -76,6 +76,7 @@ _BEFORE_BI = (*_BEFORE_BE, "blind_be", "blind_bf", "blind_bg", "blind_bh")
 _BEFORE_BL = (*_BEFORE_BI, "blind_bi", "blind_bj", "blind_bk")
 _BEFORE_BO = (*_BEFORE_BL, "blind_bl", "blind_bm", "blind_bn")
 _BEFORE_BR = (*_BEFORE_BO, "blind_bo", "blind_bp", "blind_bq")
+_BEFORE_BU = (*_BEFORE_BR, "blind_br", "blind_bs", "blind_bt")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -324,6 +325,14 @@ LATER_SETS = {
     "blind_br": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 25, 28, 25), 0),
     "blind_bs": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 27, 28, 27), 0),
     "blind_bt": LaterSet(30, 15, True, _BEFORE_BR, (30, 29, 26, 24, 27), 0),
+    # Written after br's, bs's and bt's rules (bu: non-technical small organisations in their own
+    # words; bv: texts quoting Microsoft, case mails, Q&A answers, admin-centre strings, client
+    # logs; bw: multi-problem messages, threads and cryptic short posts). Scored first at bu
+    # (29, 21, 25, 25, 26) and 1 FP; bv (29, 23, 26, 24, 28) and 3; bw (27, 23, 25, 29, 22) and
+    # 1; then tuned on.
+    "blind_bu": LaterSet(30, 15, True, _BEFORE_BU, (30, 27, 26, 25, 26), 0),
+    "blind_bv": LaterSet(30, 15, True, _BEFORE_BU, (29, 29, 26, 24, 28), 0),
+    "blind_bw": LaterSet(30, 15, True, _BEFORE_BU, (29, 27, 27, 29, 23), 0),
 }
 
 
