@@ -111,6 +111,9 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bu",
             "blind_bv",
             "blind_bw",
+            "blind_bx",
+            "blind_by",
+            "blind_bz",
         )
     },
 }
