@@ -1486,7 +1486,8 @@ def _typing_slip(a: str, b: str) -> bool:
 def _one_slip(a: str, b: str) -> bool:
     """Whether two names differ by one letter, one swap of neighbours, or one letter left out
     inside (not at the end: a domain may shorten a name, "Lindqvist Marine",
-    ``lindqvist-marin``)."""
+    ``lindqvist-marin``; but a last letter typed twice is a slip, "Constructii BV",
+    ``constructii-bvv``)."""
     if len(a) != len(b):
         short, long_ = sorted((a, b), key=len)
         if len(long_) - len(short) != 1:
@@ -1495,7 +1496,9 @@ def _one_slip(a: str, b: str) -> bool:
             (k for k, (x, y) in enumerate(zip(short, long_[: len(short)], strict=True)) if x != y),
             len(short),
         )
-        return i < len(short) and short[i:] == long_[i + 1 :]
+        if i == len(short):
+            return long_[-1] == long_[-2]
+        return short[i:] == long_[i + 1 :]
     return len(_differences(a, b)) == 1 or _neighbours_swapped(a, b)
 
 

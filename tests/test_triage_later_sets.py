@@ -77,6 +77,7 @@ _BEFORE_BL = (*_BEFORE_BI, "blind_bi", "blind_bj", "blind_bk")
 _BEFORE_BO = (*_BEFORE_BL, "blind_bl", "blind_bm", "blind_bn")
 _BEFORE_BR = (*_BEFORE_BO, "blind_bo", "blind_bp", "blind_bq")
 _BEFORE_BU = (*_BEFORE_BR, "blind_br", "blind_bs", "blind_bt")
+_BEFORE_BX = (*_BEFORE_BU, "blind_bu", "blind_bv", "blind_bw")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -333,6 +334,13 @@ LATER_SETS = {
     "blind_bu": LaterSet(30, 15, True, _BEFORE_BU, (30, 27, 26, 25, 26), 0),
     "blind_bv": LaterSet(30, 15, True, _BEFORE_BU, (29, 29, 26, 24, 28), 0),
     "blind_bw": LaterSet(30, 15, True, _BEFORE_BU, (29, 27, 27, 29, 23), 0),
+    # Written after bu's, bv's and bw's rules (bx: eleven more European languages; by:
+    # education and research; bz: CAB records, incident timelines, RCAs and audit findings).
+    # Scored first at bx (29, 24, 22, 25, 24) and 0 FP; by (27, 24, 23, 22, 25) and 1; bz
+    # (29, 25, 25, 22, 27) and 1; then tuned on.
+    "blind_bx": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 23, 25, 24), 0),
+    "blind_by": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 25, 22, 26), 0),
+    "blind_bz": LaterSet(30, 15, True, _BEFORE_BX, (29, 28, 25, 22, 27), 0),
 }
 
 
