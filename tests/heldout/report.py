@@ -114,6 +114,8 @@ SETS: dict[str, tuple[Path, tuple[str, ...]]] = {
             "blind_bx",
             "blind_by",
             "blind_bz",
+            "blind_ca",
+            "blind_cb",
         )
     },
 }
