@@ -78,6 +78,7 @@ _BEFORE_BO = (*_BEFORE_BL, "blind_bl", "blind_bm", "blind_bn")
 _BEFORE_BR = (*_BEFORE_BO, "blind_bo", "blind_bp", "blind_bq")
 _BEFORE_BU = (*_BEFORE_BR, "blind_br", "blind_bs", "blind_bt")
 _BEFORE_BX = (*_BEFORE_BU, "blind_bu", "blind_bv", "blind_bw")
+_BEFORE_CA = (*_BEFORE_BX, "blind_bx", "blind_by", "blind_bz")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -341,6 +342,12 @@ LATER_SETS = {
     "blind_bx": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 23, 25, 24), 0),
     "blind_by": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 25, 22, 26), 0),
     "blind_bz": LaterSet(30, 15, True, _BEFORE_BX, (29, 28, 25, 22, 27), 0),
+    # Written after bx's, by's and bz's rules, quickly and with some sources cited from memory
+    # (ca: MSPs handling many client tenants; cb: casual chat-style Spanish, Portuguese, Italian,
+    # French and German). Scored first at ca (30, 26, 28, 22, 22) and 0 FP; cb (26, 22, 21, 22,
+    # 25) and 0; then tuned on.
+    "blind_ca": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 28, 22, 23), 0),
+    "blind_cb": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 25, 22, 25), 0),
 }
 
 
