@@ -331,12 +331,19 @@ def config_commands() -> tuple[str, str]:
 
 
 @cache
+def _setting_names() -> str:
+    """The settings' names (Identity aside) as one regex alternation."""
+    names = load_config_data().all_names.values()
+    return "|".join(sorted(re.escape(n) for n in names if n != "Identity"))
+
+
+@cache
 def _name_pattern() -> re.Pattern[str]:
-    names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
+    names = _setting_names()
     return re.compile(
         # "Name : value" at a line start, or a JSON key anywhere after "{" or "," (one-line
         # ConvertTo-Json -Compress output has every key on the same line).
-        r"""(?im)(?:^[ \t>]{0,8}"?|[{,][ \t]{0,8}")(""" + "|".join(names) + r""")"?[ \t]*:""",
+        r"""(?im)(?:^[ \t>]{0,8}"?|[{,][ \t]{0,8}")(""" + names + r""")"?[ \t]*:""",
     )
 
 
@@ -463,9 +470,9 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
                 records.append(current)
                 current = _Raw()
             rest, pairs = _inline_pairs((match.group(3) or "").strip())
-            for other, other_value in [(name, rest), *pairs][:-1]:
+            *earlier, (name, rest) = [(name, rest), *pairs]
+            for other, other_value in earlier:
                 current.values[other.lower()] = (other, other_value, number, line)
-            name, rest = [(name, rest), *pairs][-1]
             key = name.lower()
             value = _Value(key, name, number, line, [rest])
             value.indent = len(match.group(1))
@@ -505,8 +512,7 @@ def _format_list_records(lines: list[str]) -> list[_Raw]:
 
 @cache
 def _inline_pattern() -> re.Pattern[str]:
-    names = sorted(re.escape(n) for n in load_config_data().all_names.values() if n != "Identity")
-    return re.compile(r"(?i)[,;]?[ \t]+(" + "|".join(names) + r")[ \t]*:[ \t]*")
+    return re.compile(r"(?i)[,;]?[ \t]+(" + _setting_names() + r")[ \t]*:[ \t]*")
 
 
 def _inline_pairs(rest: str) -> tuple[str, list[tuple[str, str]]]:
@@ -631,6 +637,11 @@ _DOMAIN_ITEM = re.compile(r"(?i)^@?\{?\s*(?:domain\s*=\s*)?([^\s{}=;,]+?)\s*\}?$
 _ELLIPSIS = ("...", "…")
 
 
+def _word(value: str) -> str:
+    """A value as one lower-case word: ``False.`` at the end of a sentence is ``false``."""
+    return value.strip().rstrip(".,;").lower()
+
+
 def _as_bool(value: object, data: ConfigData) -> bool | None:
     """True/False, or None when blank; raises ValueError for anything else."""
     if value is None or isinstance(value, bool):
@@ -638,7 +649,7 @@ def _as_bool(value: object, data: ConfigData) -> bool | None:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        word = value.strip().rstrip(".,;").lower()  # "False." at the end of a sentence
+        word = _word(value)
         if not word:
             return None
         if word in data.true:
@@ -782,7 +793,7 @@ def _as_choice(value: object, meanings: dict[str, frozenset[str]]) -> str | None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str):
-        word = value.strip().rstrip(".,;").lower()  # "False." at the end of a sentence
+        word = _word(value)
         if not word:
             return None
         for meaning, spellings in meanings.items():

@@ -1695,7 +1695,7 @@ def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
         and hint.effect == "ruled_out"
         and _worth_trying(hint.keywords, found)
         and _hint_matches(hint, normalised, possible, None, frozenset())
-        for hint in kb.cause_hints
+        for hint in _HINT_INDEX.of(kb.cause_hints).candidates(possible)
     )
 
 
