@@ -24,7 +24,7 @@ Per figure the best of alternating rounds is kept (other work on a shared machin
 round). CPU milliseconds per request are printed for the server, the fake Slack and the load
 generator: the server's is the figure the servers differ in (the other two show that neither
 the fake nor the load generator is what limits a run). Profile a server under load with
-``FEDBOT_BENCH_PROFILE=/tmp/prof`` (cProfile output per server kind).
+``FEDBOT_BENCH_PROFILE=/tmp/prof`` (cProfile output per server kind, steady state only).
 
 ``--without metrics`` measures the cost of metrics two ways. Their hooks are timed in process
 (bench/metrics_cost.py) and set against this run's server CPU per request: the figure. And two
@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import multiprocessing as mp
 import os
@@ -59,6 +60,7 @@ from test_slack_helpers import form, sign  # noqa: E402
 
 from tests.dnsserver import start_dns_server  # noqa: E402
 
+_KIND = "fake-slack"  # which server this process runs: names its profile file
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 PASTED = (
@@ -79,9 +81,16 @@ async def _serve_until_stopped(app: web.Application, ready: Any, stop: Any) -> N
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
+    profile_path = os.environ.get("FEDBOT_BENCH_PROFILE")
+    profile = cProfile.Profile() if profile_path else None
+    if profile is not None:  # steady state only: start-up and warm-up are not profiled
+        profile.enable()
     ready.put(runner.addresses[0][1])
     while not stop.is_set():
         await asyncio.sleep(0.1)
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(f"{profile_path}.{_KIND}")
     await runner.cleanup()
 
 
@@ -122,6 +131,8 @@ def _fake_child(ready: Any, stop: Any) -> None:
 
 
 async def _serve(kind: str, state: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
+    global _KIND
+    _KIND = kind
     if kind == "fedbot-without-metrics":
         os.environ["FEDBOT_METRICS"] = "off"  # read when bot.metrics is imported, just below
     if kind == "echo":
@@ -155,18 +166,7 @@ def _child(kind: str, state: str, api_url: str, dns: str, ready: Any, stop: Any)
     import logging
 
     logging.disable(logging.WARNING)
-    profile = os.environ.get("FEDBOT_BENCH_PROFILE")
-    if not profile:
-        asyncio.run(_serve(kind, state, api_url, dns, ready, stop))
-        return
-    import cProfile
-
-    cProfile.runctx(
-        "asyncio.run(_serve(kind, state, api_url, dns, ready, stop))",
-        globals(),
-        locals(),
-        f"{profile}.{kind}",
-    )
+    asyncio.run(_serve(kind, state, api_url, dns, ready, stop))
 
 
 # ------------------------------------------------------------------ load
