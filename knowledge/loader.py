@@ -383,6 +383,7 @@ def _cause(raw: CauseEntry, at: _At) -> Cause:
         symptoms=tuple(raw.symptoms),
         cleared_by_check=raw.cleared_by_check,
         config_findings=tuple(raw.config_findings),
+        stands_for=tuple(raw.stands_for),
     )
 
 
@@ -864,6 +865,8 @@ def _check_references(draft: _Draft) -> None:
             need(contact_type, contact_types, at.key("contact_types").index(j), "contact type")
         for j, symptom in enumerate(cause.symptoms):
             need(symptom, symptoms, at.key("symptoms").index(j), "symptom")
+        for j, other in enumerate(cause.stands_for):
+            need(other, draft.causes, at.key("stands_for").index(j), "cause")
     for i, cause_id in enumerate(draft.follow_up_causes):
         need(cause_id, draft.causes, draft.follow_up_at.index(i), "cause")
     for entry in draft.signatures.values():

@@ -55,7 +55,10 @@ class Cause:
     a cause of those symptoms only, shown instead of the table's cell (empty: the table decides).
     ``cleared_by_check``: an ``ok`` result of its own check rules the cause out.
     ``config_findings``: the codes of pasted-configuration findings that confirm this cause; the
-    dialog asks for the configuration before its card (and a clean one rules it out)."""
+    dialog asks for the configuration before its card (and a clean one rules it out).
+    ``stands_for``: causes this one is the form of for its own symptoms (a meeting join's
+    external access for the chat's domain permissions): a hint that names one of them leads
+    with this cause when the symptom is one of this cause's."""
 
     id: str
     title: str
@@ -67,6 +70,7 @@ class Cause:
     symptoms: tuple[str, ...] = ()
     cleared_by_check: bool = False
     config_findings: tuple[str, ...] = ()
+    stands_for: tuple[str, ...] = ()
 
     def applies_to(self, contact_type: str | None) -> bool:
         return not self.contact_types or contact_type is None or contact_type in self.contact_types

@@ -156,6 +156,7 @@ class CauseEntry(_Strict):
     symptoms: list[Id] = []
     cleared_by_check: bool = False
     config_findings: list[Id] = []
+    stands_for: list[Id] = []
     source: Source | None = None
 
 

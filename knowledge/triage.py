@@ -1650,12 +1650,27 @@ def _hinted(
             continue
         if hint.effect == "ruled_out":
             ruled.add(hint.cause)
-        elif _fits(kb, hint.cause, symptom) and _applies(kb, hint.cause, contact_type):
-            (preferred if hint.effect == "prefer" else leads).append(hint.cause)
+            continue
+        cause = _STANDS_IN.of(kb).get((hint.cause, symptom or ""), hint.cause)
+        if _fits(kb, cause, symptom) and _applies(kb, cause, contact_type):
+            (preferred if hint.effect == "prefer" else leads).append(cause)
     # a fact that names a cause outranks a word that only favours one the signature lists
     first = [*leads, *preferred]
     ordered = [*first, *(c for c in causes if c not in first)]
     return [c for c in ordered if c not in ruled] or ordered
+
+
+def _stands_in(kb: Knowledge) -> dict[tuple[str, str], str]:
+    """(cause, symptom) -> the cause that stands for it there (``Cause.stands_for``)."""
+    return {
+        (other, symptom): cause.id
+        for cause in kb.causes.values()
+        for other in cause.stands_for
+        for symptom in cause.symptoms
+    }
+
+
+_STANDS_IN: _PerObject[Knowledge, dict[tuple[str, str], str]] = _PerObject(_stands_in)
 
 
 class _HintIndex:
@@ -1737,6 +1752,11 @@ _PEER_ROLES = frozenset(
     | {"federated domain", "external domain"}
 )
 _ROLE_WINDOW = 48
+# The account a PowerShell session signed in with, as Connect-MicrosoftTeams prints it (Account,
+# Environment, Tenant): the reporter's own admin.
+_SIGNED_IN = re.compile(
+    r" {1,40}(?:azurecloud|azureusgovernment|azurechinacloud|teamsgcch|teamsdod)\b"
+)
 # First labels of the reporter's own servers (Edge, pools, front ends, directors …).
 _OWN_HOST = re.compile(
     r"(?:^|[-_])(?:edge|pool|fe|fepool|lyncfe|sfbfe|director|dir|lync|sfb|ocs|proxy|accessproxy|"
@@ -1787,6 +1807,7 @@ def classify_parties(
     addresses: dict[str, None] = {}
     labelled_peer: list[str] = []
     peer: list[str] = []
+    listed: list[str] = []
     own: list[str] = []
     hits = _ADDRESS.finditer(normalised) if "@" in normalised else iter(())
     for match in islice(hits, MAX_CANDIDATES):
@@ -1800,7 +1821,7 @@ def classify_parties(
         role = _role(normalised, match.start())
         if role in _PEER_ROLES:
             labelled_peer.append(inner)
-        elif role is not None:
+        elif role is not None or _SIGNED_IN.match(normalised, match.end()):
             own.append(inner)
         else:
             peer.append(inner)
@@ -1818,10 +1839,10 @@ def classify_parties(
                 continue
             role = _role(without_links, match.start())
             if role == "domain" and without_links[match.start() - 1 : match.start()] == "=":
-                role = (
-                    None  # "Domain=x" in a cmdlet's AllowedDomains listing: a value, not the peer
-                )
-            if role in _PEER_ROLES:
+                # "Domain=x" in a cmdlet's allowed / blocked domains listing: an entry of the
+                # list, the peer only when nothing else names one (after the others)
+                listed.append(domain)
+            elif role in _PEER_ROLES:
                 labelled_peer.append(domain)
             elif role is not None or _OWN_HOST.search(raw.split(".", 1)[0]):
                 own.append(_organisation(domain))
@@ -1830,7 +1851,7 @@ def classify_parties(
             seen += 1
             if seen >= 4 * MAX_DOMAINS:
                 break
-    return tuple(addresses), *_split_domains(labelled_peer, peer, own, kb)
+    return tuple(addresses), *_split_domains(labelled_peer, [*peer, *listed], own, kb)
 
 
 def _organisation(host: str) -> str:

@@ -79,6 +79,9 @@ _BEFORE_BR = (*_BEFORE_BO, "blind_bo", "blind_bp", "blind_bq")
 _BEFORE_BU = (*_BEFORE_BR, "blind_br", "blind_bs", "blind_bt")
 _BEFORE_BX = (*_BEFORE_BU, "blind_bu", "blind_bv", "blind_bw")
 _BEFORE_CA = (*_BEFORE_BX, "blind_bx", "blind_by", "blind_bz")
+_BEFORE_CC = (*_BEFORE_CA, "blind_ca", "blind_cb")
+_BEFORE_CF = (*_BEFORE_CC, "blind_cc", "blind_cd", "blind_ce")
+_BEFORE_CI = (*_BEFORE_CF, "blind_cf", "blind_cg", "blind_ch")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -348,6 +351,27 @@ LATER_SETS = {
     # 25) and 0; then tuned on.
     "blind_ca": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 28, 22, 23), 0),
     "blind_cb": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 25, 22, 25), 0),
+    # Written after ca's and cb's rules (cc: regulated industries with pasted tenant configuration
+    # inside messages; cd: very short DM one-liners; ce: long forum posts that list what was ruled
+    # out). Scored first at cc (30, 26, 29, 26, 25) and 0 FP; cd (27, 22, 27, 29, 24) and 0; ce
+    # (30, 25, 27, 22, 27) and 3; then tuned on.
+    "blind_cc": LaterSet(30, 15, True, _BEFORE_CC, (30, 29, 29, 27, 25), 0),
+    "blind_cd": LaterSet(30, 15, True, _BEFORE_CC, (30, 28, 30, 29, 25), 0),
+    "blind_ce": LaterSet(30, 15, True, _BEFORE_CC, (30, 27, 27, 22, 27), 0),
+    # Written after cc's, cd's and ce's first rules (cf: what end users of the new Teams client
+    # see; cg: Lync / Skype for Business Server on-premises and hybrid admins; ch: English from
+    # offshore service desks). Scored first at cf (27, 20, 21, 27, 26) and 2 FP; cg (28, 21, 24,
+    # 27, 23) and 3; ch (29, 27, 25, 27, 29) and 2; then tuned on.
+    "blind_cf": LaterSet(30, 15, True, _BEFORE_CF, (30, 28, 24, 27, 27), 0),
+    "blind_cg": LaterSet(30, 15, True, _BEFORE_CF, (29, 26, 25, 27, 24), 0),
+    "blind_ch": LaterSet(30, 15, True, _BEFORE_CF, (30, 28, 26, 27, 29), 0),
+    # Written after round 14's and part of round 15's rules (ci: external people joining
+    # meetings; cj: presence first; ck: personal and consumer accounts). Scored first at ci (30,
+    # 21, 25, 27, 21) and 0 FP; cj (29, 23, 27, 24, 26) and 0; ck (29, 24, 27, 20, 26) and 2;
+    # then tuned on.
+    "blind_ci": LaterSet(30, 15, True, _BEFORE_CI, (30, 24, 25, 27, 21), 0),
+    "blind_cj": LaterSet(30, 15, True, _BEFORE_CI, (29, 26, 27, 24, 27), 0),
+    "blind_ck": LaterSet(30, 15, True, _BEFORE_CI, (30, 26, 28, 20, 27), 0),
 }
 
 
