@@ -1068,21 +1068,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
-        if (
-            addresses
-            and (
-                _mistyped(addresses, kb)
-                or _one_person_two_domains(addresses, kb)
-                or _one_person_two_spellings(addresses)
-                or _misspelt_domain(
-                    addresses,
-                    (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses)),
-                )
-                or _misnamed_organisation(addresses, normalised, kb)
-                or _slipped_domain_word(addresses, kb)
-                or _swapped_consumer_domain(addresses, kb)
-            )
-            and not _ruled_out(kb, MISTYPED_ADDRESS, normalised)
+        if _looks_mistyped(addresses, peers, own, header, normalised, kb) and not _ruled_out(
+            kb, MISTYPED_ADDRESS, normalised
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
     return Triage(
@@ -1093,6 +1080,31 @@ def triage(text: str, kb: Knowledge) -> Triage:
         parties=Parties(addresses, peers, own, contact_type, guessed),
         diagnostic=header,
         scope=scope,
+    )
+
+
+def _looks_mistyped(
+    addresses: tuple[str, ...],
+    peers: tuple[str, ...],
+    own: tuple[str, ...],
+    header: Diagnostic | None,
+    normalised: str,
+    kb: Knowledge,
+) -> bool:
+    """Whether the contact's address (or the domain an ms-diagnostics header names, as it was
+    typed) is likely mistyped."""
+    if header is not None and header.domain and _mistyped((f"@{header.domain}",), kb):
+        return True
+    return bool(addresses) and (
+        _mistyped(addresses, kb)
+        or _one_person_two_domains(addresses, kb)
+        or _one_person_two_spellings(addresses)
+        or _misspelt_domain(
+            addresses, (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses))
+        )
+        or _misnamed_organisation(addresses, normalised, kb)
+        or _slipped_domain_word(addresses, kb)
+        or _swapped_consumer_domain(addresses, kb)
     )
 
 

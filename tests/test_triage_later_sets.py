@@ -82,6 +82,8 @@ _BEFORE_CA = (*_BEFORE_BX, "blind_bx", "blind_by", "blind_bz")
 _BEFORE_CC = (*_BEFORE_CA, "blind_ca", "blind_cb")
 _BEFORE_CF = (*_BEFORE_CC, "blind_cc", "blind_cd", "blind_ce")
 _BEFORE_CI = (*_BEFORE_CF, "blind_cf", "blind_cg", "blind_ch")
+_BEFORE_CL = (*_BEFORE_CI, "blind_ci", "blind_cj", "blind_ck")
+_BEFORE_CO = (*_BEFORE_CL, "blind_cl", "blind_cm", "blind_cn")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -372,6 +374,20 @@ LATER_SETS = {
     "blind_ci": LaterSet(30, 15, True, _BEFORE_CI, (30, 24, 25, 27, 21), 0),
     "blind_cj": LaterSet(30, 15, True, _BEFORE_CI, (29, 26, 27, 24, 27), 0),
     "blind_ck": LaterSet(30, 15, True, _BEFORE_CI, (30, 26, 28, 20, 27), 0),
+    # Written after rounds 14-16's rules (cl: security and incident-response teams; cm: admins
+    # describing the admin center and PowerShell; cn: code-switched English from South Asia,
+    # Africa and South-East Asia). Scored first at cl (30, 25, 27, 25, 26) and 4 FP; cm (28, 26,
+    # 27, 26, 25) and 2; cn (25, 21, 23, 26, 27) and 0; then tuned on.
+    "blind_cl": LaterSet(30, 15, True, _BEFORE_CL, (30, 27, 27, 25, 26), 0),
+    "blind_cm": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 29, 26, 25), 0),
+    "blind_cn": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 25, 26, 28), 0),
+    # Written after round 17's sets (co: raw protocol and log pastes; cp: live failures asked as
+    # questions; cq: intermittent failures and failures dated to a change). Scored first, with
+    # some of round 17's rules already in, at co (30, 27, 30, 25, 26) and 1 FP; cp (29, 23, 29,
+    # 26, 26) and 2; cq (30, 23, 26, 24, 26) and 2; then tuned on.
+    "blind_co": LaterSet(30, 15, True, _BEFORE_CO, (30, 28, 30, 25, 26), 0),
+    "blind_cp": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 30, 26, 27), 0),
+    "blind_cq": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 26, 24, 26), 0),
 }
 
 
