@@ -84,6 +84,9 @@ _BEFORE_CF = (*_BEFORE_CC, "blind_cc", "blind_cd", "blind_ce")
 _BEFORE_CI = (*_BEFORE_CF, "blind_cf", "blind_cg", "blind_ch")
 _BEFORE_CL = (*_BEFORE_CI, "blind_ci", "blind_cj", "blind_ck")
 _BEFORE_CO = (*_BEFORE_CL, "blind_cl", "blind_cm", "blind_cn")
+_BEFORE_CR = (*_BEFORE_CO, "blind_co", "blind_cp", "blind_cq")
+_BEFORE_CU = (*_BEFORE_CR, "blind_cr", "blind_cs", "blind_ct")
+_BEFORE_CX = (*_BEFORE_CU, "blind_cu", "blind_cv", "blind_cw")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -388,6 +391,27 @@ LATER_SETS = {
     "blind_co": LaterSet(30, 15, True, _BEFORE_CO, (30, 28, 30, 25, 26), 0),
     "blind_cp": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 30, 26, 27), 0),
     "blind_cq": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 26, 24, 26), 0),
+    # Written after round 17's rules (cr: messages as they reach the bot, with Slack and Teams
+    # markup; cs: help-desk ticket exports; ct: texts naming many domains). Scored first at cr
+    # (29, 28, 25, 25, 26) and 0 FP; cs (29, 26, 27, 25, 26) and 1; ct (29, 27, 28, 22, 28) and
+    # 1; then tuned on.
+    "blind_cr": LaterSet(30, 15, True, _BEFORE_CR, (30, 29, 26, 25, 27), 0),
+    "blind_cs": LaterSet(30, 15, True, _BEFORE_CR, (29, 26, 27, 25, 26), 0),
+    "blind_ct": LaterSet(30, 15, True, _BEFORE_CR, (30, 28, 29, 22, 28), 0),
+    # Written with round 19 (cu: formal German, French, Spanish, Italian, Portuguese and Dutch;
+    # cv: government, defence and sovereign clouds; cw: long pastes of 40-95 lines). Scored first
+    # at cu (24, 21, 19, 23, 25) and 1 FP; cv (27, 21, 25, 26, 24) and 0; cw (30, 25, 22, 12, 27)
+    # and 2; then tuned on.
+    "blind_cu": LaterSet(30, 15, True, _BEFORE_CU, (30, 26, 24, 23, 25), 0),
+    "blind_cv": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 28, 26, 27), 0),
+    "blind_cw": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 22, 12, 27), 0),
+    # Written after rounds 17-20's rules (cx: meetings in depth; cy: one person at a time; cz: the
+    # wrong address: 13 of the 14 causes, leaning on the address ones). Scored first at cx (26,
+    # 22, 24, 28, 23) and 3 FP; cy (29, 17, 25, 28, 28) and 1; cz (24, 17, 22, 24, 26) and 0;
+    # then tuned on.
+    "blind_cx": LaterSet(30, 15, True, _BEFORE_CX, (30, 24, 28, 28, 24), 0),
+    "blind_cy": LaterSet(30, 15, True, _BEFORE_CX, (29, 24, 25, 28, 28), 0),
+    "blind_cz": LaterSet(30, 15, False, _BEFORE_CX, (29, 27, 27, 24, 27), 0),
 }
 
 
