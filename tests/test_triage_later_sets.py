@@ -87,6 +87,7 @@ _BEFORE_CO = (*_BEFORE_CL, "blind_cl", "blind_cm", "blind_cn")
 _BEFORE_CR = (*_BEFORE_CO, "blind_co", "blind_cp", "blind_cq")
 _BEFORE_CU = (*_BEFORE_CR, "blind_cr", "blind_cs", "blind_ct")
 _BEFORE_CX = (*_BEFORE_CU, "blind_cu", "blind_cv", "blind_cw")
+_BEFORE_DA = (*_BEFORE_CX, "blind_cx", "blind_cy", "blind_cz")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -412,6 +413,20 @@ LATER_SETS = {
     "blind_cx": LaterSet(30, 15, True, _BEFORE_CX, (30, 24, 28, 28, 24), 0),
     "blind_cy": LaterSet(30, 15, True, _BEFORE_CX, (29, 24, 25, 28, 28), 0),
     "blind_cz": LaterSet(30, 15, False, _BEFORE_CX, (29, 27, 27, 24, 27), 0),
+    # Written after rounds 17-21's rules (da: the fault on the other side; db: mixed and partial
+    # symptoms against by-design limits; dc: Japanese, Korean and Chinese; dd: network and
+    # security engineers; de: supply chains; df: newer external-access features). Scored first at
+    # da (27, 23, 25, 29, 28) and 0 FP; db (30, 26, 23, 20, 26) and 4; dc (23, 19, 20, 26, 25) and
+    # 1; dd (30, 23, 28, 25, 28) and 1; de (28, 23, 22, 25, 27) and 2; df (30, 24, 27, 27, 27) and
+    # 2; then tuned on. db keeps two false positives whose labels other sets contradict (federated
+    # presence missing in Outlook is a positive in blind_cj; an outsider who can't write in the
+    # meeting chat is a positive in blind_ci).
+    "blind_da": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 27, 29, 29), 0),
+    "blind_db": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 23, 20, 26), 2),
+    "blind_dc": LaterSet(30, 15, True, _BEFORE_DA, (29, 24, 25, 26, 27), 0),
+    "blind_dd": LaterSet(30, 15, True, _BEFORE_DA, (30, 25, 28, 25, 28), 0),
+    "blind_de": LaterSet(30, 15, True, _BEFORE_DA, (29, 24, 23, 25, 27), 0),
+    "blind_df": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 27, 27, 27), 0),
 }
 
 
