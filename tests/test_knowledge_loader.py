@@ -479,6 +479,12 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"article\.yaml: causes\[\d+\]\.contact_types\[0\]: unknown contact type 'pigeon_post'",
     ),
     (
+        "cause standing for an unknown cause",
+        "article.yaml",
+        lambda d: _cause(d, "meeting_external_access").update(stands_for=["sunspots"]),
+        r"article\.yaml: causes\[\d+\]\.stands_for\[0\]: unknown cause 'sunspots'",
+    ),
+    (
         "duplicate cause id",
         "article.yaml",
         lambda d: d["causes"].append(dict(d["causes"][0])),

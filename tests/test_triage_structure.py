@@ -180,6 +180,50 @@ def test_a_test_cs_diagnosis_line_is_read_like_a_header() -> None:
     assert found.peer_domains == ("fabrikam.com",)
 
 
+def test_allowed_list_entries_come_after_the_partner_named_in_prose() -> None:
+    # The Domain= entries of a pasted allowed list are the list, not the partner; the account a
+    # PowerShell session signed in with is the reporter's own.
+    found = triage(
+        "PS C:\\> Connect-MicrosoftTeams\n"
+        "Account                  Environment Tenant\n"
+        "admin@stbrendans.example AzureCloud  xxxxxxxx-xxxx\n"
+        "PS C:\\> Get-CsTenantFederationConfiguration\n"
+        "AllowedDomains   : Domain=adatum.com\n"
+        "                   Domain=fabrikam.com\n"
+        "AllowFederatedUsers : True\n"
+        "Chats to our new lab partner lamnahealthcare.com fail with 'We can't set up the "
+        "conversation because your organizations are not set up to talk to each other'",
+        KB,
+    )
+    assert found.peer_domains[0] == "lamnahealthcare.com"
+    assert set(found.peer_domains[1:]) == {"adatum.com", "fabrikam.com"}
+    assert "stbrendans.example" in found.own_domains
+
+
+def test_a_mistyped_domain_in_a_header_leads_with_the_address() -> None:
+    found = triage(
+        'ms-diagnostics: 1014;reason="Unable to resolve DNS A record";domain="northwind.cmo";'
+        'source="sip.contoso.com"',
+        KB,
+    )
+    assert found.likely_causes[0] == "check_address"
+
+
+def test_in_a_meeting_join_the_domain_lists_are_the_meetings_external_access() -> None:
+    # The same fact about the allowed domains leads with domain permissions in a chat and with
+    # the meeting's external access when people can't join (article.yaml stands_for).
+    fact = "Our Edge has EnablePartnerDiscovery : False"
+    chat = triage(f"Our Lync users cannot IM anyone at fabrikam.com, messages fail. {fact}", KB)
+    meeting = triage(
+        "Our Lync users cannot join meetings hosted by fabrikam.com, the client says An error"
+        f" occurred during the Lync meeting. {fact}",
+        KB,
+    )
+    assert chat.likely_causes[0] == "domain_permissions"
+    assert meeting.symptom == "meeting_join_denied"
+    assert meeting.likely_causes[0] == "meeting_external_access"
+
+
 def test_every_code_row_says_how_it_is_known_and_where_from() -> None:
     rows = yaml.safe_load((Path(__file__).parent.parent / "knowledge/data/diagnostics.yaml").open())
     for row in rows["codes"]:
