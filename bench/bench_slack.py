@@ -60,7 +60,6 @@ from test_slack_helpers import form, sign  # noqa: E402
 
 from tests.dnsserver import start_dns_server  # noqa: E402
 
-_KIND = "fake-slack"  # which server this process runs: names its profile file
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 PASTED = (
@@ -75,8 +74,9 @@ TEAM = "T0001"
 BOT_USER = "UFEDBOT"
 
 
-async def _serve_until_stopped(app: web.Application, ready: Any, stop: Any) -> None:
-    """Serve ``app`` on a free loopback port (put on ``ready``) until ``stop`` is set."""
+async def _serve_until_stopped(app: web.Application, name: str, ready: Any, stop: Any) -> None:
+    """Serve ``app`` on a free loopback port (put on ``ready``) until ``stop`` is set; ``name``
+    names the steady-state profile with ``FEDBOT_BENCH_PROFILE``."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -90,7 +90,7 @@ async def _serve_until_stopped(app: web.Application, ready: Any, stop: Any) -> N
         await asyncio.sleep(0.1)
     if profile is not None:
         profile.disable()
-        profile.dump_stats(f"{profile_path}.{_KIND}")
+        profile.dump_stats(f"{profile_path}.{name}")
     await runner.cleanup()
 
 
@@ -120,7 +120,7 @@ async def _fake_slack(ready: Any, stop: Any) -> None:
     app.router.add_route("*", "/api/{method}", api)
     app.router.add_post("/respond/{hook}", respond)
     app.router.add_get("/_stats", stats)
-    await _serve_until_stopped(app, ready, stop)
+    await _serve_until_stopped(app, "fake-slack", ready, stop)
 
 
 def _fake_child(ready: Any, stop: Any) -> None:
@@ -131,8 +131,6 @@ def _fake_child(ready: Any, stop: Any) -> None:
 
 
 async def _serve(kind: str, state: str, api_url: str, dns: str, ready: Any, stop: Any) -> None:
-    global _KIND
-    _KIND = kind
     if kind == "fedbot-without-metrics":
         os.environ["FEDBOT_METRICS"] = "off"  # read when bot.metrics is imported, just below
     if kind == "echo":
@@ -157,7 +155,7 @@ async def _serve(kind: str, state: str, api_url: str, dns: str, ready: Any, stop
         await bot.fedcheck("contoso.example")  # warm the DNS cache
         await bot.auto_reply(PASTED)
         app, _ = build_app(bot, settings)
-    await _serve_until_stopped(app, ready, stop)
+    await _serve_until_stopped(app, kind, ready, stop)
     if bot is not None:
         await bot.close()
 
