@@ -1095,12 +1095,16 @@ def _looks_mistyped(
     typed) is likely mistyped."""
     if header is not None and header.domain and _mistyped((f"@{header.domain}",), kb):
         return True
+    apart = _listed_apart(peers, normalised)
+    if not addresses:
+        # no address: two spellings of one domain in the text ("contosso.com" … "contoso.com")
+        return _misspelt_domain(tuple(f"@{d}" for d in apart), apart)
     return bool(addresses) and (
         _mistyped(addresses, kb)
         or _one_person_two_domains(addresses, kb)
         or _one_person_two_spellings(addresses)
         or _misspelt_domain(
-            addresses, (*_listed_apart(peers, normalised), *own, *_well_known(kb, addresses))
+            addresses, (*apart, *own, *_well_known(kb, addresses))
         )
         or _misnamed_organisation(addresses, normalised, kb)
         or _slipped_domain_word(addresses, kb)
@@ -1377,14 +1381,32 @@ def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bo
     for address in addresses:
         domain = address.rpartition("@")[2]
         for other in named:
-            if (
-                other != domain
-                and min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
-                and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at: two
-                and _within_two_edits(domain, other)
+            if other != domain and not _look_alike(domain, other) and (
+                _top_cut_short(domain, other)
+                or (
+                    min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
+                    and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at
+                    and _within_two_edits(domain, other)
+                )
             ):
                 return True
     return False
+
+
+def _look_alike(domain: str, other: str) -> bool:
+    """Whether two domains of one length differ where one has a digit for a letter
+    (``wawe1soft.pl`` for ``wawelsoft.pl``): a phishing look-alike, not a typing slip."""
+    return len(domain) == len(other) and any(
+        a != b and (a.isdigit() or b.isdigit()) for a, b in zip(domain, other, strict=True)
+    )
+
+
+def _top_cut_short(domain: str, other: str) -> bool:
+    """Whether ``domain`` is ``other`` with its top-level name's last letter left off
+    (``litware-holdings.co`` next to ``litware-holdings.com``)."""
+    name, _, top = domain.rpartition(".")
+    other_name, _, other_top = other.rpartition(".")
+    return name == other_name and len(top) >= 2 and other_top[:-1] == top
 
 
 def _listed_apart(domains: tuple[str, ...], normalised: str) -> tuple[str, ...]:
@@ -1483,9 +1505,27 @@ def _slipped_domain_word(addresses: tuple[str, ...], kb: Knowledge) -> bool:
             if len(part) < 6 or part in kb.domain_words:
                 continue
             # the first letter is kept: a name is rarely mistyped at its start
-            if any(w[0] == part[0] and _typing_slip(part, w) for w in kb.domain_words):
+            if not part.endswith(kb.domain_words) and any(
+                _slipped_tail(part, w) for w in kb.domain_words
+            ):
                 return True
     return False
+
+
+def _slipped_tail(part: str, word: str) -> bool:
+    """Whether ``part`` is ``word`` slipped, or ends with it slipped after a name of three
+    letters or more (``coastalfreigth``: coastal + freight)."""
+    for size in (len(word) - 1, len(word), len(word) + 1):
+        tail = part[-size:] if size <= len(part) else ""
+        start = len(part) - size
+        if (start == 0 or start >= MIN_NAME_BEFORE_WORD) and tail[:1] == word[0]:
+            if _typing_slip(tail, word):
+                return True
+    return False
+
+
+# A company word is looked for at a domain part's end only after a name this long (coastal-).
+MIN_NAME_BEFORE_WORD = 3
 
 
 def _typing_slip(a: str, b: str) -> bool:
