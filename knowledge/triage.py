@@ -1103,9 +1103,7 @@ def _looks_mistyped(
         _mistyped(addresses, kb)
         or _one_person_two_domains(addresses, kb)
         or _one_person_two_spellings(addresses)
-        or _misspelt_domain(
-            addresses, (*apart, *own, *_well_known(kb, addresses))
-        )
+        or _misspelt_domain(addresses, (*apart, *own, *_well_known(kb, addresses)))
         or _misnamed_organisation(addresses, normalised, kb)
         or _slipped_domain_word(addresses, kb)
         or _swapped_consumer_domain(addresses, kb)
@@ -1381,12 +1379,16 @@ def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bo
     for address in addresses:
         domain = address.rpartition("@")[2]
         for other in named:
-            if other != domain and not _look_alike(domain, other) and (
-                _top_cut_short(domain, other)
-                or (
-                    min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
-                    and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at
-                    and _within_two_edits(domain, other)
+            if (
+                other != domain
+                and not _look_alike(domain, other)
+                and (
+                    _top_cut_short(domain, other)
+                    or (
+                        min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
+                        and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at
+                        and _within_two_edits(domain, other)
+                    )
                 )
             ):
                 return True
@@ -1516,11 +1518,14 @@ def _slipped_tail(part: str, word: str) -> bool:
     """Whether ``part`` is ``word`` slipped, or ends with it slipped after a name of three
     letters or more (``coastalfreigth``: coastal + freight)."""
     for size in (len(word) - 1, len(word), len(word) + 1):
-        tail = part[-size:] if size <= len(part) else ""
         start = len(part) - size
-        if (start == 0 or start >= MIN_NAME_BEFORE_WORD) and tail[:1] == word[0]:
-            if _typing_slip(tail, word):
-                return True
+        tail = part[start:] if start >= 0 else ""
+        if (
+            (start == 0 or start >= MIN_NAME_BEFORE_WORD)
+            and tail[:1] == word[0]
+            and _typing_slip(tail, word)
+        ):
+            return True
     return False
 
 

@@ -51,14 +51,23 @@ def test_another_languages_spelling_is_no_typo(domain: str) -> None:
     ("text", "first"),
     [
         # two spellings of one domain, no address: the one typed is wrong
-        ("Nobody can message anyone at northwindtraiders.com from Teams; the partner's site is "
-         "northwindtraders.com", "check_address"),
+        (
+            "Nobody can message anyone at northwindtraiders.com from Teams; the partner's site is "
+            "northwindtraders.com",
+            "check_address",
+        ),
         # a top-level name cut short next to the full one
-        ("Teams says my message to anyone at blueharbor-marine.co was not delivered; their card "
-         "says blueharbor-marine.com", "check_address"),
+        (
+            "Teams says my message to anyone at blueharbor-marine.co was not delivered; their card "
+            "says blueharbor-marine.com",
+            "check_address",
+        ),
         # a look-alike with a digit for a letter is a phishing domain, not a slip
-        ("Since yesterday no Teams chat reaches anyone at kestrelsoft.pl; we blocked kestre1soft.pl "
-         "after a phishing mail", "domain_permissions"),
+        (
+            "Since yesterday no Teams chat reaches anyone at kestrelsoft.pl; "
+            "we blocked kestre1soft.pl after a phishing mail",
+            "domain_permissions",
+        ),
     ],
 )
 def test_two_spellings_in_one_text(text: str, first: str) -> None:
