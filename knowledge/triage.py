@@ -1809,6 +1809,19 @@ _PEER_ROLES = frozenset(
     | {"federated domain", "external domain"}
 )
 _ROLE_WINDOW = 48
+# The writer's own domain in words: before it ("I am at", "our domain is") or after it ("is us").
+_OURS_BEFORE = re.compile(
+    r"(?:^|[\s(])(?:i am (?:at|from|with)|we are (?:at|from)|our (?:own )?(?:sip |primary |home "
+    r"|email |e-mail )?domain(?: is|:)?) \W?$"
+)
+_OURS_AFTER = re.compile(
+    r"\W{0,2} ?(?:is|=) (?:us|ours|our (?:own )?domain)\b|\W{0,2} \((?:us|ours)\)"
+)
+# A mail header's correspondent: "From: Dana Whitfield <", "To: Rob <", "Von: … [mailto:".
+_MAIL_HEADER = re.compile(
+    r"(?:^|\s)(?:from|to|cc|von|an|de|à|para|da|van|aan|från|till|od|do):? [^<>:@\[\]]{1,60}"
+    r"(?:<|\[mailto:)$"
+)
 # The account a PowerShell session signed in with, as Connect-MicrosoftTeams prints it (Account,
 # Environment, Tenant): the reporter's own admin.
 _SIGNED_IN = re.compile(
@@ -1831,6 +1844,23 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
     """Addresses and domains (peers first, then own) in already normalised text."""
     addresses, peers, own = classify_parties(normalised, kb)
     return addresses, (*peers, *own)[:MAX_DOMAINS]
+
+
+def _said_ours(normalised: str, start: int, end: int) -> bool:
+    """Whether the text says the domain at ``start:end`` is the writer's own ("I'm at
+    contoso.com", "our domain is contoso.com", "(relecloud.com is us)")."""
+    return bool(
+        _OURS_AFTER.match(normalised, end)
+        or _OURS_BEFORE.search(normalised, max(0, start - _ROLE_WINDOW), start)
+    )
+
+
+def _in_mail_header(normalised: str, start: int) -> bool:
+    """Whether the address at ``start`` is a forwarded mail's header, ``From: Name <address>``:
+    who wrote or got the mail (often the reporter's own colleagues), not who the failure is with."""
+    return normalised[start - 1 : start] in ("<", "[") and bool(
+        _MAIL_HEADER.search(normalised, max(0, start - _ROLE_WINDOW - 20), start)
+    )
 
 
 def _role(normalised: str, start: int) -> str | None:
@@ -1880,6 +1910,8 @@ def classify_parties(
             labelled_peer.append(inner)
         elif role is not None or _SIGNED_IN.match(normalised, match.end()):
             own.append(inner)
+        elif _in_mail_header(normalised, match.start()):
+            listed.append(inner)  # a forwarded mail's correspondent: the peer only if no other
         else:
             peer.append(inner)
         if len(addresses) >= MAX_ADDRESSES:
@@ -1901,7 +1933,11 @@ def classify_parties(
                 listed.append(domain)
             elif role in _PEER_ROLES:
                 labelled_peer.append(domain)
-            elif role is not None or _OWN_HOST.search(raw.split(".", 1)[0]):
+            elif (
+                role is not None
+                or _OWN_HOST.search(raw.split(".", 1)[0])
+                or _said_ours(without_links, match.start(), match.end())
+            ):
                 own.append(_organisation(domain))
             else:
                 peer.append(domain)

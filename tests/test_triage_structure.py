@@ -200,6 +200,40 @@ def test_allowed_list_entries_come_after_the_partner_named_in_prose() -> None:
     assert "stbrendans.example" in found.own_domains
 
 
+def test_a_forwarded_mails_correspondents_come_after_the_partner_named_in_it() -> None:
+    # "From: Name <address>" in a forwarded thread names who wrote the mail (often a colleague);
+    # the partner the failure is with comes first.
+    found = triage(
+        "See below from Dana.\n-----Original Message-----\n"
+        "From: Dana Whitfield <dana.whitfield@northbridge-components.com>\n"
+        "To: Rob Kessler <rob.kessler@northbridge-components.com>\n"
+        "When I type tom.ames@harbourline-logistics.co.uk into a new chat in Teams I get: We can't "
+        "set up the conversation because your organizations are not set up to talk to each other.",
+        KB,
+    )
+    assert found.peer_domains[0] == "harbourline-logistics.co.uk"
+    # … and when nothing else names a party, the correspondent is still the peer
+    found = triage(
+        "From: Karen Walsh [mailto:karen.walsh@cohovineyard.com]\nSubject: Lync\n"
+        "Our Lync IMs to you never arrive, the message was not delivered",
+        KB,
+    )
+    assert found.peer_domains == ("cohovineyard.com",)
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["I'm at contoso.com", "our domain is contoso.com", "(contoso.com is us)"],
+)
+def test_a_domain_the_writer_calls_their_own_is_no_peer(said: str) -> None:
+    found = triage(
+        f"Presence unknown in Teams for everyone at fabrikam.com. {said}, nothing changed here",
+        KB,
+    )
+    assert "contoso.com" in found.own_domains
+    assert found.peer_domains == ("fabrikam.com",)
+
+
 def test_a_mistyped_domain_in_a_header_leads_with_the_address() -> None:
     found = triage(
         'ms-diagnostics: 1014;reason="Unable to resolve DNS A record";domain="northwind.cmo";'
