@@ -313,6 +313,7 @@ class _Draft:
     personal_mail_domains: tuple[str, ...] = ()
     tenant_initial_parents: tuple[str, ...] = ()
     domain_words: tuple[str, ...] = ()
+    example_domains: tuple[str, ...] = ()
     reserved_tlds: tuple[str, ...] = ()
     internal_tlds: tuple[str, ...] = ()
     ignored_domains: tuple[str, ...] = ()
@@ -429,6 +430,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
             "internal_tlds",
             "tenant_initial_parents",
             "domain_words",
+            "example_domains",
         ),
     )
     draft.symptoms = _options(raw["symptoms"], top.key("symptoms"))
@@ -468,6 +470,7 @@ def _read_article(doc: object, draft: _Draft, file: str) -> None:
         raw.get("tenant_initial_parents", []), top.key("tenant_initial_parents")
     )
     draft.domain_words = _labels(raw.get("domain_words", []), top.key("domain_words"))
+    draft.example_domains = _domains(raw.get("example_domains", []), top.key("example_domains"))
     draft.reserved_tlds = _labels(raw.get("reserved_tlds", []), top.key("reserved_tlds"))
     draft.internal_tlds = _labels(raw.get("internal_tlds", []), top.key("internal_tlds"))
 
@@ -969,6 +972,7 @@ def _build(draft: _Draft) -> Knowledge:
         personal_mail_domains=draft.personal_mail_domains,
         tenant_initial_parents=draft.tenant_initial_parents,
         domain_words=draft.domain_words,
+        example_domains=draft.example_domains,
         reserved_tlds=draft.reserved_tlds,
         internal_tlds=draft.internal_tlds,
         ignored_domains=draft.ignored_domains,

@@ -237,6 +237,9 @@ class Knowledge:
     # Words companies put in their domain names ("logistics", "consulting"): a part of a domain
     # one letter left out, added or swapped from one of them is likely mistyped.
     domain_words: tuple[str, ...] = ()
+    # The fictitious organisations' domains of Microsoft's documentation (contoso.com …): one a
+    # keystroke or two from one of them is the example mistyped.
+    example_domains: tuple[str, ...] = ()
     # Reserved top-level names (examples, tests): a peer under one isn't a mistyped address.
     reserved_tlds: tuple[str, ...] = ()
     # In-network top-level names (.local, .corp): an address there is an internal login, which no

@@ -71,6 +71,10 @@ MAX_HITS = 2000
 # The cause that leads when a peer domain cannot exist (a mistyped address).
 MISTYPED_ADDRESS = "check_address"
 MAX_CANDIDATES = 500
+# The cause that leads when the contact's address is at a subdomain of a domain the text names
+# (a.lindqvist@bio.brightwater.edu beside brightwater.edu): the sign-in (SIP) address is likely
+# at the organisation's own domain, not the department's mail one.
+SUBDOMAIN_ADDRESS = "contact_format"
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _UNIFIED = {
@@ -1072,6 +1076,10 @@ def triage(text: str, kb: Knowledge) -> Triage:
             kb, MISTYPED_ADDRESS, normalised
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
+        elif _under_a_named_domain(addresses, peers, own) and not _ruled_out(
+            kb, SUBDOMAIN_ADDRESS, normalised
+        ):
+            causes = _led_by(kb, causes, SUBDOMAIN_ADDRESS, symptom, known)
     return Triage(
         recognized=signature is not None,
         signature=signature,
@@ -1098,15 +1106,31 @@ def _looks_mistyped(
     apart = _listed_apart(peers, normalised)
     if not addresses:
         # no address: two spellings of one domain in the text ("contosso.com" … "contoso.com")
-        return _misspelt_domain(tuple(f"@{d}" for d in apart), apart)
-    return bool(addresses) and (
+        return _misspelt_domain(tuple(f"@{d}" for d in apart), apart, kb.example_domains)
+    return (
         _mistyped(addresses, kb)
         or _one_person_two_domains(addresses, kb)
         or _one_person_two_spellings(addresses)
-        or _misspelt_domain(addresses, (*apart, *own, *_well_known(kb, addresses)))
+        or _misspelt_domain(
+            addresses, (*apart, *own, *_well_known(kb, addresses)), kb.example_domains
+        )
         or _misnamed_organisation(addresses, normalised, kb)
         or _slipped_domain_word(addresses, kb)
         or _swapped_consumer_domain(addresses, kb)
+    )
+
+
+def _under_a_named_domain(
+    addresses: tuple[str, ...], peers: tuple[str, ...], own: tuple[str, ...]
+) -> bool:
+    """Whether a peer's address is at a subdomain of another peer domain the text names (not
+    one of our own, which a hybrid deployment splits)."""
+    return any(
+        (domain := address.rpartition("@")[2]) != peer
+        and domain.endswith(f".{peer}")
+        and domain not in own
+        for address in addresses
+        for peer in peers
     )
 
 
@@ -1370,17 +1394,23 @@ def _one_person_two_spellings(addresses: tuple[str, ...]) -> bool:
 MIN_TYPO_LOCAL = 5
 
 
-def _misspelt_domain(addresses: tuple[str, ...], domains: tuple[str, ...]) -> bool:
+def _misspelt_domain(
+    addresses: tuple[str, ...], domains: tuple[str, ...], examples: tuple[str, ...] = ()
+) -> bool:
     """Whether an address's domain is one or two keystrokes from another domain under the same
     top-level name, one the text names or a well-known one in ``domains`` (``j.marsh@hollowbrook-
     advisroy.com`` next to the website ``hollowbrook-advisory.com``, ``hotmial.com`` for the
-    consumer ``hotmail.com``): the address is likely mistyped."""
+    consumer ``hotmail.com``) or a documentation example in ``examples`` other than by a hyphen
+    (``coho-winery.com`` is another name, ``cohowinrey.com`` a slip): the address is likely
+    mistyped."""
     named = {d.lower() for d in domains} | {a.rpartition("@")[2] for a in addresses}
     for address in addresses:
         domain = address.rpartition("@")[2]
-        for other in named:
+        for other in named | set(examples):
             if (
                 other != domain
+                # an example's name written with a hyphen more or less is another name
+                and (other in named or other.replace("-", "") != domain.replace("-", ""))
                 and not _look_alike(domain, other)
                 and (
                     _top_cut_short(domain, other)
@@ -1685,6 +1715,39 @@ def _hinted(
     symptom: str | None,
     contact_type: str | None,
 ) -> list[str]:
+    leads, preferred, ruled = _hint_effects(kb, causes, normalised, symptom, contact_type)
+    if (leads or preferred) and _GUESS.search(normalised):
+        # a lead only a guess names ("I'm pretty sure it's their cert") comes after the leads the
+        # rest of the text gives: the evidence pasted beside a guess decides (preferences alike)
+        sure_leads, sure_preferred, _ = _hint_effects(
+            kb, causes, _without_guesses(normalised), symptom, contact_type
+        )
+        leads = [*sure_leads, *(c for c in leads if c not in sure_leads)]
+        preferred = [*sure_preferred, *(c for c in preferred if c not in sure_preferred)]
+    # a fact that names a cause outranks a word that only favours one the signature lists
+    first = [*leads, *preferred]
+    ordered = [*first, *(c for c in causes if c not in first)]
+    return [c for c in ordered if c not in ruled] or ordered
+
+
+def _without_guesses(normalised: str) -> str:
+    """The text with each guess blanked from its word to the end of its sentence ("… after an
+    audit, and I'm pretty sure there are three entries": the audit stays)."""
+    kept = []
+    for sentence in _SENTENCE.split(normalised):
+        guess = _GUESS.search(sentence)
+        kept.append(sentence[: guess.start()] if guess else sentence)
+    return " ".join(kept)
+
+
+def _hint_effects(
+    kb: Knowledge,
+    causes: list[str],
+    normalised: str,
+    symptom: str | None,
+    contact_type: str | None,
+) -> tuple[list[str], list[str], set[str]]:
+    """The causes the cause hints that match lead with, prefer, and rule out."""
     words: str | None = None
     leads: list[str] = []
     preferred: list[str] = []
@@ -1711,10 +1774,20 @@ def _hinted(
         cause = _STANDS_IN.of(kb).get((hint.cause, symptom or ""), hint.cause)
         if _fits(kb, cause, symptom) and _applies(kb, cause, contact_type):
             (preferred if hint.effect == "prefer" else leads).append(cause)
-    # a fact that names a cause outranks a word that only favours one the signature lists
-    first = [*leads, *preferred]
-    ordered = [*first, *(c for c in causes if c not in first)]
-    return [c for c in ordered if c not in ruled] or ordered
+    return leads, preferred, ruled
+
+
+# A sentence that guesses rather than reports: "I think", "I'm pretty sure", "he swears" ("I
+# think I blocked …" reports what the writer did).
+_GUESS = re.compile(
+    r"\b(?:i think(?! (?:i|we)\b)|"
+    r"i am (?:pretty |quite |fairly |100% |totally )?(?:sure|convinced|certain)|"
+    r"i suspect|i bet|i guess|i assume|my (?:guess|theory|hunch)|"
+    r"(?:he|she|they|it|[a-z]+ (?:guy|team|desk|admin|manager|boss|support)) "
+    r"(?:swears?|insists?|(?:was|is|were|are) (?:sure|convinced|certain)|thinks?|thought|"
+    r"suspects?|reckons?|blamed?|blames))\b"
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def _stands_in(kb: Knowledge) -> dict[tuple[str, str], str]:
@@ -1846,6 +1919,12 @@ def extract_parties(normalised: str, kb: Knowledge) -> tuple[tuple[str, ...], tu
     return addresses, (*peers, *own)[:MAX_DOMAINS]
 
 
+def _diagnostic_peer(normalised: str, start: int, role: str | None) -> bool:
+    """Whether the name at ``start`` is an ms-diagnostics header's ``fqdn="…"``: the federated
+    peer server the Edge failed to reach ([MS-OCER] 1046, 1047), not one of ours."""
+    return role == "fqdn" and normalised[max(0, start - 6) : start] == 'fqdn="'
+
+
 def _said_ours(normalised: str, start: int, end: int) -> bool:
     """Whether the text says the domain at ``start:end`` is the writer's own ("I'm at
     contoso.com", "our domain is contoso.com", "(relecloud.com is us)")."""
@@ -1931,14 +2010,12 @@ def classify_parties(
                 # "Domain=x" in a cmdlet's allowed / blocked domains listing: an entry of the
                 # list, the peer only when nothing else names one (after the others)
                 listed.append(domain)
-            elif role in _PEER_ROLES:
+            elif role in _PEER_ROLES or _diagnostic_peer(without_links, match.start(), role):
                 labelled_peer.append(domain)
-            elif (
-                role is not None
-                or _OWN_HOST.search(raw.split(".", 1)[0])
-                or _said_ours(without_links, match.start(), match.end())
-            ):
+            elif role is not None or _OWN_HOST.search(raw.split(".", 1)[0]):
                 own.append(_organisation(domain))
+            elif _said_ours(without_links, match.start(), match.end()):
+                own.append(domain)
             else:
                 peer.append(domain)
             seen += 1
@@ -1948,9 +2025,12 @@ def classify_parties(
 
 
 def _organisation(host: str) -> str:
-    """A server's host name reduced to its organisation's domain (``edge01.contoso.com``)."""
+    """A server's host name reduced to its organisation's domain (``edge01.contoso.com``); a
+    registered domain stays whole (``kingsbridge.ac.uk``, not ``ac.uk``)."""
     labels = host.split(".")
-    return ".".join(labels[1:]) if len(labels) >= 3 else host
+    if len(labels) < 3 or public_suffixes().privatesuffix(host) == host:
+        return host
+    return ".".join(labels[1:])
 
 
 def _blank(match: re.Match[str]) -> str:

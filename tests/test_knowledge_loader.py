@@ -485,6 +485,12 @@ BASE_CASES: list[tuple[str, str, Callable[[Any], None], str]] = [
         r"article\.yaml: causes\[\d+\]\.stands_for\[0\]: unknown cause 'sunspots'",
     ),
     (
+        "example domain that is not a domain",
+        "article.yaml",
+        lambda d: d.update(example_domains=["contoso.com", "fabrikam"]),
+        r"article\.yaml: example_domains\[1\]: not a domain name: 'fabrikam'",
+    ),
+    (
         "duplicate cause id",
         "article.yaml",
         lambda d: d["causes"].append(dict(d["causes"][0])),

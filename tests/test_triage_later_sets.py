@@ -89,6 +89,7 @@ _BEFORE_CU = (*_BEFORE_CR, "blind_cr", "blind_cs", "blind_ct")
 _BEFORE_CX = (*_BEFORE_CU, "blind_cu", "blind_cv", "blind_cw")
 _BEFORE_DA = (*_BEFORE_CX, "blind_cx", "blind_cy", "blind_cz")
 _BEFORE_DG = (*_BEFORE_DA, "blind_da", "blind_db", "blind_dc", "blind_dd", "blind_de", "blind_df")
+_BEFORE_DJ = (*_BEFORE_DG, "blind_dg", "blind_dh", "blind_di")
 LATER_SETS = {
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
@@ -437,7 +438,14 @@ LATER_SETS = {
     # 29, 23) and 0; then tuned on.
     "blind_dg": LaterSet(30, 15, True, _BEFORE_DG, (28, 28, 25, 19, 27), 0),
     "blind_dh": LaterSet(30, 15, True, _BEFORE_DG, (30, 27, 29, 22, 27), 0),
-    "blind_di": LaterSet(30, 15, True, _BEFORE_DG, (29, 28, 28, 29, 23), 0),
+    "blind_di": LaterSet(30, 15, True, _BEFORE_DG, (29, 29, 28, 29, 23), 0),
+    # Written while round 24 was tuned (dj: schools, colleges and universities; dk: managed
+    # service providers across customer tenants; dl: a confident wrong first guess against the
+    # evidence in the same message). Scored first at dj (29, 21, 27, 27, 25) and 0 FP; dk (29,
+    # 29, 26, 25, 26) and 2; dl (29, 20, 28, 22, 27) and 0; then tuned on.
+    "blind_dj": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 28, 27, 25), 0),
+    "blind_dk": LaterSet(30, 15, True, _BEFORE_DJ, (30, 30, 27, 25, 26), 0),
+    "blind_dl": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 29, 22, 28), 0),
 }
 
 
