@@ -141,6 +141,15 @@ _SHORTHAND_FORMS = {
     "plz": "please",
     "thx": "thanks",
     "convo": "conversation",
+    "convos": "conversations",
+    "pres": "presence",
+    "fed": "federated",
+    "every1": "everyone",
+    "some1": "someone",
+    "no1": "no one",
+    "any1": "anyone",
+    "wk": "week",
+    "overnite": "overnight",
 }
 _SHORTHAND = re.compile(r"\b(?:" + "|".join(_SHORTHAND_FORMS) + r")\b")
 _COMPOUND_FORMS |= _SHORTHAND_FORMS

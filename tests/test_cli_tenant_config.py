@@ -283,8 +283,9 @@ BlockedDomains      : {}
 """
 
 
-def test_a_blank_allow_list_is_external_access_off(capsys: pytest.CaptureFixture[str]) -> None:
-    """AllowFederatedUsers True does not rule external access out when no domain is allowed."""
+def test_a_blank_allow_list_is_the_domain_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    """AllowFederatedUsers True with no domain allowed: allow-list mode that lacks every partner,
+    so the domain permissions lead (not external access switched off)."""
     _, out = triage(capsys, BLANK_ALLOW_LIST_WITH_ERROR, "--json")
     causes = json.loads(out)["likely_causes"]
-    assert causes[0] == "external_access_disabled"
+    assert causes[0] == "domain_permissions"

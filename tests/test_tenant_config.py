@@ -829,7 +829,8 @@ def test_property_names_in_any_case() -> None:
 PROBLEM_FINDINGS = {
     "tenant_federation_off": "external_access_disabled",
     "policy_federation_off": "external_access_disabled",
-    "tenant_allow_list_empty": "external_access_disabled",
+    # a blank allow list is allow-list mode with no partner on it (issue 8 §2): domain permissions
+    "tenant_allow_list_empty": "domain_permissions",
     "tenant_partner_not_allowed": "domain_permissions",
     "tenant_partner_blocked": "domain_permissions",
     "policy_partner_blocked": "domain_permissions",

@@ -90,7 +90,13 @@ _BEFORE_CX = (*_BEFORE_CU, "blind_cu", "blind_cv", "blind_cw")
 _BEFORE_DA = (*_BEFORE_CX, "blind_cx", "blind_cy", "blind_cz")
 _BEFORE_DG = (*_BEFORE_DA, "blind_da", "blind_db", "blind_dc", "blind_dd", "blind_de", "blind_df")
 _BEFORE_DJ = (*_BEFORE_DG, "blind_dg", "blind_dh", "blind_di")
+_BEFORE_DM = (*_BEFORE_DJ, "blind_dj", "blind_dk", "blind_dl")
 LATER_SETS = {
+    # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner on
+    # it (issue 8 §2), so it leads with the domain permissions. The sets disagree (eleven label
+    # it external access switched off, thirteen domain permissions, the newer ones all the
+    # latter): the cause floors of blind_c, be, bf, bh, bi, bj, bk, bl and bm are one lower for
+    # it than their figures before.
     # 45 positives / 30 negatives; scored first at (32, 24, 30, 27, 36) and 1.
     "fresh": LaterSet(45, 30, False, ("independent",), (45, 44, 44, 27, 39), 0),
     # 40 / 26; scored first at (24, 18, 23, 26, 34) and 2.
@@ -118,7 +124,7 @@ LATER_SETS = {
         25,
         True,
         ("independent", "fresh", "final", "untouched", "blind_a", "blind_b"),
-        (45, 43, 42, 21, 39),
+        (45, 42, 42, 21, 39),
         1,
     ),
     # 45 / 25 (mostly people's own words in support chat); scored first, untuned (after blind_c's
@@ -300,25 +306,25 @@ LATER_SETS = {
     # 23, 22, 27) and 1; then tuned on. be keeps two misses: a Teams search failure beside a
     # mail bounce for a domain that does not exist (the NDR's wording silences it as mail), and
     # a contact's out-of-office saying he left 'as of 31 March' (read as an announced date).
-    "blind_be": LaterSet(30, 15, True, _BEFORE_BE, (28, 28, 27, 23, 30), 0),
-    "blind_bf": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 28, 18, 29), 0),
+    "blind_be": LaterSet(30, 15, True, _BEFORE_BE, (28, 27, 27, 23, 30), 0),
+    "blind_bf": LaterSet(30, 15, True, _BEFORE_BE, (30, 29, 28, 18, 29), 0),
     "blind_bg": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 29, 21, 29), 0),
-    "blind_bh": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 26, 22, 28), 0),
+    "blind_bh": LaterSet(30, 15, True, _BEFORE_BE, (30, 29, 26, 22, 28), 0),
     # Written after be's … bh's rules (bi: regulated industries, hospitals, law firms, banks and
     # pharma, with information-barrier, DLP and retention look-alikes; bj: one- to three-line
     # pastes; bk: admins and MSP engineers in LatAm Spanish, Québec French, Swiss and Austrian
     # German, Brazilian Portuguese and Belgian Dutch). Scored first at bi (29, 25, 29, 24, 28)
     # and 3 FP; bj (27, 24, 27, 23, 26) and 1; bk (28, 25, 23, 21, 28) and 1; then tuned on.
-    "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 24, 29), 0),
-    "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 30, 30, 23, 28), 0),
-    "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 28, 25, 21, 29), 0),
+    "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 30, 24, 29), 0),
+    "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 30, 23, 28), 0),
+    "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 27, 25, 21, 29), 0),
     # Written after bi's, bj's and bk's rules (bl: sales and contact-centre staff with customers;
     # bm: code-switched chat, Hinglish, Taglish, Spanglish, Singlish, Arabizi, Pidgin and more;
     # bn: long escalation write-ups whose early hypotheses are ruled out). Scored first at bl
     # (28, 22, 28, 22, 30) and 0 FP; bm (28, 26, 27, 19, 30) and 1; bn (29, 24, 28, 18, 30) and
     # 3; then tuned on.
-    "blind_bl": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 30, 22, 30), 0),
-    "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 30, 28, 19, 30), 0),
+    "blind_bl": LaterSet(30, 15, True, _BEFORE_BL, (30, 29, 30, 22, 30), 0),
+    "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 29, 28, 19, 30), 0),
     "blind_bn": LaterSet(30, 15, True, _BEFORE_BL, (30, 27, 29, 18, 30), 0),
     # Written after bl's, bm's and bn's rules (bo: public sector, education and multi-tenant
     # organisations, with guest/B2B and shared-channel look-alikes; bp: machine text, alerts, SIEM
@@ -446,6 +452,13 @@ LATER_SETS = {
     "blind_dj": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 28, 27, 25), 0),
     "blind_dk": LaterSet(30, 15, True, _BEFORE_DJ, (30, 30, 27, 25, 26), 0),
     "blind_dl": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 29, 22, 28), 0),
+    # Written while round 25 was tuned (dm: one-line messages in chat shorthand; dn: retail,
+    # hospitality, construction and field service; do: follow-ups that add a fact). Scored first
+    # at dm (26, 21, 24, 29, 20) and 1 FP; dn (29, 25, 27, 22, 26) and 1; do (27, 23, 24, 29,
+    # 23) and 1; then tuned on.
+    "blind_dm": LaterSet(30, 15, True, _BEFORE_DM, (30, 30, 29, 29, 24), 0),
+    "blind_dn": LaterSet(30, 15, True, _BEFORE_DM, (30, 30, 28, 22, 26), 0),
+    "blind_do": LaterSet(30, 15, True, _BEFORE_DM, (30, 27, 27, 29, 23), 0),
 }
 
 
