@@ -919,3 +919,10 @@ def test_a_cut_blocked_users_list_says_it_cannot_tell() -> None:
     found = judge_tenant_config(config, partner="dee@litware.example", contact=None)
     assert [(f.code, f.severity) for f in found] == [("tenant_blocked_users", "info")]
     assert "can't tell" in found[0].message
+
+
+def test_false_read_from_a_screenshot_is_false() -> None:
+    # OCR turns the l of False into 1 or I (knowledge/data/tenant_config.yaml, values.false)
+    text = "AllowFederatedUsers : Fa1se\nAllowedDomains      : AllowAllKnownDomains\n"
+    assert codes(text, "fabrikam.com", "external_org") == ["tenant_federation_off"]
+    assert codes(text.replace("Fa1se", "FaIse"), None, None) == ["tenant_federation_off"]

@@ -91,6 +91,7 @@ _BEFORE_DA = (*_BEFORE_CX, "blind_cx", "blind_cy", "blind_cz")
 _BEFORE_DG = (*_BEFORE_DA, "blind_da", "blind_db", "blind_dc", "blind_dd", "blind_de", "blind_df")
 _BEFORE_DJ = (*_BEFORE_DG, "blind_dg", "blind_dh", "blind_di")
 _BEFORE_DM = (*_BEFORE_DJ, "blind_dj", "blind_dk", "blind_dl")
+_BEFORE_DP = (*_BEFORE_DM, "blind_dm", "blind_dn", "blind_do")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner on
     # it (issue 8 §2), so it leads with the domain permissions. The sets disagree (eleven label
@@ -459,6 +460,13 @@ LATER_SETS = {
     "blind_dm": LaterSet(30, 15, True, _BEFORE_DM, (30, 30, 29, 29, 24), 0),
     "blind_dn": LaterSet(30, 15, True, _BEFORE_DM, (30, 30, 28, 22, 26), 0),
     "blind_do": LaterSet(30, 15, True, _BEFORE_DM, (30, 27, 27, 29, 23), 0),
+    # Written while round 26 was tuned (dp: screenshots through OCR; dq: a federation failure
+    # beside unrelated IT problems; dr: Nordic and Central/Eastern European languages). Scored
+    # first at dp (28, 22, 27, 19, 26) and 2 FP; dq (30, 28, 29, 22, 26) and 0; dr (26, 21, 23,
+    # 28, 24) and 2; then tuned on.
+    "blind_dp": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 19, 27), 0),
+    "blind_dq": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 22, 26), 0),
+    "blind_dr": LaterSet(30, 15, True, _BEFORE_DP, (30, 30, 26, 28, 25), 0),
 }
 
 
