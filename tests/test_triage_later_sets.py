@@ -92,6 +92,7 @@ _BEFORE_DG = (*_BEFORE_DA, "blind_da", "blind_db", "blind_dc", "blind_dd", "blin
 _BEFORE_DJ = (*_BEFORE_DG, "blind_dg", "blind_dh", "blind_di")
 _BEFORE_DM = (*_BEFORE_DJ, "blind_dj", "blind_dk", "blind_dl")
 _BEFORE_DP = (*_BEFORE_DM, "blind_dm", "blind_dn", "blind_do")
+_BEFORE_DS = (*_BEFORE_DP, "blind_dp", "blind_dq", "blind_dr")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner on
     # it (issue 8 §2), so it leads with the domain permissions. The sets disagree (eleven label
@@ -467,6 +468,13 @@ LATER_SETS = {
     "blind_dp": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 19, 27), 0),
     "blind_dq": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 22, 26), 0),
     "blind_dr": LaterSet(30, 15, True, _BEFORE_DP, (30, 30, 26, 28, 25), 0),
+    # Written while round 27 was tuned (ds: local government and public services; dt: vague
+    # or mislabelled reports by non-IT staff; du: Arabic, Hebrew, Hindi, Indonesian/Malay,
+    # Vietnamese, Thai and Tagalog). Scored first at ds (29, 26, 27, 28, 25) and 1 FP; dt (28,
+    # 23, 25, 29, 25) and 1; du (27, 26, 22, 24, 24) and 1; then tuned on.
+    "blind_ds": LaterSet(30, 15, True, _BEFORE_DS, (30, 30, 28, 28, 25), 0),
+    "blind_dt": LaterSet(30, 15, True, _BEFORE_DS, (29, 29, 26, 29, 25), 0),
+    "blind_du": LaterSet(30, 15, True, _BEFORE_DS, (30, 30, 25, 24, 25), 0),
 }
 
 
