@@ -527,6 +527,7 @@ def _signature(raw: SignatureEntry, at: _At) -> Signature:
         quote=raw.quote,
         exclude=_patterns(raw.exclude),
         scoped=raw.scoped,
+        keeps_lead=raw.keeps_lead,
     )
 
 

@@ -129,6 +129,9 @@ class Signature:
     # The causes are the article's guesses for the symptom alone: the scope the user states
     # ("only joe", "everyone at fabrikam.com") orders them by the article's table.
     scoped: bool = False
+    # The paste shows the setting that decides the cause (AllowFederatedUsers False): its first
+    # cause leads whatever scope the user states.
+    keeps_lead: bool = False
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,7 @@ class SignatureEntry(_Strict):
     quote: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_quote)] = ""
     exclude: list[Regex] = []
     scoped: bool = False
+    keeps_lead: bool = False
 
 
 class _StatedEntry(_Strict):

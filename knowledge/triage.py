@@ -1292,10 +1292,11 @@ def ordered_causes(
         # article's follow-up causes (Edge, hybrid, not supported); hints may still add.
         rest = [c for c in causes if not contact_type or c in kb.follow_up_causes]
         causes = [*cell, *(c for c in rest if c not in cell)]
-    elif scope is not None and causes and _in_table(kb, causes[0]):
+    elif scope is not None and causes and _in_table(kb, causes[0]) and not signature.keeps_lead:
         # A signature with causes of its own that leads with one of the article's table causes:
         # the stated scope's cell reorders them (a signature that leads with what its error
-        # means, a time-out's connection or hybrid routing, keeps its lead).
+        # means, a time-out's connection or hybrid routing, keeps its lead; so does a pasted
+        # setting that decides the cause, ``keeps_lead``).
         cell = _cell_causes(kb, contact_type or "external_org", scope)
         causes = [*(c for c in cell if c in causes), *(c for c in causes if c not in cell)]
     elif contact_type is not None and contact_type == _public_im_id(kb):

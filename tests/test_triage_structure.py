@@ -265,3 +265,16 @@ def test_every_code_row_says_how_it_is_known_and_where_from() -> None:
         assert (row["code"] is None) == (row["known_from"] == "wording"), row
         if row["known_from"] == "spec":
             assert "ms-ocer" in str(row["source"]), row
+
+
+def test_a_pasted_setting_keeps_its_lead_whatever_scope_is_stated() -> None:
+    # "the bank, the law firm and the auditors" is several contacts, whose table cell leads with
+    # the domain lists; AllowFederatedUsers False in the paste decides it (keeps_lead).
+    found = triage(
+        "Since this morning nobody in Finance can chat with the bank, the law firm or the "
+        "auditors in Teams. PowerShell: AllowFederatedUsers : False",
+        KB,
+    )
+    assert found.signature is not None and found.signature.keeps_lead
+    assert found.scope == "multiple"
+    assert found.likely_causes[0] == "external_access_disabled"
