@@ -349,6 +349,7 @@ def _read_described(doc: object, draft: _Draft, file: str) -> None:
         lexicon("meeting"),
         dict(parsed.signatures),
         lexicon("not_live"),
+        lexicon("asked"),
     )
     draft.described_at = top.key("signatures")
 

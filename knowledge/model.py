@@ -202,6 +202,9 @@ class Described:
     # begun (planning, a change request): silent even on a quoted client message or setting,
     # which ``silence`` leaves alone.
     not_live: Lexicon | None = None
+    # A question ("does anyone know", "how do I"): silent like ``silence`` when the text names no
+    # other party, answered when it names the partner the failure is with.
+    asked: Lexicon | None = None
 
 
 @dataclass(frozen=True)

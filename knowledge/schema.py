@@ -362,7 +362,9 @@ class DescribedFile(_Strict):
     source: SignatureSource
     signatures: dict[Id, Id]
     lexicons: dict[
-        Literal["product", "external", "failure", "silence", "not_live", "presence", "meeting"],
+        Literal[
+            "product", "external", "failure", "silence", "asked", "not_live", "presence", "meeting"
+        ],
         LexiconEntry,
     ]
 

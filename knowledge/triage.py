@@ -1021,10 +1021,13 @@ def triage(text: str, kb: Knowledge) -> Triage:
         text = _GUESS_LINE.sub("", text[:MAX_TRIAGE_CHARS])
         lowered = _cheap_lower(text)
     signature, normalised, header = _recognise(text, lowered, kb.signatures)
+    asked = False
     if signature is not None and header is None and _silenceable(signature, kb):
         normalised = normalised or normalise(text)
         if kb.described is not None and kb.described.silence.search(normalised):
             signature = None  # a described failure's own wording, in a text the lexicons silence
+        else:
+            asked = _asked(normalised, kb)  # silent too unless the text names the other party
     if signature is not None:
         normalised = normalised or normalise(text)
         if _not_live(normalised, kb):
@@ -1045,6 +1048,8 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if normalised is None:
             normalised = normalise(text)
         addresses, peers, own = classify_parties(normalised, kb, method_names(text))
+    if asked and not (addresses or peers) and not _LIVE_SINCE.search(normalised or ""):
+        signature = None  # a question that names no partner nor when it broke: a how-to
     if may_describe:
         if normalised is None:
             normalised = normalise(text)
@@ -1085,9 +1090,10 @@ def triage(text: str, kb: Knowledge) -> Triage:
             kb, MISTYPED_ADDRESS, normalised
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
-        elif _under_a_named_domain(addresses, peers, own) and not _ruled_out(
-            kb, SUBDOMAIN_ADDRESS, normalised
-        ):
+        elif (
+            header is None  # an ms-diagnostics header's subdomain is a SIP domain of its own
+            and _under_a_named_domain(addresses, peers, own)
+        ) and not _ruled_out(kb, SUBDOMAIN_ADDRESS, normalised):
             causes = _led_by(kb, causes, SUBDOMAIN_ADDRESS, symptom, known)
     return Triage(
         recognized=signature is not None,
@@ -1171,6 +1177,21 @@ def _contact_of(
     return known, False
 
 
+# When a failure began, in the words of someone reporting it ("anymore", "since Friday", "last
+# week"): a question with one is a report, whatever it asks.
+_LIVE_SINCE = re.compile(
+    r"\b(?:anymore|any more|no longer|since (?:yesterday|this morning|last|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|the (?:update|migration|change|weekend|move))|"
+    r"(?:yesterday|last (?:week|month|night))\b|this morning)\b"
+)
+
+
+def _asked(normalised: str, kb: Knowledge) -> bool:
+    """Whether the text asks a question in the ``asked`` lexicon's words."""
+    asked = kb.described.asked if kb.described else None
+    return asked is not None and bool(asked.search(normalised))
+
+
 def _not_live(normalised: str, kb: Knowledge) -> bool:
     """Whether the text says no failure is live: over or not begun (the ``not_live`` lexicon)."""
     not_live = kb.described.not_live if kb.described else None
@@ -1231,6 +1252,8 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None
     if described.silence.search(normalised) or _not_live(normalised, kb):
         return None
+    if not party and _asked(normalised, kb) and not _LIVE_SINCE.search(normalised):
+        return None  # a question that names no partner nor when it broke: a how-to
     symptom = "im_not_delivered"
     if described.meeting is not None and described.meeting.search(normalised):
         symptom = "meeting_join_denied"

@@ -95,6 +95,7 @@ _BEFORE_DM = (*_BEFORE_DJ, "blind_dj", "blind_dk", "blind_dl")
 _BEFORE_DP = (*_BEFORE_DM, "blind_dm", "blind_dn", "blind_do")
 _BEFORE_DS = (*_BEFORE_DP, "blind_dp", "blind_dq", "blind_dr")
 _BEFORE_DV = (*_BEFORE_DS, "blind_ds", "blind_dt", "blind_du")
+_BEFORE_DY = (*_BEFORE_DV, "blind_dv", "blind_dw", "blind_dx")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -484,6 +485,13 @@ LATER_SETS = {
     "blind_dv": LaterSet(30, 15, True, _BEFORE_DV, (30, 29, 28, 28, 28), 0),
     "blind_dw": LaterSet(30, 15, True, _BEFORE_DV, (30, 30, 28, 26, 28), 0),
     "blind_dx": LaterSet(30, 15, True, _BEFORE_DV, (30, 30, 27, 28, 25), 0),
+    # Written while round 29 was tuned (dy: live failures asked as questions against genuine
+    # how-to questions; dz: healthcare, pharma and life sciences; ea: reports from the partner's
+    # side). Scored first at dy (23, 17, 22, 28, 24) and 2 FP; dz (30, 26, 27, 26, 23) and 2; ea
+    # (27, 24, 24, 12, 25) and 2; then tuned on.
+    "blind_dy": LaterSet(30, 15, True, _BEFORE_DY, (29, 28, 27, 28, 25), 0),
+    "blind_dz": LaterSet(30, 15, True, _BEFORE_DY, (30, 30, 27, 26, 24), 0),
+    "blind_ea": LaterSet(30, 15, True, _BEFORE_DY, (30, 28, 27, 12, 28), 0),
 }
 
 

@@ -278,3 +278,12 @@ def test_a_pasted_setting_keeps_its_lead_whatever_scope_is_stated() -> None:
     assert found.signature is not None and found.signature.keeps_lead
     assert found.scope == "multiple"
     assert found.likely_causes[0] == "external_access_disabled"
+
+
+def test_a_question_is_a_report_when_it_names_the_partner_or_when_it_broke() -> None:
+    # described.yaml's "asked" words: a how-to naming no one stays silent; the same question
+    # about a named partner, or about something that stopped ("anymore"), gets an answer.
+    question = "does anyone know why external chats in Teams fail?"
+    assert not triage(question, KB).recognized
+    assert triage(question.replace("external chats", "chats to fabrikam.com"), KB).recognized
+    assert triage(question.replace("fail?", "don't work anymore?"), KB).recognized
