@@ -96,6 +96,7 @@ _BEFORE_DP = (*_BEFORE_DM, "blind_dm", "blind_dn", "blind_do")
 _BEFORE_DS = (*_BEFORE_DP, "blind_dp", "blind_dq", "blind_dr")
 _BEFORE_DV = (*_BEFORE_DS, "blind_ds", "blind_dt", "blind_du")
 _BEFORE_DY = (*_BEFORE_DV, "blind_dv", "blind_dw", "blind_dx")
+_BEFORE_EB = (*_BEFORE_DY, "blind_dy", "blind_dz", "blind_ea")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -492,6 +493,15 @@ LATER_SETS = {
     "blind_dy": LaterSet(30, 15, True, _BEFORE_DY, (29, 28, 27, 28, 25), 0),
     "blind_dz": LaterSet(30, 15, True, _BEFORE_DY, (30, 30, 27, 26, 24), 0),
     "blind_ea": LaterSet(30, 15, True, _BEFORE_DY, (30, 28, 27, 12, 28), 0),
+    # Written while round 30 was tuned, without search (the budget was used up: the shared
+    # reference files, cmdlet docs and ScubaGear, and the writers' memory of client wording) (eb:
+    # logistics and supply chains; ec: financial services with information-barrier and
+    # compliance-recording look-alikes; ed: the user names one symptom, the evidence another).
+    # Scored first at eb (28, 26, 28, 22, 26) and 0 FP; ec (29, 24, 27, 25, 26) and 4; ed (30,
+    # 23, 21, 24, 25) and 1; then tuned on.
+    "blind_eb": LaterSet(30, 15, True, _BEFORE_EB, (30, 27, 30, 22, 27), 0),
+    "blind_ec": LaterSet(30, 15, True, _BEFORE_EB, (30, 29, 27, 25, 28), 0),
+    "blind_ed": LaterSet(30, 15, True, _BEFORE_EB, (30, 23, 21, 24, 25), 0),
 }
 
 
