@@ -97,6 +97,7 @@ _BEFORE_DS = (*_BEFORE_DP, "blind_dp", "blind_dq", "blind_dr")
 _BEFORE_DV = (*_BEFORE_DS, "blind_ds", "blind_dt", "blind_du")
 _BEFORE_DY = (*_BEFORE_DV, "blind_dv", "blind_dw", "blind_dx")
 _BEFORE_EB = (*_BEFORE_DY, "blind_dy", "blind_dz", "blind_ea")
+_BEFORE_EE = (*_BEFORE_EB, "blind_eb", "blind_ec", "blind_ed")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -502,6 +503,13 @@ LATER_SETS = {
     "blind_eb": LaterSet(30, 15, True, _BEFORE_EB, (30, 27, 30, 22, 27), 0),
     "blind_ec": LaterSet(30, 15, True, _BEFORE_EB, (30, 29, 27, 25, 28), 0),
     "blind_ed": LaterSet(30, 15, True, _BEFORE_EB, (30, 23, 21, 24, 25), 0),
+    # Written while round 31 was tuned, search used up (fetched docs repositories and memory)
+    # (ee: client-side logs and diagnostics; ef: managers and executives on the move; eg: Lync and
+    # Skype for Business Server Edge administrators). Scored first at ee (29, 27, 27, 23, 25) and
+    # 2 FP; ef (30, 28, 30, 26, 25) and 2; eg (29, 25, 26, 26, 29) and 4; then tuned on.
+    "blind_ee": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 28, 23, 26), 0),
+    "blind_ef": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 30, 26, 25), 0),
+    "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 26, 27, 26, 30), 0),
 }
 
 
