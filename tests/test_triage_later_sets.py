@@ -98,6 +98,7 @@ _BEFORE_DV = (*_BEFORE_DS, "blind_ds", "blind_dt", "blind_du")
 _BEFORE_DY = (*_BEFORE_DV, "blind_dv", "blind_dw", "blind_dx")
 _BEFORE_EB = (*_BEFORE_DY, "blind_dy", "blind_dz", "blind_ea")
 _BEFORE_EE = (*_BEFORE_EB, "blind_eb", "blind_ec", "blind_ed")
+_BEFORE_EH = (*_BEFORE_EE, "blind_ee", "blind_ef", "blind_eg")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -510,6 +511,13 @@ LATER_SETS = {
     "blind_ee": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 28, 23, 26), 0),
     "blind_ef": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 30, 26, 25), 0),
     "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 26, 27, 26, 30), 0),
+    # Written while round 32 was tuned, search used up (fetched docs repositories and memory)
+    # (eh: coexistence and upgrade modes; ei: presence and privacy; ej: terse admin pastes).
+    # Scored first at eh (27, 21, 26, 24, 26) and 2 FP; ei (29, 22, 23, 25, 29) and 1; ej (27,
+    # 26, 23, 21, 22) and 1; then tuned on.
+    "blind_eh": LaterSet(30, 15, True, _BEFORE_EH, (29, 25, 28, 24, 27), 0),
+    "blind_ei": LaterSet(30, 15, True, _BEFORE_EH, (30, 24, 24, 25, 29), 0),
+    "blind_ej": LaterSet(30, 15, True, _BEFORE_EH, (28, 26, 24, 21, 22), 0),
 }
 
 
