@@ -1027,7 +1027,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if kb.described is not None and kb.described.silence.search(normalised):
             signature = None  # a described failure's own wording, in a text the lexicons silence
         else:
-            asked = _asked(normalised, kb)  # silent too unless the text names the other party
+            asked = _how_to(normalised, kb)  # silent too unless the text names the other party
     if signature is not None:
         normalised = normalised or normalise(text)
         if _not_live(normalised, kb):
@@ -1048,7 +1048,7 @@ def triage(text: str, kb: Knowledge) -> Triage:
         if normalised is None:
             normalised = normalise(text)
         addresses, peers, own = classify_parties(normalised, kb, method_names(text))
-    if asked and not (addresses or peers) and not _LIVE_SINCE.search(normalised or ""):
+    if asked and not (addresses or peers):
         signature = None  # a question that names no partner nor when it broke: a how-to
     if may_describe:
         if normalised is None:
@@ -1186,10 +1186,13 @@ _LIVE_SINCE = re.compile(
 )
 
 
-def _asked(normalised: str, kb: Knowledge) -> bool:
-    """Whether the text asks a question in the ``asked`` lexicon's words."""
+def _how_to(normalised: str, kb: Knowledge) -> bool:
+    """Whether the text asks a question in the ``asked`` lexicon's words and says nothing of
+    when a failure began: silent unless it also names the other party."""
     asked = kb.described.asked if kb.described else None
-    return asked is not None and bool(asked.search(normalised))
+    return (
+        asked is not None and bool(asked.search(normalised)) and not _LIVE_SINCE.search(normalised)
+    )
 
 
 def _not_live(normalised: str, kb: Knowledge) -> bool:
@@ -1252,7 +1255,7 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None
     if described.silence.search(normalised) or _not_live(normalised, kb):
         return None
-    if not party and _asked(normalised, kb) and not _LIVE_SINCE.search(normalised):
+    if not party and _how_to(normalised, kb):
         return None  # a question that names no partner nor when it broke: a how-to
     symptom = "im_not_delivered"
     if described.meeting is not None and described.meeting.search(normalised):
@@ -1437,9 +1440,10 @@ def _misspelt_domain(
     (``coho-winery.com`` is another name, ``cohowinrey.com`` a slip): the address is likely
     mistyped."""
     named = {d.lower() for d in domains} | {a.rpartition("@")[2] for a in addresses}
+    candidates = named | set(examples)
     for address in addresses:
         domain = address.rpartition("@")[2]
-        for other in named | set(examples):
+        for other in candidates:
             if (
                 other != domain
                 # an example's name written with a hyphen more or less is another name
