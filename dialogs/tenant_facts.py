@@ -13,7 +13,7 @@ from federation.tenant_config import (
     parse_tenant_config,
 )
 from knowledge.model import Knowledge
-from knowledge.triage import Triage
+from knowledge.triage import Triage, ruled_out_by_words
 
 CONFIRMING = frozenset({"error", "warning"})
 CONFIG_OK = "tenant_config_ok"
@@ -55,8 +55,9 @@ def rules_out(findings: tuple[Finding, ...], codes: tuple[str, ...]) -> bool:
 def with_pasted_config(kb: Knowledge, found: Triage, text: str) -> Triage:
     """``found`` with its causes following a tenant configuration pasted in the same text: a
     cause the findings confirm for one of the named peers (and that fits the symptom and the
-    contact type) leads; a cause the configuration rules out for every peer is dropped. The
-    one-shot answers (``fedbot triage``, a channel paste) then say what the dialog would."""
+    contact type) leads, unless the text's own words rule it out; a cause the configuration
+    rules out for every peer is dropped. The one-shot answers (``fedbot triage``, a channel
+    paste) then say what the dialog would."""
     if not found.recognized or not looks_like(text):
         return found
     judged = [
@@ -67,10 +68,12 @@ def with_pasted_config(kb: Knowledge, found: Triage, text: str) -> Triage:
     if not readable:
         return found
     causes = list(found.likely_causes)
+    said = ruled_out_by_words(kb, text)
     leads = [
         c
         for c in causes + [c for c in kb.causes if c not in causes]
-        if any(confirming(findings, kb.causes[c].config_findings) for findings in readable)
+        if c not in said
+        and any(confirming(findings, kb.causes[c].config_findings) for findings in readable)
         and kb.causes[c].applies_to(found.contact_type)
         and (not kb.causes[c].symptoms or found.symptom in kb.causes[c].symptoms)
     ]

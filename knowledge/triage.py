@@ -71,10 +71,10 @@ MAX_HITS = 2000
 # The cause that leads when a peer domain cannot exist (a mistyped address).
 MISTYPED_ADDRESS = "check_address"
 MAX_CANDIDATES = 500
-# The cause that leads when the contact's address is at a subdomain of a domain the text names
-# (a.lindqvist@bio.brightwater.edu beside brightwater.edu): the sign-in (SIP) address is likely
-# at the organisation's own domain, not the department's mail one.
-SUBDOMAIN_ADDRESS = "contact_format"
+# The cause that leads when the contact's address is likely not their sign-in (SIP) address: at a
+# subdomain of a domain the text names (a.lindqvist@bio.brightwater.edu beside brightwater.edu),
+# or one person written under two names at one domain (maria.lopez@ searched, mlopez@ works).
+ADDRESS_FORMAT = "contact_format"
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _UNIFIED = {
@@ -1091,10 +1091,12 @@ def triage(text: str, kb: Knowledge) -> Triage:
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
         elif (
-            header is None  # an ms-diagnostics header's subdomain is a SIP domain of its own
-            and _under_a_named_domain(addresses, peers, own)
-        ) and not _ruled_out(kb, SUBDOMAIN_ADDRESS, normalised):
-            causes = _led_by(kb, causes, SUBDOMAIN_ADDRESS, symptom, known)
+            # an ms-diagnostics header's subdomain is a SIP domain of its own
+            (header is None and _under_a_named_domain(addresses, peers, own))
+            # a meeting's own causes (the lobby) explain a join under another name
+            or (_one_person_two_names(addresses) and not _has_own_causes(kb, symptom))
+        ) and not _ruled_out(kb, ADDRESS_FORMAT, normalised):
+            causes = _led_by(kb, causes, ADDRESS_FORMAT, symptom, known)
     return Triage(
         recognized=signature is not None,
         signature=signature,
@@ -1430,6 +1432,40 @@ def _one_person_two_spellings(addresses: tuple[str, ...]) -> bool:
 MIN_TYPO_LOCAL = 5
 
 
+def _one_person_two_names(addresses: tuple[str, ...]) -> bool:
+    """Whether one person appears at one domain under two naming schemes: the same letters but
+    for dots, hyphens and underscores (``j.smith@`` and ``jsmith@``), or the first name cut to its
+    initial (``maria.lopez@`` and ``mlopez@``). One of the two is likely not the sign-in address."""
+    by_domain: dict[str, set[str]] = {}
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        if "(" not in address and local not in _ROLE_MAILBOXES:
+            by_domain.setdefault(domain, set()).add(local)
+    return any(
+        _same_person(a, b)
+        for locals_ in by_domain.values()
+        if 1 < len(locals_) <= 4
+        for a in locals_
+        for b in locals_
+        if a < b
+    )
+
+
+def _same_person(a: str, b: str) -> bool:
+    """``a`` and ``b`` name one person in two schemes (see :func:`_one_person_two_names`)."""
+    bare_a, bare_b = _NAME_SEPARATORS.sub("", a), _NAME_SEPARATORS.sub("", b)
+    if bare_a == bare_b:
+        return len(bare_a) >= MIN_TYPO_LOCAL - 1
+    for full, short in ((a, bare_b), (b, bare_a)):
+        first, _, last = full.partition(".")
+        if len(first) > 1 and len(last) >= 3 and short == first[0] + _NAME_SEPARATORS.sub("", last):
+            return True
+    return False
+
+
+_NAME_SEPARATORS = re.compile(r"[._-]")
+
+
 def _misspelt_domain(
     addresses: tuple[str, ...], domains: tuple[str, ...], examples: tuple[str, ...] = ()
 ) -> bool:
@@ -1471,11 +1507,17 @@ def _look_alike(domain: str, other: str) -> bool:
 
 
 def _top_cut_short(domain: str, other: str) -> bool:
-    """Whether ``domain`` is ``other`` with its top-level name's last letter left off
-    (``litware-holdings.co`` next to ``litware-holdings.com``)."""
+    """Whether ``domain`` is ``other`` with one letter of its top-level name left out
+    (``litware-holdings.co`` next to ``litware-holdings.com``, ``wingtiptoys.cm`` for the example
+    ``wingtiptoys.com``)."""
     name, _, top = domain.rpartition(".")
     other_name, _, other_top = other.rpartition(".")
-    return name == other_name and len(top) >= 2 and other_top[:-1] == top
+    return (
+        name == other_name
+        and len(top) >= 2
+        and len(other_top) == len(top) + 1
+        and any(other_top[:i] + other_top[i + 1 :] == top for i in range(len(other_top)))
+    )
 
 
 def _listed_apart(domains: tuple[str, ...], normalised: str) -> tuple[str, ...]:
@@ -1566,34 +1608,51 @@ def _organisation_name(address: str, kb: Knowledge) -> str | None:
 
 def _slipped_domain_word(addresses: tuple[str, ...], kb: Knowledge) -> bool:
     """Whether a part of an address's domain (between hyphens) is a common company word
-    (``kb.domain_words``) with one letter left out, added or swapped inside
-    (``harborline-logistcs.com``): a typing slip, so the domain likely doesn't exist."""
+    (``kb.domain_words``) or a documentation example's name (``kb.example_domains``) with one
+    letter left out, added or swapped inside (``harborline-logistcs.com``, ``contsoso-pharma.com``):
+    a typing slip, so the domain likely doesn't exist."""
+    words = _SLIP_WORDS.of(kb)
     for address in addresses:
         name = _organisation_name(address, kb) or ""
         for part in name.split("-"):
-            if len(part) < 6 or part in kb.domain_words:
+            if len(part) < 6 or part in words.known:
                 continue
             # the first letter is kept: a name is rarely mistyped at its start
-            if not part.endswith(kb.domain_words) and any(
-                _slipped_tail(part, w) for w in kb.domain_words
-            ):
+            if not part.endswith(words.ordered) and words.slipped_tail(part):
                 return True
     return False
 
 
-def _slipped_tail(part: str, word: str) -> bool:
-    """Whether ``part`` is ``word`` slipped, or ends with it slipped after a name of three
-    letters or more (``coastalfreigth``: coastal + freight)."""
-    for size in (len(word) - 1, len(word), len(word) + 1):
-        start = len(part) - size
-        tail = part[start:] if start >= 0 else ""
-        if (
-            (start == 0 or start >= MIN_NAME_BEFORE_WORD)
-            and tail[:1] == word[0]
-            and _typing_slip(tail, word)
-        ):
-            return True
-    return False
+class _SlipWords:
+    """The words a domain part may end with slipped, by first letter and length: a part is
+    compared only with the words its tails could be a slip of."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        examples = (d.partition(".")[0] for d in kb.example_domains)
+        named = (e for e in examples if "-" not in e)  # adventure-works: two words
+        self.ordered = tuple(dict.fromkeys((*kb.domain_words, *named)))
+        self.known = frozenset(self.ordered)
+        by_start: dict[tuple[str, int], list[str]] = {}
+        for word in self.ordered:
+            if word:
+                by_start.setdefault((word[0], len(word)), []).append(word)
+        self._by_start = {key: tuple(words) for key, words in by_start.items()}
+
+    def slipped_tail(self, part: str) -> bool:
+        """Whether ``part`` is a word slipped, or ends with one slipped after a name of three
+        letters or more (``coastalfreigth``: coastal + freight)."""
+        by_start = self._by_start
+        for start in (0, *range(MIN_NAME_BEFORE_WORD, len(part))):
+            tail = part[start:]
+            size = len(tail)
+            for length in (size - 1, size, size + 1):
+                for word in by_start.get((tail[0], length), ()):
+                    if _typing_slip(tail, word):
+                        return True
+        return False
+
+
+_SLIP_WORDS: _PerObject[Knowledge, _SlipWords] = _PerObject(_SlipWords)
 
 
 # A company word is looked for at a domain part's end only after a name this long (coastal-).
@@ -1730,6 +1789,11 @@ def _fits(kb: Knowledge, cause_id: str, symptom: str | None) -> bool:
     """Whether a cause belongs to ``symptom`` (causes of no particular symptom belong to all)."""
     cause = kb.causes.get(cause_id)
     return cause is None or not cause.symptoms or symptom is None or symptom in cause.symptoms
+
+
+def _has_own_causes(kb: Knowledge, symptom: str | None) -> bool:
+    """Whether some causes belong to ``symptom`` alone (a meeting join's)."""
+    return symptom is not None and any(symptom in c.symptoms for c in kb.causes.values())
 
 
 def _for_symptom(
@@ -1870,14 +1934,27 @@ _HINT_INDEX: _PerObject[Sequence[CauseHint], _HintIndex] = _PerObject(_HintIndex
 
 def _ruled_out(kb: Knowledge, cause_id: str, normalised: str) -> bool:
     """Whether a ``ruled_out`` cause hint for ``cause_id`` matches (its patterns only)."""
+    return cause_id in _all_ruled_out(kb, normalised, (cause_id,))
+
+
+def ruled_out_by_words(kb: Knowledge, text: str) -> frozenset[str]:
+    """The causes the text's own words rule out (its ``ruled_out`` cause hints that match): a
+    setting pasted beside them that would confirm one doesn't bring it back ("GCC High" and a
+    personal account: consumer chat is not supported there, whatever AllowTeamsConsumer says)."""
+    return _all_ruled_out(kb, normalise(text), None)
+
+
+def _all_ruled_out(kb: Knowledge, normalised: str, only: tuple[str, ...] | None) -> frozenset[str]:
+    """The causes (of ``only``, or all) a ``ruled_out`` cause hint matches for (patterns only)."""
     found = _keywords_in(normalised, _FINDERS.of(kb.cause_hints))
     possible = _may_match(normalised, normalised, kb.cause_hints)
-    return any(
-        hint.cause == cause_id
-        and hint.effect == "ruled_out"
+    return frozenset(
+        hint.cause
+        for hint in _HINT_INDEX.of(kb.cause_hints).candidates(possible)
+        if hint.effect == "ruled_out"
+        and (only is None or hint.cause in only)
         and _worth_trying(hint.keywords, found)
         and _hint_matches(hint, normalised, possible, None, frozenset())
-        for hint in _HINT_INDEX.of(kb.cause_hints).candidates(possible)
     )
 
 
