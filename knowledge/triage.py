@@ -1479,20 +1479,25 @@ def _misspelt_domain(
     candidates = named | set(examples)
     for address in addresses:
         domain = address.rpartition("@")[2]
+        top = domain.rpartition(".")[2]
         for other in candidates:
-            if (
-                other != domain
-                # an example's name written with a hyphen more or less is another name
-                and (other in named or other.replace("-", "") != domain.replace("-", ""))
-                and not _look_alike(domain, other)
-                and (
-                    _top_cut_short(domain, other)
-                    or (
-                        min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
-                        and other.rpartition(".")[2] == domain.rpartition(".")[2]  # fabrikam.de/.at
-                        and _within_two_edits(domain, other)
-                    )
+            # the cheap tests first: one keystroke in the top-level name, or the same top-level
+            # name (fabrikam.de/.at) and a length two keystrokes can reach
+            if not (
+                _top_cut_short(domain, other)
+                or (
+                    other.rpartition(".")[2] == top
+                    and abs(len(domain) - len(other)) <= 2
+                    and min(len(domain), len(other)) >= MIN_TYPO_DOMAIN
+                    and other != domain
+                    and _within_two_edits(domain, other)
                 )
+            ):
+                continue
+            if (
+                # an example's name written with a hyphen more or less is another name
+                (other in named or other.replace("-", "") != domain.replace("-", ""))
+                and not _look_alike(domain, other)
             ):
                 return True
     return False
