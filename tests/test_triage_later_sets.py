@@ -99,6 +99,12 @@ _BEFORE_DY = (*_BEFORE_DV, "blind_dv", "blind_dw", "blind_dx")
 _BEFORE_EB = (*_BEFORE_DY, "blind_dy", "blind_dz", "blind_ea")
 _BEFORE_EE = (*_BEFORE_EB, "blind_eb", "blind_ec", "blind_ed")
 _BEFORE_EH = (*_BEFORE_EE, "blind_ee", "blind_ef", "blind_eg")
+_BEFORE_EK = (*_BEFORE_EH, "blind_eh", "blind_ei", "blind_ej")
+_BEFORE_EN = (*_BEFORE_EK, "blind_ek", "blind_el", "blind_em")
+_BEFORE_EQ = (*_BEFORE_EN, "blind_en", "blind_eo", "blind_ep")
+_BEFORE_ET = (*_BEFORE_EQ, "blind_eq", "blind_er", "blind_es")
+_BEFORE_EW = (*_BEFORE_ET, "blind_et", "blind_eu", "blind_ev")
+_BEFORE_FA = (*_BEFORE_EW, "blind_ew", "blind_ex", "blind_ey")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -519,6 +525,46 @@ LATER_SETS = {
     "blind_eh": LaterSet(30, 15, True, _BEFORE_EH, (29, 25, 28, 24, 27), 0),
     "blind_ei": LaterSet(30, 15, False, _BEFORE_EH, (30, 24, 24, 25, 29), 0),
     "blind_ej": LaterSet(30, 15, True, _BEFORE_EH, (28, 26, 24, 21, 22), 0),
+    # Rounds 34-39 were written with search again (a new session's budget); each round while the
+    # one before was tuned, so a round's first score has the earlier rounds' rules in it.
+    # Round 34 (ek: first posts of Q&A, Tech Community and Reddit threads; el: error strings as
+    # Microsoft's troubleshooting articles and admin blogs quote them; em: admins in PowerShell).
+    # Scored first at ek (30, 27, 30, 26, 25) and 0 FP; el (30, 25, 28, 28, 27) and 3; em (30,
+    # 27, 29, 26, 28) and 2; then tuned on.
+    "blind_ek": LaterSet(30, 15, True, _BEFORE_EK, (30, 29, 30, 26, 26), 0),
+    "blind_el": LaterSet(30, 15, True, _BEFORE_EK, (30, 28, 28, 28, 27), 0),
+    "blind_em": LaterSet(30, 15, True, _BEFORE_EK, (30, 28, 29, 26, 28), 0),
+    # Round 35 (en: the newest external-access features; eo: tickets exported from ITSM tools;
+    # ep: Lync and Skype for Business Server logs and tools). Scored first at en (29, 25, 26, 24,
+    # 27) and 1 FP; eo (30, 27, 25, 29, 25) and 0; ep (28, 22, 27, 28, 27) and 0.
+    "blind_en": LaterSet(30, 15, True, _BEFORE_EN, (29, 29, 26, 24, 27), 0),
+    "blind_eo": LaterSet(30, 15, True, _BEFORE_EN, (30, 27, 25, 29, 25), 0),
+    "blind_ep": LaterSet(30, 15, True, _BEFORE_EN, (28, 26, 27, 28, 27), 0),
+    # Round 36 (eq: Japanese, Chinese and Korean; er: the less common ms-diagnostics codes; es:
+    # escalations and handovers). Scored first at eq (26, 18, 20, 28, 25) and 2 FP; er (29, 26,
+    # 25, 25, 24) and 2; es (29, 26, 28, 24, 28) and 1.
+    "blind_eq": LaterSet(30, 15, True, _BEFORE_EQ, (30, 28, 24, 28, 28), 0),
+    "blind_er": LaterSet(30, 15, True, _BEFORE_EQ, (29, 26, 25, 25, 24), 0),
+    "blind_es": LaterSet(30, 15, True, _BEFORE_EQ, (29, 27, 28, 24, 28), 0),
+    # Round 37 (et: admin portals and self-help diagnostics; eu: code-switching and machine-
+    # translated English; ev: meeting joins from other organisations' rooms and devices, 10 of
+    # the 14 causes). Scored first at et (30, 29, 28, 22, 27) and 4 FP; eu (28, 22, 26, 23, 26)
+    # and 2; ev (22, 17, 20, 18, 18) and 2.
+    "blind_et": LaterSet(30, 15, True, _BEFORE_ET, (30, 29, 28, 22, 27), 0),
+    "blind_eu": LaterSet(30, 15, True, _BEFORE_ET, (30, 28, 28, 23, 26), 0),
+    "blind_ev": LaterSet(30, 15, False, _BEFORE_ET, (28, 26, 26, 18, 23), 0),
+    # Round 38 (ew: the OCS and Lync 2010 era with public IM connectivity; ex: long, noisy
+    # messages; ey: one company, several tenants). Scored first at ew (28, 20, 24, 24, 24) and 1
+    # FP; ex (27, 22, 22, 23, 27) and 1; ey (30, 28, 22, 21, 27) and 3.
+    "blind_ew": LaterSet(30, 15, True, _BEFORE_EW, (30, 25, 26, 24, 27), 0),
+    "blind_ex": LaterSet(30, 15, True, _BEFORE_EW, (29, 24, 24, 23, 27), 0),
+    "blind_ey": LaterSet(30, 15, True, _BEFORE_EW, (30, 28, 22, 21, 27), 0),
+    # Round 39 (fa: the new Teams client's wording; fb: DNS evidence from many tools; fc:
+    # helpdesk agents asking the bot). Scored first at fa (29, 29, 28, 27, 26) and 0 FP; fb (30,
+    # 25, 26, 22, 28) and 0; fc (28, 25, 28, 27, 27) and 1.
+    "blind_fa": LaterSet(30, 15, True, _BEFORE_FA, (30, 30, 29, 27, 26), 0),
+    "blind_fb": LaterSet(30, 15, True, _BEFORE_FA, (30, 28, 26, 22, 28), 0),
+    "blind_fc": LaterSet(30, 15, True, _BEFORE_FA, (29, 28, 29, 27, 27), 0),
 }
 
 
