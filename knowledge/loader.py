@@ -350,6 +350,8 @@ def _read_described(doc: object, draft: _Draft, file: str) -> None:
         dict(parsed.signatures),
         lexicon("not_live"),
         lexicon("asked"),
+        lexicon("elsewhere"),
+        lexicon("ours"),
     )
     draft.described_at = top.key("signatures")
 

@@ -205,6 +205,10 @@ class Described:
     # A question ("does anyone know", "how do I"): silent like ``silence`` when the text names no
     # other party, answered when it names the partner the failure is with.
     asked: Lexicon | None = None
+    # Other collaboration tools (Zoom, Webex, Slack …): silent like ``silence`` unless a failure
+    # word sits nearer to one of ``ours`` (our product's names) than to any of them.
+    elsewhere: Lexicon | None = None
+    ours: Lexicon | None = None
 
 
 @dataclass(frozen=True)

@@ -363,7 +363,16 @@ class DescribedFile(_Strict):
     signatures: dict[Id, Id]
     lexicons: dict[
         Literal[
-            "product", "external", "failure", "silence", "asked", "not_live", "presence", "meeting"
+            "product",
+            "external",
+            "failure",
+            "silence",
+            "asked",
+            "not_live",
+            "presence",
+            "meeting",
+            "elsewhere",
+            "ours",
         ],
         LexiconEntry,
     ]

@@ -54,6 +54,7 @@ from rapidfuzz.distance import Levenshtein
 from knowledge.keywords import KeywordFinder
 from knowledge.model import (
     CauseHint,
+    Described,
     Knowledge,
     Signature,
     StatedContactType,
@@ -1259,12 +1260,48 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None
     if not party and _how_to(normalised, kb):
         return None  # a question that names no partner nor when it broke: a how-to
+    if _elsewhere(normalised, described):
+        return None  # another tool's failure ("Slack Connect invites stay pending")
     symptom = "im_not_delivered"
     if described.meeting is not None and described.meeting.search(normalised):
         symptom = "meeting_join_denied"
     elif described.presence is not None and described.presence.search(normalised):
         symptom = "presence_unknown"
     return _described_signature(kb, symptom) or _described_signature(kb, "im_not_delivered")
+
+
+def _elsewhere(normalised: str, described: Described) -> bool:
+    """Whether the failure told is another tool's: the text names one (``elsewhere``) and no
+    sentence with a failure word names one of our products (``ours``) without naming another
+    tool ("we use Zoom with customers. Since Monday Teams chats with fabrikam.com fail" is ours;
+    "our Teams Rooms can't join a customer's Webex meeting" is not)."""
+    if described.elsewhere is None or not described.elsewhere.search(normalised):
+        return False
+    ours = described.ours
+    if ours is None:
+        return True
+    failure, theirs = described.failure, described.elsewhere
+    start = 0
+    for end in (*(m.end() for m in _SENTENCE_END.finditer(normalised)), len(normalised)):
+        sentence = normalised[start:end]
+        start = end
+        if _OURS_FINE.search(sentence):
+            continue  # "with Teams we never have this problem", "the Teams meetings are fine"
+        if failure.search(sentence) and ours.search(sentence) and not theirs.search(sentence):
+            return False
+    return True
+
+
+# A sentence that says our product is fine: the problem never happens with it, or it works.
+_OURS_FINE = re.compile(
+    r"\b(?:jamais|never|nunca|nie|nooit|mai) (?:\w+ ){0,3}?(?:ce|this|that|este|esse|dieses|dit|"
+    r"questo|tego) (?:problème|problem|problema|probleem|issue|problemu)\b|"
+    r"\b(?:teams|lync|skype)\b[^.;\n]{0,40}?\b(?:are|is|work|works|worked) (?:fine|ok|normally)\b"
+)
+
+
+# Where a sentence ends (a full stop before a space, not the dot of a domain; a line break).
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|\n")
 
 
 # Words DNS tools print, not the user: nslookup's unnamed server and its failed look-up.
