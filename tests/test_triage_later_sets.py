@@ -105,6 +105,7 @@ _BEFORE_EQ = (*_BEFORE_EN, "blind_en", "blind_eo", "blind_ep")
 _BEFORE_ET = (*_BEFORE_EQ, "blind_eq", "blind_er", "blind_es")
 _BEFORE_EW = (*_BEFORE_ET, "blind_et", "blind_eu", "blind_ev")
 _BEFORE_FA = (*_BEFORE_EW, "blind_ew", "blind_ex", "blind_ey")
+_BEFORE_FD = (*_BEFORE_FA, "blind_fa", "blind_fb", "blind_fc")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -565,6 +566,13 @@ LATER_SETS = {
     "blind_fa": LaterSet(30, 15, True, _BEFORE_FA, (30, 30, 29, 27, 26), 0),
     "blind_fb": LaterSet(30, 15, True, _BEFORE_FA, (30, 28, 26, 22, 28), 0),
     "blind_fc": LaterSet(30, 15, True, _BEFORE_FA, (29, 28, 29, 27, 27), 0),
+    # Round 40 (fd: the same errors live and not live, drafts, quizzes and post-mortems as the
+    # hard negatives; fe: other tools named in passing, and their own failures as look-alikes;
+    # ff: one-line pastes). Scored first at fd (30, 26, 27, 27, 28) and 3 FP; fe (22, 21, 21,
+    # 26, 26) and 0; ff (30, 27, 29, 28, 25) and 0.
+    "blind_fd": LaterSet(30, 15, True, _BEFORE_FD, (30, 26, 27, 27, 28), 0),
+    "blind_fe": LaterSet(30, 15, True, _BEFORE_FD, (25, 24, 24, 26, 27), 0),
+    "blind_ff": LaterSet(29, 15, True, _BEFORE_FD, (29, 26, 29, 27, 24), 0),
 }
 
 
