@@ -1274,7 +1274,9 @@ def _elsewhere(normalised: str, described: Described) -> bool:
     """Whether the failure told is another tool's: the text names one (``elsewhere``) and no
     sentence with a failure word names one of our products (``ours``) without naming another
     tool ("we use Zoom with customers. Since Monday Teams chats with fabrikam.com fail" is ours;
-    "our Teams Rooms can't join a customer's Webex meeting" is not)."""
+    "our Teams Rooms can't join a customer's Webex meeting" is not) — or else the other tool is
+    named only in passing, in no failing sentence, while ours is named on its own ("their Teams
+    meeting policy since we moved off Zoom")."""
     if described.elsewhere is None or not described.elsewhere.search(normalised):
         return False
     ours = described.ours
@@ -1282,21 +1284,33 @@ def _elsewhere(normalised: str, described: Described) -> bool:
         return True
     failure, theirs = described.failure, described.elsewhere
     start = 0
+    named_ours = theirs_failing = False
     for end in (*(m.end() for m in _SENTENCE_END.finditer(normalised)), len(normalised)):
         sentence = normalised[start:end]
         start = end
         if _OURS_FINE.search(sentence):
             continue  # "with Teams we never have this problem", "the Teams meetings are fine"
-        if failure.search(sentence) and ours.search(sentence) and not theirs.search(sentence):
+        failing, is_ours, is_theirs = (
+            failure.search(sentence),
+            ours.search(sentence),
+            theirs.search(sentence),
+        )
+        if failing and is_ours and not is_theirs:
             return False
-    return True
+        named_ours = named_ours or (is_ours and not is_theirs)
+        theirs_failing = theirs_failing or (failing and is_theirs)
+    # the other tool only in passing ("since we moved off Zoom"), never where something fails
+    return not named_ours or theirs_failing
 
 
-# A sentence that says our product is fine: the problem never happens with it, or it works.
+# A sentence that says our product is fine or not the one in question: the problem never
+# happens with it, it works, or it has nothing to do with it ("not Teams", "non è Teams").
 _OURS_FINE = re.compile(
     r"\b(?:jamais|never|nunca|nie|nooit|mai) (?:\w+ ){0,3}?(?:ce|this|that|este|esse|dieses|dit|"
     r"questo|tego) (?:problème|problem|problema|probleem|issue|problemu)\b|"
-    r"\b(?:teams|lync|skype)\b[^.;\n]{0,40}?\b(?:are|is|work|works|worked) (?:fine|ok|normally)\b"
+    r"\b(?:teams|lync|skype)\b[^.;\n]{0,60}?\b(?:are|is|work|works|worked) (?:fine|ok|normally)\b|"
+    r"\b(?:nothing to do with|not|non è|no es|não é|pas|nicht|kein|geen) (?:ms |microsoft )?"
+    r"(?:teams|lync|skype)\b"
 )
 
 
