@@ -1121,6 +1121,8 @@ def _looks_mistyped(
     typed) is likely mistyped."""
     if header is not None and header.domain and _mistyped((f"@{header.domain}",), kb):
         return True
+    if _pasted_as_nonexistent(peers, normalised):
+        return True
     apart = _listed_apart(peers, normalised)
     if not addresses:
         # no address: two spellings of one domain in the text ("contosso.com" … "contoso.com")
@@ -1135,6 +1137,19 @@ def _looks_mistyped(
         or _misnamed_organisation(addresses, normalised, kb)
         or _slipped_domain_word(addresses, kb)
         or _swapped_consumer_domain(addresses, kb)
+    )
+
+
+def _pasted_as_nonexistent(peers: tuple[str, ...], normalised: str) -> bool:
+    """Whether a DNS tool's pasted answer says a peer's domain itself (not its SRV record) does
+    not exist: nslookup's "can't find fineartschool.net: Non-existent domain", Resolve-DnsName's
+    "fineartschool.net : DNS name does not exist"."""
+    if "non-existent domain" not in normalised and "does not exist" not in normalised:
+        return False
+    return any(
+        f"find {peer}: non-existent domain" in normalised
+        or f"resolve-dnsname : {peer} : dns name does not exist" in normalised
+        for peer in peers
     )
 
 
@@ -1252,8 +1267,9 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
     described = kb.described
     if described is None or not described.product.search(normalised):
         return None
-    if not described.failure.search(normalised):
-        return None
+    fields = _EMPTY_FIELD.sub("", normalised) if " : " in normalised else normalised
+    if not described.failure.search(fields):
+        return None  # a failure word only as an empty field's name ("Error      :") is none
     if not party and not described.external.search(normalised):
         return None
     if described.silence.search(normalised) or _not_live(normalised, kb):
@@ -1263,11 +1279,17 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
     if _elsewhere(normalised, described):
         return None  # another tool's failure ("Slack Connect invites stay pending")
     symptom = "im_not_delivered"
-    if described.meeting is not None and described.meeting.search(normalised):
+    told = _TOOL_WORDS.sub(" ", normalised)  # nslookup's "UnKnown" is no presence state
+    if described.meeting is not None and described.meeting.search(told):
         symptom = "meeting_join_denied"
-    elif described.presence is not None and described.presence.search(normalised):
+    elif described.presence is not None and described.presence.search(told):
         symptom = "presence_unknown"
     return _described_signature(kb, symptom) or _described_signature(kb, "im_not_delivered")
+
+
+# A list-form field with no value (PowerShell's Format-List "Error      :" before the next
+# field's name or the end, once normalising has joined the lines).
+_EMPTY_FIELD = re.compile(r"\b[a-z][\w-]{0,40} : ?(?=[a-z][\w-]{0,40} :(?!/)|$)")
 
 
 def _elsewhere(normalised: str, described: Described) -> bool:
