@@ -106,6 +106,13 @@ _BEFORE_ET = (*_BEFORE_EQ, "blind_eq", "blind_er", "blind_es")
 _BEFORE_EW = (*_BEFORE_ET, "blind_et", "blind_eu", "blind_ev")
 _BEFORE_FA = (*_BEFORE_EW, "blind_ew", "blind_ex", "blind_ey")
 _BEFORE_FD = (*_BEFORE_FA, "blind_fa", "blind_fb", "blind_fc")
+_BEFORE_FG = (*_BEFORE_FD, "blind_fd", "blind_fe", "blind_ff")
+_BEFORE_FJ = (*_BEFORE_FG, "blind_fg", "blind_fh", "blind_fi")
+_BEFORE_FM = (*_BEFORE_FJ, "blind_fj", "blind_fk", "blind_fl")
+_BEFORE_FP = (*_BEFORE_FM, "blind_fm", "blind_fn", "blind_fo")
+_BEFORE_FS = (*_BEFORE_FP, "blind_fp", "blind_fq", "blind_fr")
+_BEFORE_FV = (*_BEFORE_FS, "blind_fs", "blind_ft", "blind_fu")
+_BEFORE_FY = (*_BEFORE_FV, "blind_fv", "blind_fw", "blind_fx")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -573,6 +580,50 @@ LATER_SETS = {
     "blind_fd": LaterSet(30, 15, True, _BEFORE_FD, (30, 26, 27, 27, 28), 0),
     "blind_fe": LaterSet(30, 15, True, _BEFORE_FD, (25, 24, 24, 26, 27), 0),
     "blind_ff": LaterSet(29, 15, True, _BEFORE_FD, (29, 26, 29, 27, 24), 0),
+    # Round 41 (fg: Teams mobile and web clients; fh: reports inside e-mail chains and ticket
+    # histories; fi: external access told in guest, B2B and shared-channel words). Scored
+    # first at fg (29, 27, 28, 28, 25) and 3 FP; fh (29, 27, 28, 21, 25) and 0 FP; fi (29,
+    # 26, 27, 26, 25) and 2 FP.
+    "blind_fg": LaterSet(30, 15, True, _BEFORE_FG, (29, 28, 28, 28, 25), 0),
+    "blind_fh": LaterSet(30, 15, True, _BEFORE_FG, (29, 28, 28, 21, 25), 0),
+    "blind_fi": LaterSet(30, 15, True, _BEFORE_FG, (29, 29, 27, 26, 25), 0),
+    # Round 42 (fj: presence; fk: meeting joins from both sides; fl: dictated, hurried,
+    # broken English). Scored first at fj (30, 24, 30, 26, 25) and 0 FP; fk (30, 25, 30, 27,
+    # 26) and 7 FP; fl (29, 25, 29, 27, 25) and 1 FP.
+    "blind_fj": LaterSet(30, 15, True, _BEFORE_FJ, (30, 28, 30, 26, 25), 0),
+    "blind_fk": LaterSet(30, 15, True, _BEFORE_FJ, (30, 28, 30, 27, 27), 0),
+    "blind_fl": LaterSet(30, 15, True, _BEFORE_FJ, (29, 29, 29, 27, 25), 0),
+    # Round 43 (fm: support-channel chatter; fn: pasted configuration; fo: fourteen other
+    # languages). Scored first at fm (29, 26, 29, 27, 24) and 3 FP; fn (29, 29, 29, 25, 24)
+    # and 3 FP; fo (27, 18, 21, 25, 23) and 3 FP.
+    "blind_fm": LaterSet(30, 15, True, _BEFORE_FM, (29, 26, 29, 27, 24), 0),
+    "blind_fn": LaterSet(30, 15, True, _BEFORE_FM, (29, 29, 29, 25, 24), 0),
+    "blind_fo": LaterSet(30, 15, True, _BEFORE_FM, (30, 21, 25, 25, 24), 0),
+    # Round 44 (fp: personal Teams and Microsoft accounts today; fq: across clouds and
+    # tenants; fr: screenshots read by OCR). Scored first at fp (29, 26, 29, 29, 22) and 5
+    # FP; fq (29, 26, 29, 22, 26) and 0 FP; fr (29, 24, 28, 27, 25) and 3 FP.
+    "blind_fp": LaterSet(30, 15, True, _BEFORE_FP, (29, 26, 29, 29, 22), 0),
+    "blind_fq": LaterSet(30, 15, True, _BEFORE_FP, (29, 27, 29, 22, 26), 0),
+    "blind_fr": LaterSet(30, 15, True, _BEFORE_FP, (29, 24, 28, 27, 25), 0),
+    # Round 45 (fs: German, French, Spanish, Italian, Portuguese, Dutch; ft: client logs and
+    # developer output; fu: schools, universities, hospitals). Scored first at fs (26, 19,
+    # 22, 26, 25) and 4 FP; ft (30, 28, 30, 25, 25) and 2 FP; fu (30, 29, 26, 27, 25) and 1
+    # FP.
+    "blind_fs": LaterSet(30, 15, True, _BEFORE_FS, (28, 21, 24, 26, 25), 0),
+    "blind_ft": LaterSet(30, 15, True, _BEFORE_FS, (30, 28, 30, 25, 25), 0),
+    "blind_fu": LaterSet(30, 15, True, _BEFORE_FS, (30, 29, 26, 27, 25), 0),
+    # Round 46 (fv: Asian languages; fw: the partner's and the receiver's view; fx: managed
+    # service providers). Scored first at fv (30, 26, 25, 27, 27) and 5 FP; fw (30, 30, 30,
+    # 28, 29) and 2 FP; fx (30, 27, 28, 19, 26) and 3 FP.
+    "blind_fv": LaterSet(30, 15, True, _BEFORE_FV, (30, 27, 25, 27, 27), 0),
+    "blind_fw": LaterSet(30, 15, True, _BEFORE_FV, (30, 30, 30, 28, 29), 1),
+    "blind_fx": LaterSet(30, 15, True, _BEFORE_FV, (30, 29, 28, 19, 26), 0),
+    # Round 47 (fy: announcements and training quoting the errors; fz: security teams; ga:
+    # vague complaints). Scored first at fy (28, 26, 27, 26, 26) and 8 FP; fz (29, 29, 29,
+    # 25, 25) and 2 FP; ga (24, 16, 24, 30, 18) and 3 FP.
+    "blind_fy": LaterSet(30, 15, True, _BEFORE_FY, (28, 26, 27, 26, 26), 0),
+    "blind_fz": LaterSet(30, 15, True, _BEFORE_FY, (29, 29, 29, 25, 25), 0),
+    "blind_ga": LaterSet(30, 15, True, _BEFORE_FY, (26, 20, 25, 30, 19), 1),
 }
 
 
