@@ -65,15 +65,6 @@ class Lexicon:
             and self._gated.search(text) is not None
         )
 
-    def starts(self, text: str) -> tuple[int, ...]:
-        """Where the words occur in ``text`` (lower case): each match's start, in order."""
-        found: list[int] = []
-        if self._ungated is not None:
-            found.extend(m.start() for m in self._ungated.finditer(text))
-        if self._gated is not None and self._gate.any_in(fold(text)):
-            found.extend(m.start() for m in self._gated.finditer(text))
-        return tuple(sorted(found))
-
 
 def _compiled(spaced: list[str], unspaced: list[str]) -> re.Pattern[str] | None:
     parts = []
