@@ -205,8 +205,9 @@ class Described:
     # A question ("does anyone know", "how do I"): silent like ``silence`` when the text names no
     # other party, answered when it names the partner the failure is with.
     asked: Lexicon | None = None
-    # Other collaboration tools (Zoom, Webex, Slack …): silent like ``silence`` unless a failure
-    # word sits nearer to one of ``ours`` (our product's names) than to any of them.
+    # Other collaboration tools (Zoom, Webex, Slack …) and our products' names (``ours``): a
+    # failure told of another tool is silent unless a failing sentence names only ours, or the
+    # tool is named only where nothing fails (triage's ``_elsewhere``).
     elsewhere: Lexicon | None = None
     ours: Lexicon | None = None
 

@@ -1087,8 +1087,11 @@ def triage(text: str, kb: Knowledge) -> Triage:
         scope = stated_scope(normalised, kb.stated_scopes)
         known = None if guessed else contact_type
         causes = ordered_causes(signature, normalised, kb, symptom, known, scope)
-        if _looks_mistyped(addresses, peers, own, header, normalised, kb) and not _ruled_out(
-            kb, MISTYPED_ADDRESS, normalised
+        if _pasted_as_nonexistent(peers, normalised) or (
+            # a DNS answer outranks words; the words' own signs can be ruled out ("since the
+            # merger": an old domain that still forwards)
+            _looks_mistyped(addresses, peers, own, header, normalised, kb)
+            and not _ruled_out(kb, MISTYPED_ADDRESS, normalised)
         ):
             causes = _led_by(kb, causes, MISTYPED_ADDRESS, symptom, known)
         elif (
@@ -1120,8 +1123,6 @@ def _looks_mistyped(
     """Whether the contact's address (or the domain an ms-diagnostics header names, as it was
     typed) is likely mistyped."""
     if header is not None and header.domain and _mistyped((f"@{header.domain}",), kb):
-        return True
-    if _pasted_as_nonexistent(peers, normalised):
         return True
     apart = _listed_apart(peers, normalised)
     if not addresses:
@@ -1278,12 +1279,7 @@ def described_failure(normalised: str, party: bool, kb: Knowledge) -> Signature 
         return None  # a question that names no partner nor when it broke: a how-to
     if _elsewhere(normalised, described):
         return None  # another tool's failure ("Slack Connect invites stay pending")
-    symptom = "im_not_delivered"
-    told = _TOOL_WORDS.sub(" ", normalised)  # nslookup's "UnKnown" is no presence state
-    if described.meeting is not None and described.meeting.search(told):
-        symptom = "meeting_join_denied"
-    elif described.presence is not None and described.presence.search(told):
-        symptom = "presence_unknown"
+    symptom = _described_symptom(normalised, kb) or "im_not_delivered"
     return _described_signature(kb, symptom) or _described_signature(kb, "im_not_delivered")
 
 
