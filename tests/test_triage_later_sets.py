@@ -113,6 +113,7 @@ _BEFORE_FP = (*_BEFORE_FM, "blind_fm", "blind_fn", "blind_fo")
 _BEFORE_FS = (*_BEFORE_FP, "blind_fp", "blind_fq", "blind_fr")
 _BEFORE_FV = (*_BEFORE_FS, "blind_fs", "blind_ft", "blind_fu")
 _BEFORE_FY = (*_BEFORE_FV, "blind_fv", "blind_fw", "blind_fx")
+_BEFORE_GB = (*_BEFORE_FY, "blind_fy", "blind_fz", "blind_ga")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -406,7 +407,7 @@ LATER_SETS = {
     # 21, 25, 27, 21) and 0 FP; cj (29, 23, 27, 24, 26) and 0; ck (29, 24, 27, 20, 26) and 2;
     # then tuned on.
     "blind_ci": LaterSet(30, 15, True, _BEFORE_CI, (30, 24, 25, 27, 21), 0),
-    "blind_cj": LaterSet(30, 15, True, _BEFORE_CI, (29, 26, 27, 24, 27), 0),
+    "blind_cj": LaterSet(30, 15, True, _BEFORE_CI, (29, 27, 28, 24, 27), 0),
     "blind_ck": LaterSet(30, 15, True, _BEFORE_CI, (30, 26, 28, 20, 27), 0),
     # Written after rounds 14-16's rules (cl: security and incident-response teams; cm: admins
     # describing the admin center and PowerShell; cn: code-switched English from South Asia,
@@ -624,6 +625,13 @@ LATER_SETS = {
     "blind_fy": LaterSet(30, 15, True, _BEFORE_FY, (28, 26, 27, 26, 26), 0),
     "blind_fz": LaterSet(30, 15, True, _BEFORE_FY, (29, 29, 29, 25, 25), 0),
     "blind_ga": LaterSet(30, 15, True, _BEFORE_FY, (26, 20, 25, 30, 19), 1),
+    # Round 48 (gb: Q&A and forum first posts 2024-2026; gc: the admin's desk, tool output and
+    # logs; gd: help-desk tickets from hospitals, schools, law firms, government, retail).
+    # Scored first at gb (30, 24, 28, 26, 24) and 0 FP; gc (30, 27, 29, 24, 25) and 1 FP; gd
+    # (27, 19, 26, 30, 20) and 2 FP.
+    "blind_gb": LaterSet(30, 15, True, _BEFORE_GB, (30, 26, 29, 26, 24), 0),
+    "blind_gc": LaterSet(30, 15, True, _BEFORE_GB, (30, 30, 29, 24, 25), 0),
+    "blind_gd": LaterSet(30, 15, True, _BEFORE_GB, (28, 26, 27, 30, 22), 0),
 }
 
 
