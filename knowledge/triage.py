@@ -1380,7 +1380,8 @@ def ordered_causes(
        Edge TLS or hybrid routing).
     4. ``cause_hints`` whose words occur: a ``ruled_out`` cause goes; a ``lead`` cause goes
        first (when it fits the symptom and the contact type), a ``prefer`` cause only when the
-       signature lists it. The first ``lead`` hint that applies leads, then the ``prefer`` ones.
+       signature lists it. The first ``lead`` hint that applies leads, then the ``prefer`` ones
+       (none for a ``keeps_lead`` signature: a pasted setting decides, a word only favours).
     The signature's own list is kept when the rules would leave nothing."""
     causes = list(signature.likely_causes)
     if signature.scoped and scope is not None:
@@ -1403,7 +1404,7 @@ def ordered_causes(
     if contact_type is not None:
         causes = [c for c in causes if _applies(kb, c, contact_type)] or causes
     if kb.cause_hints:
-        causes = _hinted(kb, causes, normalised, symptom, contact_type)
+        causes = _hinted(kb, causes, normalised, symptom, contact_type, signature.keeps_lead)
     return tuple(dict.fromkeys(causes)) or signature.likely_causes
 
 
@@ -1889,8 +1890,11 @@ def _hinted(
     normalised: str,
     symptom: str | None,
     contact_type: str | None,
+    keeps_lead: bool = False,
 ) -> list[str]:
     leads, preferred, ruled = _hint_effects(kb, causes, normalised, symptom, contact_type)
+    if keeps_lead:
+        preferred = []  # a word that only favours a cause never outranks a setting that decides
     if (leads or preferred) and _GUESS.search(normalised):
         # a lead only a guess names ("I'm pretty sure it's their cert") comes after the leads the
         # rest of the text gives: the evidence pasted beside a guess decides (preferences alike)

@@ -114,6 +114,7 @@ _BEFORE_FS = (*_BEFORE_FP, "blind_fp", "blind_fq", "blind_fr")
 _BEFORE_FV = (*_BEFORE_FS, "blind_fs", "blind_ft", "blind_fu")
 _BEFORE_FY = (*_BEFORE_FV, "blind_fv", "blind_fw", "blind_fx")
 _BEFORE_GB = (*_BEFORE_FY, "blind_fy", "blind_fz", "blind_ga")
+_BEFORE_GE = (*_BEFORE_GB, "blind_gb", "blind_gc", "blind_gd")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -525,7 +526,7 @@ LATER_SETS = {
     # 2 FP; ef (30, 28, 30, 26, 25) and 2; eg (29, 25, 26, 26, 29) and 4; then tuned on.
     "blind_ee": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 28, 23, 26), 0),
     "blind_ef": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 30, 26, 25), 0),
-    "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 26, 27, 26, 30), 0),
+    "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 27, 27, 26, 30), 0),
     # Written while round 32 was tuned, search used up (fetched docs repositories and memory)
     # (eh: coexistence and upgrade modes; ei: presence and privacy, 12 of the 14 causes; ej: terse
     # admin pastes).
@@ -629,9 +630,15 @@ LATER_SETS = {
     # logs; gd: help-desk tickets from hospitals, schools, law firms, government, retail).
     # Scored first at gb (30, 24, 28, 26, 24) and 0 FP; gc (30, 27, 29, 24, 25) and 1 FP; gd
     # (27, 19, 26, 30, 20) and 2 FP.
-    "blind_gb": LaterSet(30, 15, True, _BEFORE_GB, (30, 26, 29, 26, 24), 0),
+    "blind_gb": LaterSet(30, 15, True, _BEFORE_GB, (30, 27, 29, 26, 24), 0),
     "blind_gc": LaterSet(30, 15, True, _BEFORE_GB, (30, 30, 29, 24, 25), 0),
     "blind_gd": LaterSet(30, 15, True, _BEFORE_GB, (28, 26, 27, 30, 22), 0),
+    # Round 49 (ge: Microsoft's own texts pasted with the situation; gf: admin blogs retold as
+    # the ticket before the fix; gg: public issue trackers). Scored first at ge (30, 29, 30, 25,
+    # 25) and 2 FP; gf (29, 23, 24, 28, 27) and 2 FP; gg (30, 25, 30, 26, 23) and 2 FP.
+    "blind_ge": LaterSet(30, 15, True, _BEFORE_GE, (30, 29, 30, 25, 25), 0),
+    "blind_gf": LaterSet(30, 15, True, _BEFORE_GE, (30, 28, 25, 28, 28), 0),
+    "blind_gg": LaterSet(30, 15, True, _BEFORE_GE, (30, 27, 30, 26, 23), 0),
 }
 
 
