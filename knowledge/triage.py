@@ -1307,7 +1307,11 @@ def _elsewhere(normalised: str, described: Described) -> bool:
         sentence = normalised[start:end]
         start = end
         if _OURS_FINE.search(sentence):
-            continue  # "with Teams we never have this problem", "the Teams meetings are fine"
+            # "with Teams we never have this problem", "the Teams meetings are fine"; one that
+            # sets ours aside for the other tool it names is about that tool ("organised on
+            # Google Meet, not our Teams")
+            theirs_failing = theirs_failing or bool(theirs.search(sentence))
+            continue
         failing, is_ours, is_theirs = (
             failure.search(sentence),
             ours.search(sentence),
@@ -1327,8 +1331,8 @@ _OURS_FINE = re.compile(
     r"\b(?:jamais|never|nunca|nie|nooit|mai) (?:\w+ ){0,3}?(?:ce|this|that|este|esse|dieses|dit|"
     r"questo|tego) (?:problème|problem|problema|probleem|issue|problemu)\b|"
     r"\b(?:teams|lync|skype)\b[^.;\n]{0,60}?\b(?:are|is|work|works|worked) (?:fine|ok|normally)\b|"
-    r"\b(?:nothing to do with|not|non è|no es|não é|pas|nicht|kein|geen) (?:ms |microsoft )?"
-    r"(?:teams|lync|skype)\b"
+    r"\b(?:nothing to do with|not|non è|no es|não é|pas|nicht|kein|geen) "
+    r"(?:our |the )?(?:ms |microsoft )?(?:teams|lync|skype)\b"
 )
 
 

@@ -115,6 +115,7 @@ _BEFORE_FV = (*_BEFORE_FS, "blind_fs", "blind_ft", "blind_fu")
 _BEFORE_FY = (*_BEFORE_FV, "blind_fv", "blind_fw", "blind_fx")
 _BEFORE_GB = (*_BEFORE_FY, "blind_fy", "blind_fz", "blind_ga")
 _BEFORE_GE = (*_BEFORE_GB, "blind_gb", "blind_gc", "blind_gd")
+_BEFORE_GH = (*_BEFORE_GE, "blind_ge", "blind_gf", "blind_gg")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -639,6 +640,13 @@ LATER_SETS = {
     "blind_ge": LaterSet(30, 15, True, _BEFORE_GE, (30, 29, 30, 25, 25), 0),
     "blind_gf": LaterSet(30, 15, True, _BEFORE_GE, (30, 28, 25, 28, 28), 0),
     "blind_gg": LaterSet(30, 15, True, _BEFORE_GE, (30, 27, 30, 26, 23), 0),
+    # Round 50 (gh: short pastes and thread replies; gi: offices writing in their own language
+    # or non-native English; gj: long pastes with the evidence buried). Scored first at gh (28,
+    # 24, 27, 27, 25) and 0 FP; gi (29, 17, 25, 28, 25) and 1 FP; gj (30, 27, 27, 19, 24) and 1
+    # FP.
+    "blind_gh": LaterSet(30, 15, True, _BEFORE_GH, (29, 27, 28, 27, 25), 0),
+    "blind_gi": LaterSet(30, 15, True, _BEFORE_GH, (29, 23, 25, 28, 25), 0),
+    "blind_gj": LaterSet(30, 15, True, _BEFORE_GH, (30, 27, 27, 19, 24), 0),
 }
 
 
