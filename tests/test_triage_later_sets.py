@@ -116,6 +116,7 @@ _BEFORE_FY = (*_BEFORE_FV, "blind_fv", "blind_fw", "blind_fx")
 _BEFORE_GB = (*_BEFORE_FY, "blind_fy", "blind_fz", "blind_ga")
 _BEFORE_GE = (*_BEFORE_GB, "blind_gb", "blind_gc", "blind_gd")
 _BEFORE_GH = (*_BEFORE_GE, "blind_ge", "blind_gf", "blind_gg")
+_BEFORE_GK = (*_BEFORE_GH, "blind_gh", "blind_gi", "blind_gj")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -647,6 +648,13 @@ LATER_SETS = {
     "blind_gh": LaterSet(30, 15, True, _BEFORE_GH, (29, 27, 28, 27, 25), 0),
     "blind_gi": LaterSet(30, 15, True, _BEFORE_GH, (29, 23, 25, 28, 25), 0),
     "blind_gj": LaterSet(30, 15, True, _BEFORE_GH, (30, 27, 27, 19, 24), 0),
+    # Round 51 (gk: outsiders and other clouds reaching a Teams or SfB company; gl: meetings in
+    # depth, from browser, mobile, Rooms and dial-in; gm: presence and status). Scored first at
+    # gk (28, 23, 25, 20, 24) and 1 FP; gl (27, 24, 24, 26, 21) and 3 FP; gm (30, 23, 26, 28,
+    # 25) and 1 FP.
+    "blind_gk": LaterSet(30, 15, True, _BEFORE_GK, (28, 24, 25, 20, 24), 0),
+    "blind_gl": LaterSet(30, 15, True, _BEFORE_GK, (27, 26, 24, 26, 21), 1),
+    "blind_gm": LaterSet(30, 15, True, _BEFORE_GK, (30, 24, 26, 28, 24), 0),
 }
 
 
