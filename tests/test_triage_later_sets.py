@@ -117,6 +117,7 @@ _BEFORE_GB = (*_BEFORE_FY, "blind_fy", "blind_fz", "blind_ga")
 _BEFORE_GE = (*_BEFORE_GB, "blind_gb", "blind_gc", "blind_gd")
 _BEFORE_GH = (*_BEFORE_GE, "blind_ge", "blind_gf", "blind_gg")
 _BEFORE_GK = (*_BEFORE_GH, "blind_gh", "blind_gi", "blind_gj")
+_BEFORE_GN = (*_BEFORE_GK, "blind_gk", "blind_gl", "blind_gm")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -655,6 +656,12 @@ LATER_SETS = {
     "blind_gk": LaterSet(30, 15, True, _BEFORE_GK, (28, 24, 25, 20, 24), 0),
     "blind_gl": LaterSet(30, 15, True, _BEFORE_GK, (27, 26, 24, 26, 21), 1),
     "blind_gm": LaterSet(30, 15, True, _BEFORE_GK, (30, 24, 26, 28, 24), 0),
+    # Round 52 (gn: Q&A and TechNet first posts 2017-2023; go: the Lync / OCS era; gp: DNS
+    # evidence pasted). Scored first at gn (30, 24, 27, 24, 25) and 0 FP; go (30, 22, 23, 26,
+    # 25) and 1 FP; gp (29, 23, 26, 18, 26) and 2 FP.
+    "blind_gn": LaterSet(30, 15, True, _BEFORE_GN, (30, 25, 27, 24, 26), 0),
+    "blind_go": LaterSet(30, 15, True, _BEFORE_GN, (30, 23, 23, 26, 25), 0),
+    "blind_gp": LaterSet(30, 15, True, _BEFORE_GN, (29, 24, 26, 18, 26), 0),
 }
 
 
