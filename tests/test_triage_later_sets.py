@@ -118,6 +118,7 @@ _BEFORE_GE = (*_BEFORE_GB, "blind_gb", "blind_gc", "blind_gd")
 _BEFORE_GH = (*_BEFORE_GE, "blind_ge", "blind_gf", "blind_gg")
 _BEFORE_GK = (*_BEFORE_GH, "blind_gh", "blind_gi", "blind_gj")
 _BEFORE_GN = (*_BEFORE_GK, "blind_gk", "blind_gl", "blind_gm")
+_BEFORE_GQ = (*_BEFORE_GN, "blind_gn", "blind_go", "blind_gp")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -662,6 +663,12 @@ LATER_SETS = {
     "blind_gn": LaterSet(30, 15, True, _BEFORE_GN, (30, 25, 27, 24, 26), 0),
     "blind_go": LaterSet(30, 15, True, _BEFORE_GN, (30, 23, 23, 26, 25), 0),
     "blind_gp": LaterSet(30, 15, True, _BEFORE_GN, (29, 24, 26, 18, 26), 0),
+    # Round 53 (gq: help-desk agents' call notes; gr: consumers and small businesses; gs:
+    # changes that broke federation). Scored first at gq (29, 24, 29, 29, 25) and 0 FP; gr (29,
+    # 24, 28, 26, 21) and 3 FP; gs (28, 23, 25, 27, 23) and 0 FP.
+    "blind_gq": LaterSet(30, 15, True, _BEFORE_GQ, (29, 24, 29, 29, 25), 0),
+    "blind_gr": LaterSet(30, 15, True, _BEFORE_GQ, (29, 25, 28, 26, 21), 0),
+    "blind_gs": LaterSet(30, 15, True, _BEFORE_GQ, (28, 24, 25, 27, 23), 0),
 }
 
 
