@@ -1894,7 +1894,7 @@ def _hinted(
     normalised: str,
     symptom: str | None,
     contact_type: str | None,
-    keeps_lead: bool = False,
+    keeps_lead: bool,
 ) -> list[str]:
     leads, preferred, ruled = _hint_effects(kb, causes, normalised, symptom, contact_type)
     if keeps_lead:
@@ -1906,7 +1906,8 @@ def _hinted(
             kb, causes, _without_guesses(normalised), symptom, contact_type
         )
         leads = [*sure_leads, *(c for c in leads if c not in sure_leads)]
-        preferred = [*sure_preferred, *(c for c in preferred if c not in sure_preferred)]
+        if not keeps_lead:
+            preferred = [*sure_preferred, *(c for c in preferred if c not in sure_preferred)]
     # a fact that names a cause outranks a word that only favours one the signature lists
     first = [*leads, *preferred]
     ordered = [*first, *(c for c in causes if c not in first)]
