@@ -119,6 +119,7 @@ _BEFORE_GH = (*_BEFORE_GE, "blind_ge", "blind_gf", "blind_gg")
 _BEFORE_GK = (*_BEFORE_GH, "blind_gh", "blind_gi", "blind_gj")
 _BEFORE_GN = (*_BEFORE_GK, "blind_gk", "blind_gl", "blind_gm")
 _BEFORE_GQ = (*_BEFORE_GN, "blind_gn", "blind_go", "blind_gp")
+_BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -669,6 +670,13 @@ LATER_SETS = {
     "blind_gq": LaterSet(30, 15, True, _BEFORE_GQ, (29, 24, 29, 29, 25), 0),
     "blind_gr": LaterSet(30, 15, True, _BEFORE_GQ, (29, 25, 28, 26, 21), 0),
     "blind_gs": LaterSet(30, 15, True, _BEFORE_GQ, (28, 24, 25, 27, 23), 0),
+    # Round 54 (gt: offices writing in other languages, English codes mixed in; gu: forwarded
+    # e-mail threads and MSP escalations; gv: client wording across devices and versions).
+    # Scored first at gt (28, 19, 22, 27, 24) and 3 FP; gu (27, 16, 21, 17, 20) and 2 FP; gv
+    # (28, 19, 23, 29, 21) and 1 FP.
+    "blind_gt": LaterSet(30, 15, True, _BEFORE_GT, (28, 19, 22, 27, 24), 3),
+    "blind_gu": LaterSet(30, 15, True, _BEFORE_GT, (27, 16, 21, 17, 20), 2),
+    "blind_gv": LaterSet(30, 15, True, _BEFORE_GT, (28, 19, 23, 29, 21), 1),
 }
 
 
