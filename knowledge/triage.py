@@ -76,6 +76,9 @@ MAX_CANDIDATES = 500
 # subdomain of a domain the text names (a.lindqvist@bio.brightwater.edu beside brightwater.edu),
 # or one person written under two names at one domain (maria.lopez@ searched, mlopez@ works).
 ADDRESS_FORMAT = "contact_format"
+# The symptom whose stated words outrank the others' (a refused meeting join, whatever else the
+# text says about messages or presence).
+MEETING_JOIN = "meeting_join_denied"
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _UNIFIED = {
@@ -912,9 +915,37 @@ def _recognise(
 
 
 def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | None:
-    """The symptom the user states in their own words, or the paste shows (the first in knowledge
-    order), if any."""
-    return _stated(normalised, stated, [(e.symptom, e.phrases, e.patterns) for e in stated])
+    """The symptom the user states in their own words, or the paste shows, if any: a meeting
+    refusal first (the first in knowledge order); otherwise, when the text names both messages
+    and presence, the one it names first ("messages never arrive, and their status is unknown")."""
+    meeting = [(e.symptom, e.phrases, e.patterns) for e in stated if e.symptom == MEETING_JOIN]
+    found = _stated(normalised, stated, meeting) if meeting else None
+    if found is not None:
+        return found
+    rows = [(e.symptom, e.phrases, e.patterns) for e in stated if e.symptom != MEETING_JOIN]
+    first = _stated(normalised, stated, rows)
+    if first is None:
+        return None
+    others = [row for row in rows if row[0] != first]
+    second = _stated(normalised, stated, others) if others else None
+    if second is None:
+        return first
+    return min((first, second), key=lambda symptom: _first_mention(normalised, stated, symptom))
+
+
+def _first_mention(normalised: str, stated: Sequence[StatedSymptom], symptom: str) -> float:
+    """Where in the text (0 to 1, as a share of its length) the symptom's stated words first
+    occur: patterns on the normalised text, phrases on the phrase view."""
+    words = phrase_view(normalised)
+    starts = [
+        match.start() / max(len(text), 1)
+        for entry in stated
+        if entry.symptom == symptom
+        for text, regexes in ((normalised, entry.patterns), (words, entry.phrases))
+        for regex in regexes
+        if (match := regex.search(text)) is not None
+    ]
+    return min(starts, default=1.0)
 
 
 def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) -> str | None:
@@ -1357,7 +1388,7 @@ def _described_symptom(normalised: str, kb: Knowledge) -> str | None:
         return None
     normalised = _TOOL_WORDS.sub(" ", normalised)  # nslookup's own "UnKnown can't find"
     if described.meeting is not None and described.meeting.search(normalised):
-        return "meeting_join_denied"
+        return MEETING_JOIN
     if described.presence is not None and described.presence.search(normalised):
         return "presence_unknown"
     if described.failure.search(normalised):
