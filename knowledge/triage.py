@@ -2115,6 +2115,9 @@ _OURS_BEFORE = re.compile(
     r"(?:^|[\s(])(?:i am (?:at|from|with)|we are (?:at|from)|our (?:own )?(?:sip |primary |home "
     r"|email |e-mail )?domain(?: is|:)?) \W?$"
 )
+# "our peregrine-labs.com domain", "our own contoso.com tenant"
+_OUR_NAMED = re.compile(r"\bour (?:own |old |new |primary |main )?\W?$")
+_NAMED_DOMAIN = re.compile(r"\W? (?:sip |e-?mail |primary |main )?(?:domain|tenant)\b")
 _OURS_AFTER = re.compile(
     r"\W{0,2} ?(?:is|=) (?:us|ours|our (?:own )?domain)\b|\W{0,2} \((?:us|ours)\)"
 )
@@ -2159,6 +2162,10 @@ def _said_ours(normalised: str, start: int, end: int) -> bool:
     return bool(
         _OURS_AFTER.match(normalised, end)
         or _OURS_BEFORE.search(normalised, max(0, start - _ROLE_WINDOW), start)
+        or (
+            _OUR_NAMED.search(normalised, max(0, start - 12), start) is not None
+            and _NAMED_DOMAIN.match(normalised, end) is not None
+        )
     )
 
 

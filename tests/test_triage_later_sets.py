@@ -675,7 +675,7 @@ LATER_SETS = {
     # Scored first at gt (28, 19, 22, 27, 24) and 3 FP; gu (27, 16, 21, 17, 20) and 2 FP; gv
     # (28, 19, 23, 29, 21) and 1 FP.
     "blind_gt": LaterSet(30, 15, True, _BEFORE_GT, (30, 30, 28, 27, 24), 0),
-    "blind_gu": LaterSet(30, 15, True, _BEFORE_GT, (27, 16, 20, 17, 20), 2),
+    "blind_gu": LaterSet(30, 15, True, _BEFORE_GT, (30, 25, 24, 17, 21), 0),
     "blind_gv": LaterSet(30, 15, True, _BEFORE_GT, (28, 19, 23, 29, 21), 1),
 }
 
