@@ -120,6 +120,7 @@ _BEFORE_GK = (*_BEFORE_GH, "blind_gh", "blind_gi", "blind_gj")
 _BEFORE_GN = (*_BEFORE_GK, "blind_gk", "blind_gl", "blind_gm")
 _BEFORE_GQ = (*_BEFORE_GN, "blind_gn", "blind_go", "blind_gp")
 _BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
+_BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -677,6 +678,13 @@ LATER_SETS = {
     "blind_gt": LaterSet(30, 15, True, _BEFORE_GT, (30, 30, 28, 27, 24), 0),
     "blind_gu": LaterSet(30, 15, True, _BEFORE_GT, (30, 25, 24, 17, 21), 0),
     "blind_gv": LaterSet(30, 15, True, _BEFORE_GT, (28, 19, 23, 29, 21), 1),
+    # Round 55 (gw: community forum posts, r/sysadmin style; gx: security and compliance changes
+    # colliding with external communication; gy: education and public sector). Scored first at
+    # gw (27, 19, 21, 26, 22) and 1 FP; gx (28, 22, 26, 24, 27) and 1 FP; gy (26, 19, 25, 26,
+    # 25) and 3 FP.
+    "blind_gw": LaterSet(30, 15, True, _BEFORE_GW, (27, 19, 21, 26, 22), 1),
+    "blind_gx": LaterSet(30, 15, True, _BEFORE_GW, (28, 22, 26, 24, 27), 1),
+    "blind_gy": LaterSet(30, 15, True, _BEFORE_GW, (26, 19, 25, 26, 25), 3),
 }
 
 
