@@ -677,7 +677,7 @@ LATER_SETS = {
     # (28, 19, 23, 29, 21) and 1 FP.
     "blind_gt": LaterSet(30, 15, True, _BEFORE_GT, (30, 30, 28, 27, 24), 0),
     "blind_gu": LaterSet(30, 15, True, _BEFORE_GT, (30, 25, 24, 17, 21), 0),
-    "blind_gv": LaterSet(30, 15, True, _BEFORE_GT, (28, 19, 23, 29, 21), 1),
+    "blind_gv": LaterSet(30, 15, True, _BEFORE_GT, (30, 26, 26, 29, 21), 0),
     # Round 55 (gw: community forum posts, r/sysadmin style; gx: security and compliance changes
     # colliding with external communication; gy: education and public sector). Scored first at
     # gw (27, 19, 21, 26, 22) and 1 FP; gx (28, 22, 26, 24, 27) and 1 FP; gy (26, 19, 25, 26,
