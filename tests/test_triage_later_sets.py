@@ -682,9 +682,9 @@ LATER_SETS = {
     # colliding with external communication; gy: education and public sector). Scored first at
     # gw (27, 19, 21, 26, 22) and 1 FP; gx (28, 22, 26, 24, 27) and 1 FP; gy (26, 19, 25, 26,
     # 25) and 3 FP.
-    "blind_gw": LaterSet(30, 15, True, _BEFORE_GW, (27, 19, 21, 26, 22), 1),
-    "blind_gx": LaterSet(30, 15, True, _BEFORE_GW, (28, 22, 26, 24, 27), 1),
-    "blind_gy": LaterSet(30, 15, True, _BEFORE_GW, (26, 19, 25, 26, 25), 3),
+    "blind_gw": LaterSet(30, 15, True, _BEFORE_GW, (29, 26, 24, 26, 22), 0),
+    "blind_gx": LaterSet(30, 15, True, _BEFORE_GW, (29, 24, 27, 24, 27), 0),
+    "blind_gy": LaterSet(30, 15, True, _BEFORE_GW, (29, 22, 28, 26, 26), 0),
 }
 
 
