@@ -121,6 +121,7 @@ _BEFORE_GN = (*_BEFORE_GK, "blind_gk", "blind_gl", "blind_gm")
 _BEFORE_GQ = (*_BEFORE_GN, "blind_gn", "blind_go", "blind_gp")
 _BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
 _BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
+_BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
 LATER_SETS = {
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
@@ -685,6 +686,12 @@ LATER_SETS = {
     "blind_gw": LaterSet(30, 15, True, _BEFORE_GW, (29, 26, 24, 26, 22), 0),
     "blind_gx": LaterSet(30, 15, True, _BEFORE_GW, (29, 24, 27, 24, 27), 0),
     "blind_gy": LaterSet(30, 15, True, _BEFORE_GW, (29, 22, 28, 26, 26), 0),
+    # Round 56 (gz: Q&A and Tech Community first posts 2025-2026; ha: pasted logs and traces with
+    # a line of context; hb: very short support-channel messages). Scored first at gz (29, 23, 27,
+    # 24, 24) and 0 FP; ha (30, 25, 28, 26, 22) and 2 FP; hb (23, 18, 22, 29, 24) and 0 FP.
+    "blind_gz": LaterSet(30, 15, True, _BEFORE_GZ, (29, 23, 27, 24, 24), 0),
+    "blind_ha": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 26, 22), 2),
+    "blind_hb": LaterSet(30, 15, True, _BEFORE_GZ, (23, 18, 22, 29, 24), 0),
 }
 
 
