@@ -689,9 +689,9 @@ LATER_SETS = {
     # Round 56 (gz: Q&A and Tech Community first posts 2025-2026; ha: pasted logs and traces with
     # a line of context; hb: very short support-channel messages). Scored first at gz (29, 23, 27,
     # 24, 24) and 0 FP; ha (30, 25, 28, 26, 22) and 2 FP; hb (23, 18, 22, 29, 24) and 0 FP.
-    "blind_gz": LaterSet(30, 15, True, _BEFORE_GZ, (29, 23, 27, 24, 24), 0),
-    "blind_ha": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 26, 22), 2),
-    "blind_hb": LaterSet(30, 15, True, _BEFORE_GZ, (23, 18, 22, 29, 24), 0),
+    "blind_gz": LaterSet(30, 15, True, _BEFORE_GZ, (30, 26, 28, 24, 24), 0),
+    "blind_ha": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 26, 22), 0),
+    "blind_hb": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 29, 24), 0),
 }
 
 
