@@ -123,6 +123,9 @@ _BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
 _BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
 _BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
 LATER_SETS = {
+    # When a text names both messages and presence, the one it names first is the symptom (round
+    # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
+    # fewer in blind_a, i, j, k, bi, bq, cm, cs, et and ft, whose symptom floors are one lower.
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
     # positives with such a paste, 13 are labelled external access switched off and 19 domain
@@ -137,7 +140,7 @@ LATER_SETS = {
     "untouched": LaterSet(35, 25, True, ("independent", "fresh", "final"), (33, 24, 29, 22, 25), 1),
     # 45 / 25; scored first at (35, 23, ...) and 2, then tuned on with general rules.
     "blind_a": LaterSet(
-        45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 44, 25, 41), 0
+        45, 25, True, ("independent", "fresh", "final", "untouched"), (44, 44, 43, 25, 41), 0
     ),
     # 45 / 25; scored first, untuned, at (41, 24, 38, 31, 42) and 4; then tuned on.
     "blind_b": LaterSet(
@@ -192,13 +195,13 @@ LATER_SETS = {
     # the session's start 17/45 and 19/45 right first causes, 4 and 2 false positives); then tuned
     # on.
     "blind_h": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 42, 43, 20, 43), 0),
-    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 41, 43, 24, 43), 0),
+    "blind_i": LaterSet(45, 25, True, (*_BEFORE_F, "blind_f", "blind_g"), (45, 41, 42, 24, 43), 0),
     # 30 / 15 and 33 / 15, written in parallel (j: everyday wording; k: edge cases), sealed until
     # the rules from blind_h and blind_i were in, scored once: j (28, 21, 24, 14, 23) and 1, k
     # (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes);
     # then tuned on.
-    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 29, 28, 14, 25), 0),
-    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 30, 20, 31), 0),
+    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 29, 27, 14, 25), 0),
+    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 29, 20, 31), 0),
     # 30 / 15 each, written in parallel by three writers (l: everyday wording in six languages;
     # m: pasted artefacts; n: edge cases, sealed). Scored once before any rule from them: l
     # (25, 16, 25, 23, 26) and 1; then tuned on l.
@@ -346,7 +349,7 @@ LATER_SETS = {
     # pastes; bk: admins and MSP engineers in LatAm Spanish, Québec French, Swiss and Austrian
     # German, Brazilian Portuguese and Belgian Dutch). Scored first at bi (29, 25, 29, 24, 28)
     # and 3 FP; bj (27, 24, 27, 23, 26) and 1; bk (28, 25, 23, 21, 28) and 1; then tuned on.
-    "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 30, 24, 29), 0),
+    "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 29, 24, 29), 0),
     "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 30, 23, 28), 0),
     "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 27, 25, 21, 29), 0),
     # Written after bi's, bj's and bk's rules (bl: sales and contact-centre staff with customers;
@@ -366,7 +369,7 @@ LATER_SETS = {
     # external access disabled (it blocks every organisation), is domain permissions there.
     "blind_bo": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 27, 26, 27), 0),
     "blind_bp": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 19, 27), 0),
-    "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 21, 28), 0),
+    "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 25, 21, 28), 0),
     # Written after bo's, bp's and bq's rules (br: workplaces in East/Southeast Asia and the
     # Middle East in eight languages; bs: frontline and mobile users; bt: the other side's point
     # of view, two help desks in one e-mail thread). Scored first at br (25, 20, 21, 28, 25) and
@@ -422,7 +425,7 @@ LATER_SETS = {
     # Africa and South-East Asia). Scored first at cl (30, 25, 27, 25, 26) and 4 FP; cm (28, 26,
     # 27, 26, 25) and 2; cn (25, 21, 23, 26, 27) and 0; then tuned on.
     "blind_cl": LaterSet(30, 15, True, _BEFORE_CL, (30, 27, 27, 25, 26), 0),
-    "blind_cm": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 29, 26, 25), 0),
+    "blind_cm": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 28, 26, 25), 0),
     "blind_cn": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 25, 26, 28), 0),
     # Written after round 17's sets (co: raw protocol and log pastes; cp: live failures asked as
     # questions; cq: intermittent failures and failures dated to a change). Scored first, with
@@ -436,7 +439,7 @@ LATER_SETS = {
     # (29, 28, 25, 25, 26) and 0 FP; cs (29, 26, 27, 25, 26) and 1; ct (29, 27, 28, 22, 28) and
     # 1; then tuned on.
     "blind_cr": LaterSet(30, 15, True, _BEFORE_CR, (30, 29, 26, 25, 27), 0),
-    "blind_cs": LaterSet(30, 15, True, _BEFORE_CR, (29, 26, 27, 25, 26), 0),
+    "blind_cs": LaterSet(30, 15, True, _BEFORE_CR, (29, 26, 26, 25, 26), 0),
     "blind_ct": LaterSet(30, 15, True, _BEFORE_CR, (30, 28, 29, 22, 28), 0),
     # Written with round 19 (cu: formal German, French, Spanish, Italian, Portuguese and Dutch;
     # cv: government, defence and sovereign clouds; cw: long pastes of 40-95 lines). Scored first
@@ -567,7 +570,7 @@ LATER_SETS = {
     # translated English; ev: meeting joins from other organisations' rooms and devices, 10 of
     # the 14 causes). Scored first at et (30, 29, 28, 22, 27) and 4 FP; eu (28, 22, 26, 23, 26)
     # and 2; ev (22, 17, 20, 18, 18) and 2.
-    "blind_et": LaterSet(30, 15, True, _BEFORE_ET, (30, 29, 28, 22, 27), 0),
+    "blind_et": LaterSet(30, 15, True, _BEFORE_ET, (30, 29, 27, 22, 27), 0),
     "blind_eu": LaterSet(30, 15, True, _BEFORE_ET, (30, 28, 28, 23, 26), 0),
     "blind_ev": LaterSet(30, 15, False, _BEFORE_ET, (28, 26, 26, 18, 23), 0),
     # Round 38 (ew: the OCS and Lync 2010 era with public IM connectivity; ex: long, noisy
@@ -619,7 +622,7 @@ LATER_SETS = {
     # 22, 26, 25) and 4 FP; ft (30, 28, 30, 25, 25) and 2 FP; fu (30, 29, 26, 27, 25) and 1
     # FP.
     "blind_fs": LaterSet(30, 15, True, _BEFORE_FS, (28, 21, 24, 26, 25), 0),
-    "blind_ft": LaterSet(30, 15, True, _BEFORE_FS, (30, 28, 30, 25, 25), 0),
+    "blind_ft": LaterSet(30, 15, True, _BEFORE_FS, (30, 28, 29, 25, 25), 0),
     "blind_fu": LaterSet(30, 15, True, _BEFORE_FS, (30, 29, 26, 27, 25), 0),
     # Round 46 (fv: Asian languages; fw: the partner's and the receiver's view; fx: managed
     # service providers). Scored first at fv (30, 26, 25, 27, 27) and 5 FP; fw (30, 30, 30,
