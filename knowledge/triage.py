@@ -1928,8 +1928,6 @@ def _hinted(
     keeps_lead: bool,
 ) -> list[str]:
     leads, preferred, ruled = _hint_effects(kb, causes, normalised, symptom, contact_type)
-    if keeps_lead:
-        preferred = []  # a word that only favours a cause never outranks a setting that decides
     if (leads or preferred) and _GUESS.search(normalised):
         # a lead only a guess names ("I'm pretty sure it's their cert") comes after the leads the
         # rest of the text gives: the evidence pasted beside a guess decides (preferences alike)
@@ -1937,8 +1935,9 @@ def _hinted(
             kb, causes, _without_guesses(normalised), symptom, contact_type
         )
         leads = [*sure_leads, *(c for c in leads if c not in sure_leads)]
-        if not keeps_lead:
-            preferred = [*sure_preferred, *(c for c in preferred if c not in sure_preferred)]
+        preferred = [*sure_preferred, *(c for c in preferred if c not in sure_preferred)]
+    if keeps_lead:
+        preferred = []  # a word that only favours a cause never outranks a setting that decides
     # a fact that names a cause outranks a word that only favours one the signature lists
     first = [*leads, *preferred]
     ordered = [*first, *(c for c in causes if c not in first)]
