@@ -918,11 +918,13 @@ def stated_symptom(normalised: str, stated: Sequence[StatedSymptom]) -> str | No
     """The symptom the user states in their own words, or the paste shows, if any: a meeting
     refusal first (the first in knowledge order); otherwise, when the text names both messages
     and presence, the one it names first ("messages never arrive, and their status is unknown")."""
-    meeting = [(e.symptom, e.phrases, e.patterns) for e in stated if e.symptom == MEETING_JOIN]
+    meeting = [
+        (e.symptom, e.phrase_set, e.pattern_set) for e in stated if e.symptom == MEETING_JOIN
+    ]
     found = _stated(normalised, stated, meeting) if meeting else None
     if found is not None:
         return found
-    rows = [(e.symptom, e.phrases, e.patterns) for e in stated if e.symptom != MEETING_JOIN]
+    rows = [(e.symptom, e.phrase_set, e.pattern_set) for e in stated if e.symptom != MEETING_JOIN]
     first = _stated(normalised, stated, rows)
     if first is None:
         return None
@@ -950,7 +952,9 @@ def _first_mention(normalised: str, stated: Sequence[StatedSymptom], symptom: st
 
 def stated_contact_type(normalised: str, stated: Sequence[StatedContactType]) -> str | None:
     """The contact type the user states in their own words (the first in knowledge order)."""
-    return _stated(normalised, stated, [(e.contact_type, e.phrases, e.patterns) for e in stated])
+    return _stated(
+        normalised, stated, [(e.contact_type, e.phrase_set, e.pattern_set) for e in stated]
+    )
 
 
 def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
@@ -959,7 +963,11 @@ def stated_scope(normalised: str, stated: Sequence[StatedScope]) -> str | None:
     return _stated(
         normalised,
         stated,
-        [(e.scope, e.phrases, e.patterns) for e in stated if _worth_trying(e.keywords, found)],
+        [
+            (e.scope, e.phrase_set, e.pattern_set)
+            for e in stated
+            if _worth_trying(e.keywords, found)
+        ],
     )
 
 
@@ -1022,15 +1030,18 @@ def _may_match(normalised: str, text: str, entries: _Entries) -> frozenset[re.Pa
 def _stated(
     normalised: str,
     entries: _Entries,
-    rows: Sequence[tuple[str, tuple[re.Pattern[str], ...], tuple[re.Pattern[str], ...]]],
+    rows: Sequence[tuple[str, frozenset[re.Pattern[str]], frozenset[re.Pattern[str]]]],
 ) -> str | None:
+    """The value of the first row whose patterns match ``normalised`` or phrases its phrase
+    view (only those :func:`_may_match` lets through; set operations, see
+    :class:`knowledge.model._PatternSets`)."""
     possible = _may_match(normalised, normalised, entries)
     words: str | None = None
     in_words: frozenset[re.Pattern[str]] = frozenset()
     for value, phrases, patterns in rows:
         # isdisjoint first: most rows have no pattern that may match (one C-level test)
         if not possible.isdisjoint(patterns) and any(
-            p in possible and p.search(normalised) for p in patterns
+            p.search(normalised) for p in patterns & possible
         ):
             return value
         if phrases and words is None:
@@ -1039,7 +1050,7 @@ def _stated(
         if (
             words is not None
             and not in_words.isdisjoint(phrases)
-            and any(p in in_words and p.search(words) for p in phrases)
+            and any(p.search(words) for p in phrases & in_words)
         ):
             return value
     return None
@@ -2023,13 +2034,13 @@ class _HintIndex:
 
     def __init__(self, hints: Sequence[CauseHint]) -> None:
         self._hints = tuple(hints)
-        by_pattern: dict[re.Pattern[str], list[int]] = {}
+        by_pattern: dict[int, list[int]] = {}  # by id: a regex hashes its whole program
         always: list[int] = []
         for number, hint in enumerate(self._hints):
             if hint.phrases:
                 always.append(number)
             for pattern in hint.patterns:
-                by_pattern.setdefault(pattern, []).append(number)
+                by_pattern.setdefault(id(pattern), []).append(number)
         self._by_pattern = {p: tuple(n) for p, n in by_pattern.items()}
         self._always = frozenset(always)
 
@@ -2038,7 +2049,7 @@ class _HintIndex:
         by_pattern = self._by_pattern
         numbers = set(self._always)
         for pattern in possible:
-            numbers.update(by_pattern.get(pattern, ()))
+            numbers.update(by_pattern.get(id(pattern), ()))
         return [self._hints[n] for n in sorted(numbers)]
 
 
@@ -2081,11 +2092,11 @@ def _hint_matches(
     """Whether ``hint`` matches: one of its patterns in ``normalised`` or phrases in ``words``
     (run only when :func:`_may_match` lets them: ``possible``, ``in_words``), none of its
     ``unless`` patterns."""
-    if any(p in possible and p.search(normalised) for p in hint.patterns):
+    if any(p.search(normalised) for p in hint.pattern_set & possible):
         matched = True
     else:
-        matched = words is not None and any(p in in_words and p.search(words) for p in hint.phrases)
-    return matched and not any(p in possible and p.search(normalised) for p in hint.unless)
+        matched = words is not None and any(p.search(words) for p in hint.phrase_set & in_words)
+    return matched and not any(p.search(normalised) for p in hint.unless_set & possible)
 
 
 # --- parties: the peer, the reporter's own infrastructure, and names that only look like one ---
