@@ -122,6 +122,7 @@ _BEFORE_GQ = (*_BEFORE_GN, "blind_gn", "blind_go", "blind_gp")
 _BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
 _BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
 _BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
+_BEFORE_HC = (*_BEFORE_GZ, "blind_gz", "blind_ha", "blind_hb")
 LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
@@ -695,6 +696,13 @@ LATER_SETS = {
     "blind_gz": LaterSet(30, 15, True, _BEFORE_GZ, (30, 26, 28, 24, 24), 0),
     "blind_ha": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 26, 22), 0),
     "blind_hb": LaterSet(30, 15, True, _BEFORE_GZ, (30, 25, 28, 29, 24), 0),
+    # Round 57 (hc: ticket exports from service-management tools; hd: end users on phones, Macs,
+    # the web and the new client in their own words; he: multi-tenant organisations, mergers and
+    # divestitures). Scored first at hc (27, 16, 25, 27, 23) and 2 FP; hd (25, 17, 22, 28, 24)
+    # and 1 FP; he (26, 15, 23, 18, 22) and 0 FP.
+    "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (27, 16, 25, 27, 23), 2),
+    "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (25, 17, 22, 28, 24), 1),
+    "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (26, 15, 23, 18, 22), 0),
 }
 
 
