@@ -701,8 +701,8 @@ LATER_SETS = {
     # divestitures). Scored first at hc (27, 16, 25, 27, 23) and 2 FP; hd (25, 17, 22, 28, 24)
     # and 1 FP; he (26, 15, 23, 18, 22) and 0 FP.
     "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (28, 20, 26, 27, 23), 0),
-    "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 23, 24, 28, 24), 0),
-    "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (27, 16, 24, 18, 22), 0),
+    "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 24, 24, 28, 24), 0),
+    "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (27, 18, 24, 18, 22), 0),
 }
 
 
