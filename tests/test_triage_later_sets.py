@@ -700,7 +700,7 @@ LATER_SETS = {
     # the web and the new client in their own words; he: multi-tenant organisations, mergers and
     # divestitures). Scored first at hc (27, 16, 25, 27, 23) and 2 FP; hd (25, 17, 22, 28, 24)
     # and 1 FP; he (26, 15, 23, 18, 22) and 0 FP.
-    "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (28, 20, 26, 27, 23), 0),
+    "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (28, 22, 26, 27, 23), 0),
     "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 24, 24, 28, 24), 0),
     "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (27, 18, 24, 18, 22), 0),
 }
