@@ -123,6 +123,7 @@ _BEFORE_GT = (*_BEFORE_GQ, "blind_gq", "blind_gr", "blind_gs")
 _BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
 _BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
 _BEFORE_HC = (*_BEFORE_GZ, "blind_gz", "blind_ha", "blind_hb")
+_BEFORE_HF = (*_BEFORE_HC, "blind_hc", "blind_hd", "blind_he")
 LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
@@ -703,6 +704,13 @@ LATER_SETS = {
     "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (28, 22, 26, 27, 23), 0),
     "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 24, 24, 28, 24), 0),
     "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (27, 18, 24, 18, 22), 0),
+    # Round 58 (hf: support-thread transcripts, facts spread over replies; hg: government,
+    # defence, health and finance in special clouds; hh: meetings and events with outside people).
+    # Scored first at hf (30, 25, 29, 27, 25) and 0 FP; hg (29, 23, 26, 26, 27) and 2 FP; hh (28,
+    # 22, 23, 29, 21) and 0 FP.
+    "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 25, 29, 27, 25), 0),
+    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 23, 26, 26, 27), 2),
+    "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (28, 22, 23, 29, 21), 0),
 }
 
 
