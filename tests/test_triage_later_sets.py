@@ -709,7 +709,7 @@ LATER_SETS = {
     # Scored first at hf (30, 25, 29, 27, 25) and 0 FP; hg (29, 23, 26, 26, 27) and 2 FP; hh (28,
     # 22, 23, 29, 21) and 0 FP.
     "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 25, 29, 27, 25), 0),
-    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 23, 26, 26, 27), 2),
+    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 23, 26, 26, 27), 0),
     "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (28, 22, 23, 29, 21), 0),
 }
 
