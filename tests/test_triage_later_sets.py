@@ -128,6 +128,9 @@ LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
     # fewer in blind_a, i, j, k, bi, bq, cm, cs, et and ft, whose symptom floors are one lower.
+    # Round 58 reads "nobody in Comms can chat on Teams with anyone outside" as the messages
+    # symptom stated; blind_cv labels one such text, which names presence after it, presence
+    # (its symptom floor is one lower).
     # A blank AllowedDomains with AllowFederatedUsers True is allow-list mode with no partner
     # on it (issue 8 §2), so it leads with the domain permissions. The sets disagree (of the 32
     # positives with such a paste, 13 are labelled external access switched off and 19 domain
@@ -448,7 +451,7 @@ LATER_SETS = {
     # at cu (24, 21, 19, 23, 25) and 1 FP; cv (27, 21, 25, 26, 24) and 0; cw (30, 25, 22, 12, 27)
     # and 2; then tuned on.
     "blind_cu": LaterSet(30, 15, True, _BEFORE_CU, (30, 26, 24, 23, 25), 0),
-    "blind_cv": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 28, 26, 27), 0),
+    "blind_cv": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 27, 26, 27), 0),
     "blind_cw": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 22, 12, 27), 0),
     # Written after rounds 17-20's rules (cx: meetings in depth; cy: one person at a time; cz: the
     # wrong address: 13 of the 14 causes, leaning on the address ones). Scored first at cx (26,
@@ -710,7 +713,7 @@ LATER_SETS = {
     # 22, 23, 29, 21) and 0 FP.
     "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 25, 29, 27, 25), 0),
     "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 23, 26, 26, 27), 0),
-    "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (28, 22, 23, 29, 21), 0),
+    "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 25, 25, 29, 21), 0),
 }
 
 
