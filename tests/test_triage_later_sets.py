@@ -711,8 +711,8 @@ LATER_SETS = {
     # defence, health and finance in special clouds; hh: meetings and events with outside people).
     # Scored first at hf (30, 25, 29, 27, 25) and 0 FP; hg (29, 23, 26, 26, 27) and 2 FP; hh (28,
     # 22, 23, 29, 21) and 0 FP.
-    "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 25, 29, 27, 25), 0),
-    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 23, 26, 26, 27), 0),
+    "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 27, 29, 27, 25), 0),
+    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 24, 26, 26, 27), 0),
     "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 25, 25, 29, 21), 0),
 }
 
