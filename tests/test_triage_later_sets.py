@@ -713,7 +713,7 @@ LATER_SETS = {
     # 22, 23, 29, 21) and 0 FP.
     "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 27, 29, 27, 25), 0),
     "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 24, 26, 26, 27), 0),
-    "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 25, 25, 29, 21), 0),
+    "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 28, 25, 29, 21), 0),
 }
 
 
