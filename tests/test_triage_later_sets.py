@@ -124,6 +124,7 @@ _BEFORE_GW = (*_BEFORE_GT, "blind_gt", "blind_gu", "blind_gv")
 _BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
 _BEFORE_HC = (*_BEFORE_GZ, "blind_gz", "blind_ha", "blind_hb")
 _BEFORE_HF = (*_BEFORE_HC, "blind_hc", "blind_hd", "blind_he")
+_BEFORE_HI = (*_BEFORE_HF, "blind_hf", "blind_hg", "blind_hh")
 LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
@@ -714,6 +715,12 @@ LATER_SETS = {
     "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 27, 29, 27, 25), 0),
     "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 24, 26, 26, 27), 0),
     "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 28, 25, 29, 21), 0),
+    # Round 59 (hi: messages written to the bot itself; hj: non-native English and translation
+    # tools; hk: older or unusual setups, rooms, shared devices, VDI). Scored first at hi (27, 20,
+    # 24, 26, 27) and 0 FP; hj (29, 24, 29, 29, 22) and 0 FP; hk (28, 23, 26, 25, 21) and 2 FP.
+    "blind_hi": LaterSet(30, 15, True, _BEFORE_HI, (27, 20, 24, 26, 27), 0),
+    "blind_hj": LaterSet(30, 15, True, _BEFORE_HI, (29, 24, 29, 29, 22), 0),
+    "blind_hk": LaterSet(30, 15, True, _BEFORE_HI, (28, 23, 26, 25, 21), 2),
 }
 
 
