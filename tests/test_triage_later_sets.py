@@ -718,9 +718,9 @@ LATER_SETS = {
     # Round 59 (hi: messages written to the bot itself; hj: non-native English and translation
     # tools; hk: older or unusual setups, rooms, shared devices, VDI). Scored first at hi (27, 20,
     # 24, 26, 27) and 0 FP; hj (29, 24, 29, 29, 22) and 0 FP; hk (28, 23, 26, 25, 21) and 2 FP.
-    "blind_hi": LaterSet(30, 15, True, _BEFORE_HI, (27, 20, 24, 26, 27), 0),
+    "blind_hi": LaterSet(30, 15, True, _BEFORE_HI, (27, 21, 24, 26, 27), 0),
     "blind_hj": LaterSet(30, 15, True, _BEFORE_HI, (29, 24, 29, 29, 22), 0),
-    "blind_hk": LaterSet(30, 15, True, _BEFORE_HI, (28, 23, 26, 25, 21), 2),
+    "blind_hk": LaterSet(30, 15, True, _BEFORE_HI, (28, 25, 26, 25, 21), 0),
 }
 
 
