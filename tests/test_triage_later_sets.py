@@ -719,7 +719,7 @@ LATER_SETS = {
     # tools; hk: older or unusual setups, rooms, shared devices, VDI). Scored first at hi (27, 20,
     # 24, 26, 27) and 0 FP; hj (29, 24, 29, 29, 22) and 0 FP; hk (28, 23, 26, 25, 21) and 2 FP.
     "blind_hi": LaterSet(30, 15, True, _BEFORE_HI, (27, 21, 24, 26, 27), 0),
-    "blind_hj": LaterSet(30, 15, True, _BEFORE_HI, (29, 24, 29, 29, 22), 0),
+    "blind_hj": LaterSet(30, 15, True, _BEFORE_HI, (29, 25, 29, 29, 22), 0),
     "blind_hk": LaterSet(30, 15, True, _BEFORE_HI, (28, 25, 26, 25, 21), 0),
 }
 
