@@ -85,8 +85,25 @@ class Cell:
     causes: tuple[str, ...]
 
 
+class _PatternSets:
+    """The ``patterns`` and ``phrases`` of a signature, stated fact or cause hint as sets, for
+    triage's set operations: a compiled regex hashes its whole program on every hash (up to
+    ~15 µs for a long alternation), a set entry keeps its hash."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    phrases: tuple[re.Pattern[str], ...]
+
+    @cached_property
+    def pattern_set(self) -> frozenset[re.Pattern[str]]:
+        return frozenset(self.patterns)
+
+    @cached_property
+    def phrase_set(self) -> frozenset[re.Pattern[str]]:
+        return frozenset(self.phrases)
+
+
 @dataclass(frozen=True)
-class Signature:
+class Signature(_PatternSets):
     """A known error message users paste.
 
     ``patterns`` are compiled regexes applied to normalised text and ``phrases`` compiled
@@ -132,23 +149,6 @@ class Signature:
     # The paste shows the setting that decides the cause (AllowFederatedUsers False): its first
     # cause leads whatever scope the user states.
     keeps_lead: bool = False
-
-
-class _PatternSets:
-    """The ``patterns`` and ``phrases`` of an entry as sets, for triage's set operations: a
-    compiled regex hashes its whole program on every hash (up to ~15 µs for a long
-    alternation), a set entry keeps its hash."""
-
-    patterns: tuple[re.Pattern[str], ...]
-    phrases: tuple[re.Pattern[str], ...]
-
-    @cached_property
-    def pattern_set(self) -> frozenset[re.Pattern[str]]:
-        return frozenset(self.patterns)
-
-    @cached_property
-    def phrase_set(self) -> frozenset[re.Pattern[str]]:
-        return frozenset(self.phrases)
 
 
 @dataclass(frozen=True)

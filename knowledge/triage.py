@@ -703,12 +703,10 @@ class _Index:
     codes: dict[int, Signature]
     reasons: dict[str, Signature]
     unknown_codes: tuple[Signature, ...]
-    # Which patterns (on the normalised text) and phrases (on its phrase view) may match, and
-    # each signature's patterns and phrases as sets (by position) to intersect with them.
+    # Which patterns (on the normalised text) and phrases (on its phrase view) may match (each
+    # signature's own sets, ``Signature.pattern_set``, are intersected with them).
     patterns: PatternIndex
     phrases: PatternIndex
-    pattern_sets: tuple[frozenset[re.Pattern[str]], ...]
-    phrase_sets: tuple[frozenset[re.Pattern[str]], ...]
 
 
 _Key = TypeVar("_Key")
@@ -761,8 +759,6 @@ def _index(signatures: Sequence[Signature]) -> _Index:
         unknown_codes=tuple(s for s in signatures if s.unknown_codes),
         patterns=PatternIndex(p for s in signatures for p in s.patterns),
         phrases=PatternIndex(p for s in signatures for p in s.phrases),
-        pattern_sets=tuple(frozenset(s.patterns) for s in signatures),
-        phrase_sets=tuple(frozenset(s.phrases) for s in signatures),
     )
 
 
@@ -832,12 +828,12 @@ def _match(
         if signature.patterns:
             if possible is None:
                 possible = index.patterns.possible(normalised)
-            hit = _patterns_match(signature, normalised, index.pattern_sets[position] & possible)
+            hit = _patterns_match(signature, normalised, signature.pattern_set & possible)
         if not hit and signature.phrases:
             if words is None:
                 words = phrase_view(normalised)
                 in_words = index.phrases.possible(words)
-            hit = any(p.search(words) for p in index.phrase_sets[position] & in_words)
+            hit = any(p.search(words) for p in signature.phrase_set & in_words)
         if hit and not _excluded(signature, normalised):
             return signature, headers[0] if headers else None
     if headers:
