@@ -125,6 +125,7 @@ _BEFORE_GZ = (*_BEFORE_GW, "blind_gw", "blind_gx", "blind_gy")
 _BEFORE_HC = (*_BEFORE_GZ, "blind_gz", "blind_ha", "blind_hb")
 _BEFORE_HF = (*_BEFORE_HC, "blind_hc", "blind_hd", "blind_he")
 _BEFORE_HI = (*_BEFORE_HF, "blind_hf", "blind_hg", "blind_hh")
+_BEFORE_HL = (*_BEFORE_HI, "blind_hi", "blind_hj", "blind_hk")
 LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
@@ -721,6 +722,19 @@ LATER_SETS = {
     "blind_hi": LaterSet(30, 15, True, _BEFORE_HI, (27, 21, 24, 26, 27), 0),
     "blind_hj": LaterSet(30, 15, True, _BEFORE_HI, (29, 25, 29, 29, 22), 0),
     "blind_hk": LaterSet(30, 15, True, _BEFORE_HI, (28, 25, 26, 25, 21), 0),
+    # Round 60 (hl: text copied or OCR'd from screenshots and dialogs; hm: the other side's view,
+    # partners, freelancers and personal accounts reaching an organisation; hn: reports that name
+    # a recent change; ho: chat-app markdown, code blocks and emoji; hp: non-technical staff
+    # writing long rambling messages; hq: first-line checklists before escalation). Scored first
+    # at hl (28, 20, 24, 27, 26) and 1 FP; hm (27, 17, 24, 26, 21) and 1 FP; hn (25, 21, 23, 25,
+    # 26) and 2 FP; ho (28, 21, 25, 28, 22) and 0 FP; hp (27, 17, 25, 29, 21) and 0 FP; hq (25,
+    # 21, 24, 27, 22) and 3 FP.
+    "blind_hl": LaterSet(30, 15, True, _BEFORE_HL, (28, 20, 24, 27, 26), 1),
+    "blind_hm": LaterSet(30, 15, True, _BEFORE_HL, (27, 17, 24, 26, 21), 1),
+    "blind_hn": LaterSet(30, 15, True, _BEFORE_HL, (25, 21, 23, 25, 26), 2),
+    "blind_ho": LaterSet(30, 15, True, _BEFORE_HL, (28, 21, 25, 28, 22), 0),
+    "blind_hp": LaterSet(30, 15, True, _BEFORE_HL, (27, 17, 25, 29, 21), 0),
+    "blind_hq": LaterSet(30, 15, True, _BEFORE_HL, (25, 21, 24, 27, 22), 3),
 }
 
 
