@@ -207,47 +207,47 @@ LATER_SETS = {
     # the rules from blind_h and blind_i were in, scored once: j (28, 21, 24, 14, 23) and 1, k
     # (30, 22, 25, 20, 28) and 1 (at the session's start 16/30 and 13/33 right first causes);
     # then tuned on.
-    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 29, 27, 14, 25), 0),
-    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 32, 29, 20, 31), 0),
+    "blind_j": LaterSet(30, 15, True, _BEFORE_J, (29, 29, 27, 15, 25), 0),
+    "blind_k": LaterSet(33, 15, True, _BEFORE_J, (33, 33, 29, 21, 31), 0),
     # 30 / 15 each, written in parallel by three writers (l: everyday wording in six languages;
     # m: pasted artefacts; n: edge cases, sealed). Scored once before any rule from them: l
     # (25, 16, 25, 23, 26) and 1; then tuned on l.
-    "blind_l": LaterSet(30, 15, True, _BEFORE_L, (30, 29, 30, 29, 29), 0),
+    "blind_l": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 30, 29, 29), 0),
     # m scored once after l's rules: (25, 19, 21, 23, 25) and 0 (18 right causes before them);
     # then tuned on.
-    "blind_m": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 26, 27, 27), 0),
+    "blind_m": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 27, 29, 27), 0),
     # n sealed until l's and m's rules were in, scored once: (28, 23, 24, 24, 30) and 2 (at the
     # session's start 27, 20 and 2); then tuned on.
-    "blind_n": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 26, 25, 30), 0),
+    "blind_n": LaterSet(30, 15, True, _BEFORE_L, (30, 30, 26, 26, 30), 0),
     # 30 / 15 each, written in parallel (o: everyday wording and pastes in eight languages; p:
     # admins' reports), sealed until l's, m's and n's rules were in, scored once: o (23, 18, 21,
     # 17, 25) and 0, p (26, 19, 21, 27, 27) and 1 (at the session's start 16 and 17 right first
     # causes; o's peer figure then counted "no peer" as a miss); then tuned on.
     "blind_o": LaterSet(30, 15, True, _BEFORE_O, (30, 30, 28, 27, 27), 0),
-    "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 25, 28, 29), 0),
+    "blind_p": LaterSet(30, 15, True, _BEFORE_O, (30, 29, 26, 28, 29), 0),
     # 30 / 15 each, written in parallel after o's and p's rules were in (q: messy chat in twelve
     # languages, Polish, Czech and the Nordic ones among them; r: admins' pasted artefacts).
     # Scored once: q (19, 14, 16, 24, 27) and 0 (at the session's start 18 and 14); r, after
     # part of q's rules, (30, 26, 24, 25, 29) and 1 (at the session's start 25 right causes);
     # then tuned on.
     "blind_q": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 29, 25, 30), 0),
-    "blind_r": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 26, 25, 29), 0),
+    "blind_r": LaterSet(30, 15, True, _BEFORE_Q, (30, 30, 28, 26, 29), 0),
     # 30 / 15 each, written in parallel after q's and r's rules (s: forwarded tickets and admins'
     # notes in six languages; t: one-person blocks, allow lists, meetings and consumer accounts).
     # Scored once: t (27, 22, ...) and 1 FP after q's and r's rules (at the session's start 25 and
     # 19); s, after part of t's rules, (26, 22, 22, 21, 27) and 2 FP (at the session's start 25,
     # 19 and 3 FP); then tuned on.
-    "blind_s": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 25, 21, 29), 0),
-    "blind_t": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 21, 26, 30), 0),
+    "blind_s": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 27, 21, 29), 0),
+    "blind_t": LaterSet(30, 15, True, _BEFORE_S, (30, 30, 24, 26, 30), 0),
     # 30 / 15 each, written in parallel after s's and t's rules (u: end users in eleven more
     # languages, Japanese, Chinese, Korean, Finnish, Hungarian, Greek, Ukrainian, Turkish,
     # Romanian, Hebrew and Arabic among them; v: admins' traces, logs and cmdlet output; w:
     # meetings, consumers and hybrid). Scored once: u (23, 19, 20, 30, 29) and 3 FP; v (30, 26,
     # 26, 26, 29) and 1 FP; w (29, 17, 28, 24, 29) and 4 FP (at the session's start u 23/19 and
     # 4 FP, v 29/25 and 1, w 26/14 and 4); then tuned on.
-    "blind_u": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 28, 30, 30), 0),
-    "blind_v": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 26, 29), 0),
-    "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 24, 30), 0),
+    "blind_u": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 30, 30), 0),
+    "blind_v": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 27, 28, 29), 0),
+    "blind_w": LaterSet(30, 15, True, _BEFORE_U, (30, 30, 29, 25, 30), 0),
     # 30 / 15 each, written in parallel after u's, v's and w's rules (x: the clients' own
     # messages quoted in eight languages; y: long tickets where pasted configuration or facts
     # that rule causes out decide; z: busy support-channel threads, old-era pastes, one-liners).
@@ -255,8 +255,8 @@ LATER_SETS = {
     # 25, 30, 30) and 2 FP (at the session's start x 16/11 and 2, y 26/17 and 3, z 27/24 and 2);
     # then tuned on. y keeps one miss (a Dutch paste whose mail bounce silences it) and z one
     # false positive (an internal presence glitch that names external people as fine).
-    "blind_x": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 28, 29, 30), 0),
-    "blind_y": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 26, 24, 30), 0),
+    "blind_x": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 29, 29, 30), 0),
+    "blind_y": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 25, 30), 0),
     "blind_z": LaterSet(30, 15, True, _BEFORE_X, (30, 30, 27, 30, 30), 0),
     # 30 / 15 each, written in parallel after x's, y's and z's rules (aa: admins' forum posts
     # across eras; ab: thirteen more languages, Vietnamese, Indonesian and Malay among them; ac:
@@ -267,7 +267,7 @@ LATER_SETS = {
     # NDR code (silenced), and one chatty runbook anecdote as a false positive.
     "blind_aa": LaterSet(30, 15, True, _BEFORE_AA, (29, 28, 26, 28, 29), 1),
     "blind_ab": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 28, 27, 30), 0),
-    "blind_ac": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 27, 25, 30), 0),
+    "blind_ac": LaterSet(30, 15, True, _BEFORE_AA, (30, 30, 29, 27, 30), 0),
     # 30 / 15 each, written in parallel after aa's, ab's and ac's rules (ad: tickets and mail
     # threads with footers in five languages; ae: terse technical pastes; af: vague casual
     # messages). Scored once: ad (28, 18, 26, 25, 30) and 1 FP; ae (26, 20, 23, 30, 28) and 0;
@@ -282,14 +282,14 @@ LATER_SETS = {
     # 27, 30) and 2 FP; ai (28, 22, 26, 28, 29) and 0 (at the session's start ag 21/15 and 0, ah
     # 25/17 and 2, ai 27/21 and 1); then tuned on.
     "blind_ag": LaterSet(30, 15, True, _BEFORE_AG, (30, 30, 29, 26, 30), 0),
-    "blind_ah": LaterSet(30, 15, True, _BEFORE_AG, (29, 29, 28, 27, 30), 0),
-    "blind_ai": LaterSet(30, 15, True, _BEFORE_AG, (30, 29, 28, 28, 30), 0),
+    "blind_ah": LaterSet(30, 15, True, _BEFORE_AG, (30, 30, 29, 27, 30), 0),
+    "blind_ai": LaterSet(30, 15, True, _BEFORE_AG, (30, 30, 29, 28, 30), 0),
     # 30 / 15 each, written in parallel after ag's, ah's and ai's rules (aj: help-desk tickets with
     # OCR'd screenshots and footers in five languages; ak: Lync / SfB Server admins' traces, event
     # logs and cmdlet output; al: one- to three-line channel messages in six languages). Scored
     # once: aj (30, 24, 26, 21, 27) and 2 FP; ak (29, 22, 25, 22, 30) and 5 FP; al (24, 18, 22,
     # 28, 23) and 1 FP (the same with the session's starting code); then tuned on.
-    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 21, 30), 0),
+    "blind_aj": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 23, 30), 0),
     "blind_ak": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 27, 22, 30), 0),
     "blind_al": LaterSet(30, 15, True, _BEFORE_AJ, (30, 30, 30, 28, 26), 0),
     # 30 / 15 each, written in parallel after aj's, ak's and al's rules (am: enterprise admins,
@@ -298,26 +298,26 @@ LATER_SETS = {
     # Scored once: am (29, 23, 23, 24, 27) and 3 FP; an (28, 20, 26, 27, 26) and 2 FP; ao (29, 21,
     # 27, 25, 29) and 2 FP (at the session's start am and ao the same, an 26/18 and 2); then tuned
     # on. an keeps a consumer contact under Islands: consumer contacts never get hybrid routing.
-    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 26, 24, 29), 0),
-    "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 27, 27, 28), 0),
-    "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 28, 25, 29), 0),
+    "blind_am": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 26, 25, 29), 0),
+    "blind_an": LaterSet(30, 15, True, _BEFORE_AM, (30, 29, 29, 27, 28), 0),
+    "blind_ao": LaterSet(30, 15, True, _BEFORE_AM, (30, 30, 30, 26, 29), 0),
     # Scored first (recognised, right cause, and false positives) at ap 28, 20 and 2; aq 27, 22
     # and 1; ar 25, 21 and 1 (the required-literal prefilter had changed no figure), then tuned
     # on with general rules.
     "blind_ap": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 26, 28), 0),
-    "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 24), 0),
-    "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 19, 28), 0),
+    "blind_aq": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 28, 26, 25), 0),
+    "blind_ar": LaterSet(30, 15, True, _BEFORE_AP, (30, 30, 29, 21, 29), 0),
     # Written after ap's, aq's and ar's rules (as: MSP engineers' notes; at: non-IT staff in six
     # languages; au: first-line escalations whose evidence contradicts first-line's guess).
     # Scored first at as 27, 24 and 0 FP; at 25, 13 and 0; au 30, 22 and 1 (the same at the
     # session's start: the first round's rules carried to none of them), then tuned on.
     "blind_as": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 30, 17, 30), 0),
     "blind_at": LaterSet(30, 15, True, _BEFORE_AS, (30, 29, 28, 30, 29), 0),
-    "blind_au": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 29, 12, 28), 0),
+    "blind_au": LaterSet(30, 15, True, _BEFORE_AS, (30, 30, 30, 13, 29), 0),
     # Written after as's, at's and au's rules (av: support-channel transcripts; aw: on-prem Lync
     # and SfB Server admins; ax: phone-typed one-liners). Scored first at av 29, 25 and 2 FP; aw
     # 30, 26 and 4; ax 25, 17 and 1 (at the session's start: av 28/24, aw 30/26, ax 25/16).
-    "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 28, 24, 27), 0),
+    "blind_av": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 29, 25, 27), 0),
     "blind_aw": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 28, 30, 30), 0),
     "blind_ax": LaterSet(30, 15, True, _BEFORE_AV, (30, 30, 30, 24, 29), 0),
     # Written after av's, aw's and ax's rules (ay: sysadmins' forum posts on migrations, mergers
@@ -328,7 +328,7 @@ LATER_SETS = {
     # (a new Teams client log whose 'subCode' reads as a Graph error) and one wrong cause (an
     # on-prem allowed list naming the partner's retired domain).
     "blind_ay": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 22, 30), 0),
-    "blind_az": LaterSet(30, 15, True, _BEFORE_AY, (29, 28, 26, 18, 26), 0),
+    "blind_az": LaterSet(30, 15, True, _BEFORE_AY, (30, 28, 26, 20, 26), 0),
     "blind_ba": LaterSet(30, 15, True, _BEFORE_AY, (30, 30, 27, 28, 26), 0),
     # Written after ay's, az's and ba's rules (bb: a general mix, four languages, client logs and
     # casual chat; bc: MSP and consultant tickets across tenants and clouds, forwarded mail
@@ -336,8 +336,8 @@ LATER_SETS = {
     # Indonesian, Hebrew, Greek and Romanian among them). Scored first at bb (27, 21, 25, 22, 27)
     # and 0 FP; bc (28, 18, 27, 16, 30) and 0 FP; bd (22, 14, 21, 23, 25) and 0 FP (bd after bb's
     # and bc's rules); then tuned on.
-    "blind_bb": LaterSet(30, 15, True, _BEFORE_BB, (30, 29, 28, 22, 27), 0),
-    "blind_bc": LaterSet(30, 15, True, _BEFORE_BB, (30, 26, 29, 16, 30), 0),
+    "blind_bb": LaterSet(30, 15, True, _BEFORE_BB, (30, 29, 29, 22, 27), 0),
+    "blind_bc": LaterSet(30, 15, True, _BEFORE_BB, (30, 27, 29, 18, 30), 0),
     "blind_bd": LaterSet(30, 15, True, _BEFORE_BB, (30, 30, 29, 23, 30), 0),
     # Written after bb's, bc's and bd's rules (be: ticket-system exports and forwarded mail
     # chains; bf: admins after a change, with pasted cmdlet, DNS and SIP output; bg: end users in
@@ -347,9 +347,9 @@ LATER_SETS = {
     # 23, 22, 27) and 1; then tuned on. be keeps two misses: a Teams search failure beside a
     # mail bounce for a domain that does not exist (the NDR's wording silences it as mail), and
     # a contact's out-of-office saying he left 'as of 31 March' (read as an announced date).
-    "blind_be": LaterSet(30, 15, True, _BEFORE_BE, (28, 27, 27, 23, 30), 0),
+    "blind_be": LaterSet(30, 15, True, _BEFORE_BE, (28, 27, 28, 24, 30), 0),
     "blind_bf": LaterSet(30, 15, True, _BEFORE_BE, (30, 29, 28, 18, 29), 0),
-    "blind_bg": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 29, 21, 29), 0),
+    "blind_bg": LaterSet(30, 15, True, _BEFORE_BE, (30, 30, 29, 21, 30), 0),
     "blind_bh": LaterSet(30, 15, True, _BEFORE_BE, (30, 29, 26, 22, 28), 0),
     # Written after be's … bh's rules (bi: regulated industries, hospitals, law firms, banks and
     # pharma, with information-barrier, DLP and retention look-alikes; bj: one- to three-line
@@ -358,14 +358,14 @@ LATER_SETS = {
     # and 3 FP; bj (27, 24, 27, 23, 26) and 1; bk (28, 25, 23, 21, 28) and 1; then tuned on.
     "blind_bi": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 29, 24, 29), 0),
     "blind_bj": LaterSet(30, 15, True, _BEFORE_BI, (30, 29, 30, 23, 28), 0),
-    "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 27, 25, 21, 29), 0),
+    "blind_bk": LaterSet(30, 15, True, _BEFORE_BI, (30, 27, 27, 21, 29), 0),
     # Written after bi's, bj's and bk's rules (bl: sales and contact-centre staff with customers;
     # bm: code-switched chat, Hinglish, Taglish, Spanglish, Singlish, Arabizi, Pidgin and more;
     # bn: long escalation write-ups whose early hypotheses are ruled out). Scored first at bl
     # (28, 22, 28, 22, 30) and 0 FP; bm (28, 26, 27, 19, 30) and 1; bn (29, 24, 28, 18, 30) and
     # 3; then tuned on.
     "blind_bl": LaterSet(30, 15, True, _BEFORE_BL, (30, 29, 30, 22, 30), 0),
-    "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 29, 28, 19, 30), 0),
+    "blind_bm": LaterSet(30, 15, True, _BEFORE_BL, (30, 29, 29, 20, 30), 0),
     "blind_bn": LaterSet(30, 15, True, _BEFORE_BL, (30, 27, 29, 18, 30), 0),
     # Written after bl's, bm's and bn's rules (bo: public sector, education and multi-tenant
     # organisations, with guest/B2B and shared-channel look-alikes; bp: machine text, alerts, SIEM
@@ -374,9 +374,9 @@ LATER_SETS = {
     # (29, 26, 25, 19, 27) and 2; bq (29, 20, 25, 21, 27) and 0; then tuned on. The cause left
     # in bp and bq is a labelling difference: an empty AllowedDomains list, which most sets call
     # external access disabled (it blocks every organisation), is domain permissions there.
-    "blind_bo": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 27, 26, 27), 0),
-    "blind_bp": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 26, 19, 27), 0),
-    "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 25, 21, 28), 0),
+    "blind_bo": LaterSet(30, 15, True, _BEFORE_BO, (30, 29, 28, 27, 27), 0),
+    "blind_bp": LaterSet(30, 15, True, _BEFORE_BO, (30, 30, 28, 20, 27), 0),
+    "blind_bq": LaterSet(30, 15, True, _BEFORE_BO, (30, 30, 25, 21, 28), 0),
     # Written after bo's, bp's and bq's rules (br: workplaces in East/Southeast Asia and the
     # Middle East in eight languages; bs: frontline and mobile users; bt: the other side's point
     # of view, two help desks in one e-mail thread). Scored first at br (25, 20, 21, 28, 25) and
@@ -384,84 +384,84 @@ LATER_SETS = {
     # cause left is the empty-AllowedDomains labelling difference noted for bp and bq.
     "blind_br": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 25, 28, 25), 0),
     "blind_bs": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 27, 28, 27), 0),
-    "blind_bt": LaterSet(30, 15, True, _BEFORE_BR, (30, 29, 26, 24, 27), 0),
+    "blind_bt": LaterSet(30, 15, True, _BEFORE_BR, (30, 30, 27, 24, 27), 0),
     # Written after br's, bs's and bt's rules (bu: non-technical small organisations in their own
     # words; bv: texts quoting Microsoft, case mails, Q&A answers, admin-centre strings, client
     # logs; bw: multi-problem messages, threads and cryptic short posts). Scored first at bu
     # (29, 21, 25, 25, 26) and 1 FP; bv (29, 23, 26, 24, 28) and 3; bw (27, 23, 25, 29, 22) and
     # 1; then tuned on.
-    "blind_bu": LaterSet(30, 15, True, _BEFORE_BU, (30, 27, 26, 25, 26), 0),
-    "blind_bv": LaterSet(30, 15, True, _BEFORE_BU, (29, 29, 26, 24, 28), 0),
+    "blind_bu": LaterSet(30, 15, True, _BEFORE_BU, (30, 28, 26, 25, 26), 0),
+    "blind_bv": LaterSet(30, 15, True, _BEFORE_BU, (29, 29, 28, 24, 28), 0),
     "blind_bw": LaterSet(30, 15, True, _BEFORE_BU, (29, 27, 27, 29, 23), 0),
     # Written after bu's, bv's and bw's rules (bx: eleven more European languages; by:
     # education and research; bz: CAB records, incident timelines, RCAs and audit findings).
     # Scored first at bx (29, 24, 22, 25, 24) and 0 FP; by (27, 24, 23, 22, 25) and 1; bz
     # (29, 25, 25, 22, 27) and 1; then tuned on.
-    "blind_bx": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 23, 25, 24), 0),
-    "blind_by": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 25, 22, 26), 0),
-    "blind_bz": LaterSet(30, 15, True, _BEFORE_BX, (29, 28, 25, 22, 27), 0),
+    "blind_bx": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 27, 25, 24), 0),
+    "blind_by": LaterSet(30, 15, True, _BEFORE_BX, (30, 30, 27, 22, 26), 0),
+    "blind_bz": LaterSet(30, 15, True, _BEFORE_BX, (29, 29, 25, 22, 27), 0),
     # Written after bx's, by's and bz's rules, quickly and with some sources cited from memory
     # (ca: MSPs handling many client tenants; cb: casual chat-style Spanish, Portuguese, Italian,
     # French and German). Scored first at ca (30, 26, 28, 22, 22) and 0 FP; cb (26, 22, 21, 22,
     # 25) and 0; then tuned on.
-    "blind_ca": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 28, 22, 23), 0),
-    "blind_cb": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 25, 22, 25), 0),
+    "blind_ca": LaterSet(30, 15, True, _BEFORE_CA, (30, 30, 28, 22, 24), 0),
+    "blind_cb": LaterSet(30, 15, True, _BEFORE_CA, (30, 29, 27, 23, 25), 0),
     # Written after ca's and cb's rules (cc: regulated industries with pasted tenant configuration
     # inside messages; cd: very short DM one-liners; ce: long forum posts that list what was ruled
     # out). Scored first at cc (30, 26, 29, 26, 25) and 0 FP; cd (27, 22, 27, 29, 24) and 0; ce
     # (30, 25, 27, 22, 27) and 3; then tuned on.
-    "blind_cc": LaterSet(30, 15, True, _BEFORE_CC, (30, 29, 29, 27, 25), 0),
-    "blind_cd": LaterSet(30, 15, True, _BEFORE_CC, (30, 28, 30, 29, 25), 0),
-    "blind_ce": LaterSet(30, 15, True, _BEFORE_CC, (30, 27, 27, 22, 27), 0),
+    "blind_cc": LaterSet(30, 15, True, _BEFORE_CC, (30, 30, 29, 27, 25), 0),
+    "blind_cd": LaterSet(30, 15, True, _BEFORE_CC, (30, 30, 30, 29, 25), 0),
+    "blind_ce": LaterSet(30, 15, True, _BEFORE_CC, (30, 28, 28, 22, 27), 0),
     # Written after cc's, cd's and ce's first rules (cf: what end users of the new Teams client
     # see; cg: Lync / Skype for Business Server on-premises and hybrid admins; ch: English from
     # offshore service desks). Scored first at cf (27, 20, 21, 27, 26) and 2 FP; cg (28, 21, 24,
     # 27, 23) and 3; ch (29, 27, 25, 27, 29) and 2; then tuned on.
-    "blind_cf": LaterSet(30, 15, True, _BEFORE_CF, (30, 28, 24, 27, 27), 0),
+    "blind_cf": LaterSet(30, 15, True, _BEFORE_CF, (30, 30, 26, 27, 27), 0),
     "blind_cg": LaterSet(30, 15, True, _BEFORE_CF, (29, 26, 25, 27, 24), 0),
-    "blind_ch": LaterSet(30, 15, True, _BEFORE_CF, (30, 28, 26, 27, 29), 0),
+    "blind_ch": LaterSet(30, 15, True, _BEFORE_CF, (30, 29, 27, 27, 29), 0),
     # Written after round 14's and part of round 15's rules (ci: external people joining
     # meetings; cj: presence first; ck: personal and consumer accounts). Scored first at ci (30,
     # 21, 25, 27, 21) and 0 FP; cj (29, 23, 27, 24, 26) and 0; ck (29, 24, 27, 20, 26) and 2;
     # then tuned on.
     "blind_ci": LaterSet(30, 15, True, _BEFORE_CI, (30, 24, 25, 27, 21), 0),
     "blind_cj": LaterSet(30, 15, True, _BEFORE_CI, (29, 27, 28, 24, 27), 0),
-    "blind_ck": LaterSet(30, 15, True, _BEFORE_CI, (30, 26, 28, 20, 27), 0),
+    "blind_ck": LaterSet(30, 15, True, _BEFORE_CI, (30, 28, 29, 20, 28), 0),
     # Written after rounds 14-16's rules (cl: security and incident-response teams; cm: admins
     # describing the admin center and PowerShell; cn: code-switched English from South Asia,
     # Africa and South-East Asia). Scored first at cl (30, 25, 27, 25, 26) and 4 FP; cm (28, 26,
     # 27, 26, 25) and 2; cn (25, 21, 23, 26, 27) and 0; then tuned on.
     "blind_cl": LaterSet(30, 15, True, _BEFORE_CL, (30, 27, 27, 25, 26), 0),
-    "blind_cm": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 28, 26, 25), 0),
+    "blind_cm": LaterSet(30, 15, True, _BEFORE_CL, (30, 29, 28, 26, 25), 0),
     "blind_cn": LaterSet(30, 15, True, _BEFORE_CL, (30, 28, 25, 26, 28), 0),
     # Written after round 17's sets (co: raw protocol and log pastes; cp: live failures asked as
     # questions; cq: intermittent failures and failures dated to a change). Scored first, with
     # some of round 17's rules already in, at co (30, 27, 30, 25, 26) and 1 FP; cp (29, 23, 29,
     # 26, 26) and 2; cq (30, 23, 26, 24, 26) and 2; then tuned on.
-    "blind_co": LaterSet(30, 15, True, _BEFORE_CO, (30, 28, 30, 25, 26), 0),
-    "blind_cp": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 30, 26, 27), 0),
-    "blind_cq": LaterSet(30, 15, True, _BEFORE_CO, (30, 27, 26, 24, 26), 0),
+    "blind_co": LaterSet(30, 15, True, _BEFORE_CO, (30, 29, 30, 25, 26), 0),
+    "blind_cp": LaterSet(30, 15, True, _BEFORE_CO, (30, 30, 30, 26, 27), 0),
+    "blind_cq": LaterSet(30, 15, True, _BEFORE_CO, (30, 29, 26, 24, 26), 0),
     # Written after round 17's rules (cr: messages as they reach the bot, with Slack and Teams
     # markup; cs: help-desk ticket exports; ct: texts naming many domains). Scored first at cr
     # (29, 28, 25, 25, 26) and 0 FP; cs (29, 26, 27, 25, 26) and 1; ct (29, 27, 28, 22, 28) and
     # 1; then tuned on.
-    "blind_cr": LaterSet(30, 15, True, _BEFORE_CR, (30, 29, 26, 25, 27), 0),
-    "blind_cs": LaterSet(30, 15, True, _BEFORE_CR, (29, 26, 26, 25, 26), 0),
-    "blind_ct": LaterSet(30, 15, True, _BEFORE_CR, (30, 28, 29, 22, 28), 0),
+    "blind_cr": LaterSet(30, 15, True, _BEFORE_CR, (30, 29, 27, 26, 27), 0),
+    "blind_cs": LaterSet(30, 15, True, _BEFORE_CR, (29, 27, 26, 26, 26), 0),
+    "blind_ct": LaterSet(30, 15, True, _BEFORE_CR, (30, 30, 29, 22, 28), 0),
     # Written with round 19 (cu: formal German, French, Spanish, Italian, Portuguese and Dutch;
     # cv: government, defence and sovereign clouds; cw: long pastes of 40-95 lines). Scored first
     # at cu (24, 21, 19, 23, 25) and 1 FP; cv (27, 21, 25, 26, 24) and 0; cw (30, 25, 22, 12, 27)
     # and 2; then tuned on.
-    "blind_cu": LaterSet(30, 15, True, _BEFORE_CU, (30, 26, 24, 23, 25), 0),
+    "blind_cu": LaterSet(30, 15, True, _BEFORE_CU, (30, 26, 27, 23, 25), 0),
     "blind_cv": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 27, 26, 27), 0),
-    "blind_cw": LaterSet(30, 15, True, _BEFORE_CU, (30, 25, 22, 12, 27), 0),
+    "blind_cw": LaterSet(30, 15, True, _BEFORE_CU, (30, 26, 22, 12, 27), 0),
     # Written after rounds 17-20's rules (cx: meetings in depth; cy: one person at a time; cz: the
     # wrong address: 13 of the 14 causes, leaning on the address ones). Scored first at cx (26,
     # 22, 24, 28, 23) and 3 FP; cy (29, 17, 25, 28, 28) and 1; cz (24, 17, 22, 24, 26) and 0;
     # then tuned on.
-    "blind_cx": LaterSet(30, 15, True, _BEFORE_CX, (30, 24, 28, 28, 24), 0),
-    "blind_cy": LaterSet(30, 15, True, _BEFORE_CX, (29, 24, 25, 28, 28), 0),
-    "blind_cz": LaterSet(30, 15, False, _BEFORE_CX, (29, 27, 27, 24, 27), 0),
+    "blind_cx": LaterSet(30, 15, True, _BEFORE_CX, (30, 27, 28, 28, 24), 0),
+    "blind_cy": LaterSet(30, 15, True, _BEFORE_CX, (30, 27, 26, 28, 28), 0),
+    "blind_cz": LaterSet(30, 15, False, _BEFORE_CX, (30, 29, 27, 24, 28), 0),
     # Written after rounds 17-21's rules (da: the fault on the other side; db: mixed and partial
     # symptoms against by-design limits; dc: Japanese, Korean and Chinese; dd: network and
     # security engineers; de: supply chains; df: newer external-access features). Scored first at
@@ -473,26 +473,26 @@ LATER_SETS = {
     # da's peer floor is 28, one below its figure then: a forwarded mail's "From: Name <address>"
     # now comes after the parties named in the text (right in nine cases of other sets), and da's
     # one paste that is a partner's reply has the partner only in its From line.
-    "blind_da": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 27, 28, 29), 0),
-    "blind_db": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 23, 20, 26), 2),
-    "blind_dc": LaterSet(30, 15, True, _BEFORE_DA, (29, 24, 25, 26, 27), 0),
+    "blind_da": LaterSet(30, 15, True, _BEFORE_DA, (30, 28, 27, 28, 29), 0),
+    "blind_db": LaterSet(30, 15, True, _BEFORE_DA, (30, 28, 24, 20, 26), 2),
+    "blind_dc": LaterSet(30, 15, True, _BEFORE_DA, (30, 24, 26, 26, 27), 0),
     "blind_dd": LaterSet(30, 15, True, _BEFORE_DA, (30, 25, 28, 25, 28), 0),
-    "blind_de": LaterSet(30, 15, True, _BEFORE_DA, (29, 24, 23, 25, 27), 0),
-    "blind_df": LaterSet(30, 15, True, _BEFORE_DA, (30, 26, 27, 27, 27), 0),
+    "blind_de": LaterSet(30, 15, True, _BEFORE_DA, (29, 26, 24, 26, 27), 0),
+    "blind_df": LaterSet(30, 15, True, _BEFORE_DA, (30, 28, 28, 27, 27), 0),
     # Written after rounds 22-23's rules (dg: mergers, acquisitions and tenant-to-tenant moves;
     # dh: forwarded e-mail threads; di: mobile and web users describing their screens). Scored
     # first at dg (27, 24, 23, 19, 27) and 1 FP; dh (30, 21, 28, 24, 27) and 1; di (25, 21, 23,
     # 29, 23) and 0; then tuned on.
-    "blind_dg": LaterSet(30, 15, True, _BEFORE_DG, (28, 28, 25, 19, 27), 0),
-    "blind_dh": LaterSet(30, 15, True, _BEFORE_DG, (30, 27, 29, 22, 27), 0),
+    "blind_dg": LaterSet(30, 15, True, _BEFORE_DG, (30, 29, 27, 19, 27), 0),
+    "blind_dh": LaterSet(30, 15, True, _BEFORE_DG, (30, 27, 30, 22, 27), 0),
     "blind_di": LaterSet(30, 15, True, _BEFORE_DG, (29, 29, 28, 29, 23), 0),
     # Written while round 24 was tuned (dj: schools, colleges and universities; dk: managed
     # service providers across customer tenants; dl: a confident wrong first guess against the
     # evidence in the same message). Scored first at dj (29, 21, 27, 27, 25) and 0 FP; dk (29,
     # 29, 26, 25, 26) and 2; dl (29, 20, 28, 22, 27) and 0; then tuned on.
-    "blind_dj": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 28, 27, 25), 0),
+    "blind_dj": LaterSet(30, 15, True, _BEFORE_DJ, (30, 29, 28, 27, 25), 0),
     "blind_dk": LaterSet(30, 15, True, _BEFORE_DJ, (30, 30, 27, 25, 26), 0),
-    "blind_dl": LaterSet(30, 15, True, _BEFORE_DJ, (30, 28, 29, 22, 28), 0),
+    "blind_dl": LaterSet(30, 15, True, _BEFORE_DJ, (30, 29, 29, 22, 28), 0),
     # Written while round 25 was tuned (dm: one-line messages in chat shorthand; dn: retail,
     # hospitality, construction and field service; do: follow-ups that add a fact). Scored first
     # at dm (26, 21, 24, 29, 20) and 1 FP; dn (29, 25, 27, 22, 26) and 1; do (27, 23, 24, 29,
@@ -506,26 +506,26 @@ LATER_SETS = {
     # 28, 24) and 2; then tuned on.
     "blind_dp": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 19, 27), 0),
     "blind_dq": LaterSet(30, 15, True, _BEFORE_DP, (30, 29, 29, 22, 26), 0),
-    "blind_dr": LaterSet(30, 15, True, _BEFORE_DP, (30, 30, 26, 28, 25), 0),
+    "blind_dr": LaterSet(30, 15, True, _BEFORE_DP, (30, 30, 27, 28, 25), 0),
     # Written while round 27 was tuned (ds: local government and public services; dt: vague
     # or mislabelled reports by non-IT staff; du: Arabic, Hebrew, Hindi, Indonesian/Malay,
     # Vietnamese, Thai and Tagalog). Scored first at ds (29, 26, 27, 28, 25) and 1 FP; dt (28,
     # 23, 25, 29, 25) and 1; du (27, 26, 22, 24, 24) and 1; then tuned on.
     "blind_ds": LaterSet(30, 15, True, _BEFORE_DS, (30, 30, 28, 28, 25), 0),
     "blind_dt": LaterSet(30, 15, True, _BEFORE_DS, (29, 29, 26, 29, 25), 0),
-    "blind_du": LaterSet(30, 15, True, _BEFORE_DS, (30, 30, 25, 24, 25), 0),
+    "blind_du": LaterSet(30, 15, True, _BEFORE_DS, (30, 30, 26, 24, 25), 0),
     # Written while round 28 was tuned (dv: guests, shared channels and external access
     # confused; dw: chat transcripts with several speakers; dx: casual Spanish, Portuguese,
     # French, Italian and German). Scored first at dv (28, 26, 26, 28, 28) and 4 FP; dw (30, 23,
     # 28, 26, 28) and 4; dx (26, 24, 24, 28, 25) and 1; then tuned on.
     "blind_dv": LaterSet(30, 15, True, _BEFORE_DV, (30, 29, 28, 28, 28), 0),
     "blind_dw": LaterSet(30, 15, True, _BEFORE_DV, (30, 30, 28, 26, 28), 0),
-    "blind_dx": LaterSet(30, 15, True, _BEFORE_DV, (30, 30, 27, 28, 25), 0),
+    "blind_dx": LaterSet(30, 15, True, _BEFORE_DV, (30, 30, 29, 28, 25), 0),
     # Written while round 29 was tuned (dy: live failures asked as questions against genuine
     # how-to questions; dz: healthcare, pharma and life sciences; ea: reports from the partner's
     # side). Scored first at dy (23, 17, 22, 28, 24) and 2 FP; dz (30, 26, 27, 26, 23) and 2; ea
     # (27, 24, 24, 12, 25) and 2; then tuned on.
-    "blind_dy": LaterSet(30, 15, True, _BEFORE_DY, (29, 28, 27, 28, 25), 0),
+    "blind_dy": LaterSet(30, 15, True, _BEFORE_DY, (29, 29, 27, 28, 25), 0),
     "blind_dz": LaterSet(30, 15, True, _BEFORE_DY, (30, 30, 27, 26, 24), 0),
     "blind_ea": LaterSet(30, 15, True, _BEFORE_DY, (30, 28, 27, 12, 28), 0),
     # Written while round 30 was tuned, without search (the budget was used up: the shared
@@ -534,24 +534,24 @@ LATER_SETS = {
     # compliance-recording look-alikes; ed: the user names one symptom, the evidence another).
     # Scored first at eb (28, 26, 28, 22, 26) and 0 FP; ec (29, 24, 27, 25, 26) and 4; ed (30,
     # 23, 21, 24, 25) and 1; then tuned on.
-    "blind_eb": LaterSet(30, 15, True, _BEFORE_EB, (30, 27, 30, 22, 27), 0),
+    "blind_eb": LaterSet(30, 15, True, _BEFORE_EB, (30, 28, 30, 22, 27), 0),
     "blind_ec": LaterSet(30, 15, True, _BEFORE_EB, (30, 29, 27, 25, 28), 0),
     "blind_ed": LaterSet(30, 15, True, _BEFORE_EB, (30, 23, 21, 24, 25), 0),
     # Written while round 31 was tuned, search used up (fetched docs repositories and memory)
     # (ee: client-side logs and diagnostics; ef: managers and executives on the move; eg: Lync and
     # Skype for Business Server Edge administrators). Scored first at ee (29, 27, 27, 23, 25) and
     # 2 FP; ef (30, 28, 30, 26, 25) and 2; eg (29, 25, 26, 26, 29) and 4; then tuned on.
-    "blind_ee": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 28, 23, 26), 0),
+    "blind_ee": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 29, 23, 26), 0),
     "blind_ef": LaterSet(30, 15, True, _BEFORE_EE, (30, 28, 30, 26, 25), 0),
-    "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 27, 27, 26, 30), 0),
+    "blind_eg": LaterSet(30, 15, True, _BEFORE_EE, (30, 27, 28, 26, 30), 0),
     # Written while round 32 was tuned, search used up (fetched docs repositories and memory)
     # (eh: coexistence and upgrade modes; ei: presence and privacy, 12 of the 14 causes; ej: terse
     # admin pastes).
     # Scored first at eh (27, 21, 26, 24, 26) and 2 FP; ei (29, 22, 23, 25, 29) and 1; ej (27,
     # 26, 23, 21, 22) and 1; then tuned on.
-    "blind_eh": LaterSet(30, 15, True, _BEFORE_EH, (29, 25, 28, 24, 27), 0),
-    "blind_ei": LaterSet(30, 15, False, _BEFORE_EH, (30, 24, 24, 25, 29), 0),
-    "blind_ej": LaterSet(30, 15, True, _BEFORE_EH, (28, 26, 24, 21, 22), 0),
+    "blind_eh": LaterSet(30, 15, True, _BEFORE_EH, (29, 26, 28, 24, 27), 0),
+    "blind_ei": LaterSet(30, 15, False, _BEFORE_EH, (30, 24, 25, 25, 29), 0),
+    "blind_ej": LaterSet(30, 15, True, _BEFORE_EH, (28, 27, 24, 21, 22), 0),
     # Rounds 34-39 were written with search again (a new session's budget); each round while the
     # one before was tuned, so a round's first score has the earlier rounds' rules in it.
     # Round 34 (ek: first posts of Q&A, Tech Community and Reddit threads; el: error strings as
@@ -559,45 +559,45 @@ LATER_SETS = {
     # Scored first at ek (30, 27, 30, 26, 25) and 0 FP; el (30, 25, 28, 28, 27) and 3; em (30,
     # 27, 29, 26, 28) and 2; then tuned on.
     "blind_ek": LaterSet(30, 15, True, _BEFORE_EK, (30, 29, 30, 26, 26), 0),
-    "blind_el": LaterSet(30, 15, True, _BEFORE_EK, (30, 28, 28, 28, 27), 0),
+    "blind_el": LaterSet(30, 15, True, _BEFORE_EK, (30, 29, 28, 28, 27), 0),
     "blind_em": LaterSet(30, 15, True, _BEFORE_EK, (30, 28, 29, 26, 28), 0),
     # Round 35 (en: the newest external-access features; eo: tickets exported from ITSM tools;
     # ep: Lync and Skype for Business Server logs and tools). Scored first at en (29, 25, 26, 24,
     # 27) and 1 FP; eo (30, 27, 25, 29, 25) and 0; ep (28, 22, 27, 28, 27) and 0.
-    "blind_en": LaterSet(30, 15, True, _BEFORE_EN, (29, 29, 26, 24, 27), 0),
-    "blind_eo": LaterSet(30, 15, True, _BEFORE_EN, (30, 27, 25, 29, 25), 0),
-    "blind_ep": LaterSet(30, 15, True, _BEFORE_EN, (28, 26, 27, 28, 27), 0),
+    "blind_en": LaterSet(30, 15, True, _BEFORE_EN, (29, 29, 27, 24, 27), 0),
+    "blind_eo": LaterSet(30, 15, True, _BEFORE_EN, (30, 28, 25, 29, 25), 0),
+    "blind_ep": LaterSet(30, 15, True, _BEFORE_EN, (29, 27, 28, 28, 27), 0),
     # Round 36 (eq: Japanese, Chinese and Korean; er: the less common ms-diagnostics codes; es:
     # escalations and handovers). Scored first at eq (26, 18, 20, 28, 25) and 2 FP; er (29, 26,
     # 25, 25, 24) and 2; es (29, 26, 28, 24, 28) and 1.
     "blind_eq": LaterSet(30, 15, True, _BEFORE_EQ, (30, 28, 24, 28, 28), 0),
-    "blind_er": LaterSet(30, 15, True, _BEFORE_EQ, (29, 26, 25, 25, 24), 0),
+    "blind_er": LaterSet(30, 15, True, _BEFORE_EQ, (29, 27, 25, 25, 24), 0),
     "blind_es": LaterSet(30, 15, True, _BEFORE_EQ, (29, 27, 28, 24, 28), 0),
     # Round 37 (et: admin portals and self-help diagnostics; eu: code-switching and machine-
     # translated English; ev: meeting joins from other organisations' rooms and devices, 10 of
     # the 14 causes). Scored first at et (30, 29, 28, 22, 27) and 4 FP; eu (28, 22, 26, 23, 26)
     # and 2; ev (22, 17, 20, 18, 18) and 2.
     "blind_et": LaterSet(30, 15, True, _BEFORE_ET, (30, 29, 27, 22, 27), 0),
-    "blind_eu": LaterSet(30, 15, True, _BEFORE_ET, (30, 28, 28, 23, 26), 0),
-    "blind_ev": LaterSet(30, 15, False, _BEFORE_ET, (28, 26, 26, 18, 23), 0),
+    "blind_eu": LaterSet(30, 15, True, _BEFORE_ET, (30, 28, 29, 23, 26), 0),
+    "blind_ev": LaterSet(30, 15, False, _BEFORE_ET, (29, 27, 27, 18, 24), 0),
     # Round 38 (ew: the OCS and Lync 2010 era with public IM connectivity; ex: long, noisy
     # messages; ey: one company, several tenants). Scored first at ew (28, 20, 24, 24, 24) and 1
     # FP; ex (27, 22, 22, 23, 27) and 1; ey (30, 28, 22, 21, 27) and 3.
     "blind_ew": LaterSet(30, 15, True, _BEFORE_EW, (30, 25, 26, 24, 27), 0),
     "blind_ex": LaterSet(30, 15, True, _BEFORE_EW, (29, 24, 24, 23, 27), 0),
-    "blind_ey": LaterSet(30, 15, True, _BEFORE_EW, (30, 28, 22, 21, 27), 0),
+    "blind_ey": LaterSet(30, 15, True, _BEFORE_EW, (30, 28, 23, 21, 27), 0),
     # Round 39 (fa: the new Teams client's wording; fb: DNS evidence from many tools; fc:
     # helpdesk agents asking the bot). Scored first at fa (29, 29, 28, 27, 26) and 0 FP; fb (30,
     # 25, 26, 22, 28) and 0; fc (28, 25, 28, 27, 27) and 1.
-    "blind_fa": LaterSet(30, 15, True, _BEFORE_FA, (30, 30, 29, 27, 26), 0),
+    "blind_fa": LaterSet(30, 15, True, _BEFORE_FA, (30, 30, 30, 27, 26), 0),
     "blind_fb": LaterSet(30, 15, True, _BEFORE_FA, (30, 28, 26, 22, 28), 0),
-    "blind_fc": LaterSet(30, 15, True, _BEFORE_FA, (29, 28, 29, 27, 27), 0),
+    "blind_fc": LaterSet(30, 15, True, _BEFORE_FA, (29, 29, 29, 27, 27), 0),
     # Round 40 (fd: the same errors live and not live, drafts, quizzes and post-mortems as the
     # hard negatives; fe: other tools named in passing, and their own failures as look-alikes;
     # ff: one-line pastes). Scored first at fd (30, 26, 27, 27, 28) and 3 FP; fe (22, 21, 21,
     # 26, 26) and 0; ff (30, 27, 29, 28, 25) and 0.
-    "blind_fd": LaterSet(30, 15, True, _BEFORE_FD, (30, 26, 27, 27, 28), 0),
-    "blind_fe": LaterSet(30, 15, True, _BEFORE_FD, (25, 24, 24, 26, 27), 0),
+    "blind_fd": LaterSet(30, 15, True, _BEFORE_FD, (30, 29, 29, 27, 28), 0),
+    "blind_fe": LaterSet(30, 15, True, _BEFORE_FD, (26, 25, 24, 26, 27), 0),
     "blind_ff": LaterSet(29, 15, True, _BEFORE_FD, (29, 26, 29, 27, 24), 0),
     # Round 41 (fg: Teams mobile and web clients; fh: reports inside e-mail chains and ticket
     # histories; fi: external access told in guest, B2B and shared-channel words). Scored
@@ -617,7 +617,7 @@ LATER_SETS = {
     # and 3 FP; fo (27, 18, 21, 25, 23) and 3 FP.
     "blind_fm": LaterSet(30, 15, True, _BEFORE_FM, (29, 26, 29, 27, 24), 0),
     "blind_fn": LaterSet(30, 15, True, _BEFORE_FM, (29, 29, 29, 25, 24), 0),
-    "blind_fo": LaterSet(30, 15, True, _BEFORE_FM, (30, 21, 25, 25, 24), 0),
+    "blind_fo": LaterSet(30, 15, True, _BEFORE_FM, (30, 23, 26, 25, 24), 0),
     # Round 44 (fp: personal Teams and Microsoft accounts today; fq: across clouds and
     # tenants; fr: screenshots read by OCR). Scored first at fp (29, 26, 29, 29, 22) and 5
     # FP; fq (29, 26, 29, 22, 26) and 0 FP; fr (29, 24, 28, 27, 25) and 3 FP.
@@ -628,9 +628,9 @@ LATER_SETS = {
     # developer output; fu: schools, universities, hospitals). Scored first at fs (26, 19,
     # 22, 26, 25) and 4 FP; ft (30, 28, 30, 25, 25) and 2 FP; fu (30, 29, 26, 27, 25) and 1
     # FP.
-    "blind_fs": LaterSet(30, 15, True, _BEFORE_FS, (28, 21, 24, 26, 25), 0),
+    "blind_fs": LaterSet(30, 15, True, _BEFORE_FS, (28, 21, 26, 26, 25), 0),
     "blind_ft": LaterSet(30, 15, True, _BEFORE_FS, (30, 28, 29, 25, 25), 0),
-    "blind_fu": LaterSet(30, 15, True, _BEFORE_FS, (30, 29, 26, 27, 25), 0),
+    "blind_fu": LaterSet(30, 15, True, _BEFORE_FS, (30, 29, 27, 27, 25), 0),
     # Round 46 (fv: Asian languages; fw: the partner's and the receiver's view; fx: managed
     # service providers). Scored first at fv (30, 26, 25, 27, 27) and 5 FP; fw (30, 30, 30,
     # 28, 29) and 2 FP; fx (30, 27, 28, 19, 26) and 3 FP.
@@ -649,19 +649,19 @@ LATER_SETS = {
     # (27, 19, 26, 30, 20) and 2 FP.
     "blind_gb": LaterSet(30, 15, True, _BEFORE_GB, (30, 27, 29, 26, 24), 0),
     "blind_gc": LaterSet(30, 15, True, _BEFORE_GB, (30, 30, 29, 24, 25), 0),
-    "blind_gd": LaterSet(30, 15, True, _BEFORE_GB, (28, 26, 27, 30, 22), 0),
+    "blind_gd": LaterSet(30, 15, True, _BEFORE_GB, (30, 27, 29, 30, 23), 0),
     # Round 49 (ge: Microsoft's own texts pasted with the situation; gf: admin blogs retold as
     # the ticket before the fix; gg: public issue trackers). Scored first at ge (30, 29, 30, 25,
     # 25) and 2 FP; gf (29, 23, 24, 28, 27) and 2 FP; gg (30, 25, 30, 26, 23) and 2 FP.
     "blind_ge": LaterSet(30, 15, True, _BEFORE_GE, (30, 29, 30, 25, 25), 0),
-    "blind_gf": LaterSet(30, 15, True, _BEFORE_GE, (30, 28, 25, 28, 28), 0),
-    "blind_gg": LaterSet(30, 15, True, _BEFORE_GE, (30, 27, 30, 26, 23), 0),
+    "blind_gf": LaterSet(30, 15, True, _BEFORE_GE, (30, 28, 26, 28, 28), 0),
+    "blind_gg": LaterSet(30, 15, True, _BEFORE_GE, (30, 28, 30, 26, 23), 0),
     # Round 50 (gh: short pastes and thread replies; gi: offices writing in their own language
     # or non-native English; gj: long pastes with the evidence buried). Scored first at gh (28,
     # 24, 27, 27, 25) and 0 FP; gi (29, 17, 25, 28, 25) and 1 FP; gj (30, 27, 27, 19, 24) and 1
     # FP.
     "blind_gh": LaterSet(30, 15, True, _BEFORE_GH, (29, 27, 28, 27, 25), 0),
-    "blind_gi": LaterSet(30, 15, True, _BEFORE_GH, (29, 23, 25, 28, 25), 0),
+    "blind_gi": LaterSet(30, 15, True, _BEFORE_GH, (29, 23, 26, 28, 25), 0),
     "blind_gj": LaterSet(30, 15, True, _BEFORE_GH, (30, 27, 27, 19, 24), 0),
     # Round 51 (gk: outsiders and other clouds reaching a Teams or SfB company; gl: meetings in
     # depth, from browser, mobile, Rooms and dial-in; gm: presence and status). Scored first at
@@ -669,13 +669,13 @@ LATER_SETS = {
     # 25) and 1 FP.
     "blind_gk": LaterSet(30, 15, True, _BEFORE_GK, (28, 24, 25, 20, 24), 0),
     "blind_gl": LaterSet(30, 15, True, _BEFORE_GK, (27, 26, 24, 26, 21), 1),
-    "blind_gm": LaterSet(30, 15, True, _BEFORE_GK, (30, 24, 26, 28, 24), 0),
+    "blind_gm": LaterSet(30, 15, True, _BEFORE_GK, (30, 25, 28, 28, 24), 0),
     # Round 52 (gn: Q&A and TechNet first posts 2017-2023; go: the Lync / OCS era; gp: DNS
     # evidence pasted). Scored first at gn (30, 24, 27, 24, 25) and 0 FP; go (30, 22, 23, 26,
     # 25) and 1 FP; gp (29, 23, 26, 18, 26) and 2 FP.
     "blind_gn": LaterSet(30, 15, True, _BEFORE_GN, (30, 25, 27, 24, 26), 0),
-    "blind_go": LaterSet(30, 15, True, _BEFORE_GN, (30, 23, 23, 26, 25), 0),
-    "blind_gp": LaterSet(30, 15, True, _BEFORE_GN, (29, 24, 26, 18, 26), 0),
+    "blind_go": LaterSet(30, 15, True, _BEFORE_GN, (30, 23, 24, 26, 25), 0),
+    "blind_gp": LaterSet(30, 15, True, _BEFORE_GN, (29, 25, 26, 18, 26), 0),
     # Round 53 (gq: help-desk agents' call notes; gr: consumers and small businesses; gs:
     # changes that broke federation). Scored first at gq (29, 24, 29, 29, 25) and 0 FP; gr (29,
     # 24, 28, 26, 21) and 3 FP; gs (28, 23, 25, 27, 23) and 0 FP.
@@ -707,14 +707,14 @@ LATER_SETS = {
     # divestitures). Scored first at hc (27, 16, 25, 27, 23) and 2 FP; hd (25, 17, 22, 28, 24)
     # and 1 FP; he (26, 15, 23, 18, 22) and 0 FP.
     "blind_hc": LaterSet(30, 15, True, _BEFORE_HC, (28, 22, 26, 27, 23), 0),
-    "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 24, 24, 28, 24), 0),
+    "blind_hd": LaterSet(30, 15, True, _BEFORE_HC, (28, 25, 24, 28, 24), 0),
     "blind_he": LaterSet(30, 15, True, _BEFORE_HC, (27, 18, 24, 18, 22), 0),
     # Round 58 (hf: support-thread transcripts, facts spread over replies; hg: government,
     # defence, health and finance in special clouds; hh: meetings and events with outside people).
     # Scored first at hf (30, 25, 29, 27, 25) and 0 FP; hg (29, 23, 26, 26, 27) and 2 FP; hh (28,
     # 22, 23, 29, 21) and 0 FP.
-    "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 27, 29, 27, 25), 0),
-    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 24, 26, 26, 27), 0),
+    "blind_hf": LaterSet(30, 15, True, _BEFORE_HF, (30, 28, 29, 27, 25), 0),
+    "blind_hg": LaterSet(30, 15, True, _BEFORE_HF, (29, 25, 26, 26, 27), 0),
     "blind_hh": LaterSet(30, 15, True, _BEFORE_HF, (29, 28, 25, 29, 21), 0),
     # Round 59 (hi: messages written to the bot itself; hj: non-native English and translation
     # tools; hk: older or unusual setups, rooms, shared devices, VDI). Scored first at hi (27, 20,
@@ -729,12 +729,12 @@ LATER_SETS = {
     # at hl (28, 20, 24, 27, 26) and 1 FP; hm (27, 17, 24, 26, 21) and 1 FP; hn (25, 21, 23, 25,
     # 26) and 2 FP; ho (28, 21, 25, 28, 22) and 0 FP; hp (27, 17, 25, 29, 21) and 0 FP; hq (25,
     # 21, 24, 27, 22) and 3 FP.
-    "blind_hl": LaterSet(30, 15, True, _BEFORE_HL, (28, 20, 24, 27, 26), 1),
-    "blind_hm": LaterSet(30, 15, True, _BEFORE_HL, (27, 17, 24, 26, 21), 1),
-    "blind_hn": LaterSet(30, 15, True, _BEFORE_HL, (25, 21, 23, 25, 26), 2),
-    "blind_ho": LaterSet(30, 15, True, _BEFORE_HL, (28, 21, 25, 28, 22), 0),
-    "blind_hp": LaterSet(30, 15, True, _BEFORE_HL, (27, 17, 25, 29, 21), 0),
-    "blind_hq": LaterSet(30, 15, True, _BEFORE_HL, (25, 21, 24, 27, 22), 3),
+    "blind_hl": LaterSet(30, 15, True, _BEFORE_HL, (30, 23, 26, 27, 26), 0),
+    "blind_hm": LaterSet(30, 15, True, _BEFORE_HL, (28, 18, 25, 26, 21), 0),
+    "blind_hn": LaterSet(30, 15, True, _BEFORE_HL, (27, 24, 24, 25, 26), 0),
+    "blind_ho": LaterSet(30, 15, True, _BEFORE_HL, (28, 24, 25, 28, 22), 0),
+    "blind_hp": LaterSet(30, 15, True, _BEFORE_HL, (29, 19, 27, 29, 21), 0),
+    "blind_hq": LaterSet(30, 15, True, _BEFORE_HL, (25, 22, 24, 27, 22), 0),
 }
 
 
