@@ -126,6 +126,7 @@ _BEFORE_HC = (*_BEFORE_GZ, "blind_gz", "blind_ha", "blind_hb")
 _BEFORE_HF = (*_BEFORE_HC, "blind_hc", "blind_hd", "blind_he")
 _BEFORE_HI = (*_BEFORE_HF, "blind_hf", "blind_hg", "blind_hh")
 _BEFORE_HL = (*_BEFORE_HI, "blind_hi", "blind_hj", "blind_hk")
+_BEFORE_HR = (*_BEFORE_HL, "blind_hl", "blind_hm", "blind_hn", "blind_ho", "blind_hp", "blind_hq")
 LATER_SETS = {
     # When a text names both messages and presence, the one it names first is the symptom (round
     # 54). The sets' labels disagree on such texts: 31 more symptoms right over all sets, but one
@@ -735,6 +736,18 @@ LATER_SETS = {
     "blind_ho": LaterSet(30, 15, True, _BEFORE_HL, (28, 24, 25, 28, 22), 0),
     "blind_hp": LaterSet(30, 15, True, _BEFORE_HL, (29, 19, 27, 29, 21), 0),
     "blind_hq": LaterSet(30, 15, True, _BEFORE_HL, (25, 22, 24, 27, 22), 0),
+    # Round 61 (hr: accidental admins in small businesses; hs: support case notes and
+    # timelines; ht: code-switching, English mixed with another language; hu: former Skype
+    # users on Teams Free after Skype's retirement; hv: very short one-liners; hw: long logs
+    # and SIP traces with the deciding line buried). Scored first at hr (29, 20, 26, 27, 25)
+    # and 0 FP, hs (26, 23, 25, 28, 21) and 2 FP, ht (28, 20, 24, 25, 22) and 2 FP, hu (29, 18,
+    # 28, 26, 17) and 0 FP, hv (22, 16, 22, 28, 23) and 0 FP, hw (28, 25, 27, 23, 24) and 1 FP.
+    "blind_hr": LaterSet(30, 15, True, _BEFORE_HR, (29, 20, 26, 27, 25), 0),
+    "blind_hs": LaterSet(30, 15, True, _BEFORE_HR, (26, 23, 25, 28, 21), 2),
+    "blind_ht": LaterSet(30, 15, True, _BEFORE_HR, (28, 20, 24, 25, 22), 2),
+    "blind_hu": LaterSet(30, 15, True, _BEFORE_HR, (29, 18, 28, 26, 17), 0),
+    "blind_hv": LaterSet(30, 15, True, _BEFORE_HR, (22, 16, 22, 28, 23), 0),
+    "blind_hw": LaterSet(30, 15, True, _BEFORE_HR, (28, 25, 27, 23, 24), 1),
 }
 
 
