@@ -1092,7 +1092,9 @@ def triage(text: str, kb: Knowledge) -> Triage:
     if may_describe:
         if normalised is None:
             normalised = normalise(text)
-        signature = described_failure(normalised, bool(addresses or peers), kb)
+        # an address at one of our own domains (a From: header, our user) is no outside party
+        party = bool(peers) or any(a.rpartition("@")[2] not in own for a in addresses)
+        signature = described_failure(normalised, party, kb)
         described = signature is not None
     if signature is None and not addresses and not peers and not own:
         return _NOTHING
