@@ -743,11 +743,11 @@ LATER_SETS = {
     # and 0 FP, hs (26, 23, 25, 28, 21) and 2 FP, ht (28, 20, 24, 25, 22) and 2 FP, hu (29, 18,
     # 28, 26, 17) and 0 FP, hv (22, 16, 22, 28, 23) and 0 FP, hw (28, 25, 27, 23, 24) and 1 FP.
     "blind_hr": LaterSet(30, 15, True, _BEFORE_HR, (29, 20, 26, 27, 25), 0),
-    "blind_hs": LaterSet(30, 15, True, _BEFORE_HR, (26, 23, 25, 28, 21), 2),
-    "blind_ht": LaterSet(30, 15, True, _BEFORE_HR, (28, 20, 24, 25, 22), 2),
+    "blind_hs": LaterSet(30, 15, True, _BEFORE_HR, (26, 23, 25, 28, 21), 0),
+    "blind_ht": LaterSet(30, 15, True, _BEFORE_HR, (28, 20, 24, 25, 22), 0),
     "blind_hu": LaterSet(30, 15, True, _BEFORE_HR, (29, 18, 28, 26, 17), 0),
-    "blind_hv": LaterSet(30, 15, True, _BEFORE_HR, (22, 16, 22, 28, 23), 0),
-    "blind_hw": LaterSet(30, 15, True, _BEFORE_HR, (28, 25, 27, 23, 24), 1),
+    "blind_hv": LaterSet(30, 15, True, _BEFORE_HR, (28, 23, 28, 28, 24), 0),
+    "blind_hw": LaterSet(30, 15, True, _BEFORE_HR, (28, 25, 27, 23, 24), 0),
 }
 
 
